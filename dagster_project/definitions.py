@@ -1,0 +1,41 @@
+"""The one Definitions object: ingestion, dbt models and reports, checks, the full job."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from dagster import AssetSelection, Definitions, define_asset_job
+from dagster_dbt import DbtCliResource
+
+from dagster_project.defs.checks.contribution import contribution_checks
+from dagster_project.defs.dbt.assets import attribution_dbt_models, leadership_reports
+from dagster_project.defs.dbt.project import attribution_dbt_project
+from dagster_project.defs.ingest.assets import ingestion_assets
+from dagster_project.lib.warehouse import WarehouseResource
+
+materialize_everything = define_asset_job(
+    name="materialize_everything",
+    selection=AssetSelection.all(),
+    description="Land every source, build every dbt model and report, run every check.",
+)
+
+
+def build_definitions(warehouse: WarehouseResource | None = None) -> Definitions:
+    """Definitions for a given warehouse (tests pass a temporary one)."""
+    return Definitions(
+        assets=[*ingestion_assets, attribution_dbt_models, leadership_reports],
+        asset_checks=contribution_checks,
+        jobs=[materialize_everything],
+        resources={
+            # The dbt of this interpreter's environment, whether or not .venv/bin is on PATH.
+            "dbt": DbtCliResource(
+                project_dir=attribution_dbt_project,
+                dbt_executable=str(Path(sys.executable).parent / "dbt"),
+            ),
+            "warehouse": warehouse or WarehouseResource.from_settings(),
+        },
+    )
+
+
+defs = build_definitions()

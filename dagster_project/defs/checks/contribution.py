@@ -1,0 +1,174 @@
+"""Checks that prove marketing's revenue-contribution numbers before anyone reads them.
+
+They read the public marts only and recompute nothing of the attribution rules: each
+asserts an invariant that must hold whatever the model (credits sum to one, money
+reconciles to the CRM, no credit outside its window). They are blocking, so a failure
+stops the leadership reports from building.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
+
+from dagster_project.lib.warehouse import WarehouseResource
+
+FCT_ATTRIBUTION = AssetKey(["fct_attribution"])
+CREDIT_TOLERANCE = 1e-9
+CENT = 0.005  # "to the cent": totals may differ by less than half a cent
+MAX_ROWS_SHOWN = 20
+
+
+def _result(offending: pd.DataFrame, summary: dict[str, object]) -> AssetCheckResult:
+    """Pass when nothing offends; else fail with the first offending rows as metadata."""
+    metadata: dict[str, object] = {"offending_rows": len(offending), **summary}
+    if not offending.empty:
+        preview = offending.head(MAX_ROWS_SHOWN).to_markdown(index=False)
+        metadata["offending_preview"] = MetadataValue.md(preview)
+    return AssetCheckResult(
+        passed=offending.empty, severity=AssetCheckSeverity.ERROR, metadata=metadata
+    )
+
+
+@asset_check(
+    asset=FCT_ATTRIBUTION,
+    blocking=True,
+    description=(
+        "Per opportunity and model, credits sum to 1 (within 1e-9), so no model invents or "
+        "loses a fraction of a deal."
+    ),
+)
+def credits_sum_to_one(
+    warehouse: WarehouseResource,
+) -> AssetCheckResult:
+    offending = warehouse.query(
+        """
+        select model, opportunity_id, sum(credit) as credit_sum, count(*) as rows
+        from marts.fct_attribution
+        group by model, opportunity_id
+        having abs(sum(credit) - 1) > ?
+        order by model, opportunity_id
+        """,
+        [CREDIT_TOLERANCE],
+    )
+    groups = warehouse.query(
+        "select count(*) as n from (select distinct model, opportunity_id"
+        " from marts.fct_attribution)"
+    )
+    return _result(offending, {"opportunity_model_pairs": int(groups["n"].iloc[0])})
+
+
+@asset_check(
+    asset=FCT_ATTRIBUTION,
+    blocking=True,
+    additional_deps=[AssetKey(["dim_opportunities"])],
+    description=(
+        "Per model, attributed pipeline equals total pipeline and attributed revenue equals "
+        "total closed-won amount in dim_opportunities, to the cent, and every opportunity "
+        "appears under every model."
+    ),
+)
+def attribution_reconciles_to_crm(
+    warehouse: WarehouseResource,
+) -> AssetCheckResult:
+    totals = warehouse.query(
+        """
+        with crm as (
+            select
+                count(*) as opportunities,
+                sum(amount_usd) as pipeline_usd,
+                sum(case when is_won then amount_usd else 0 end) as won_usd
+            from marts.dim_opportunities
+        ),
+        attributed as (
+            select
+                model,
+                count(distinct opportunity_id) as opportunities,
+                sum(attributed_pipeline_usd) as pipeline_usd,
+                sum(attributed_revenue_usd) as revenue_usd
+            from marts.fct_attribution
+            group by model
+        )
+        select
+            attributed.model,
+            attributed.opportunities as attributed_opportunities,
+            crm.opportunities as crm_opportunities,
+            round(attributed.pipeline_usd, 2) as attributed_pipeline_usd,
+            round(crm.pipeline_usd, 2) as crm_pipeline_usd,
+            round(attributed.revenue_usd, 2) as attributed_revenue_usd,
+            round(crm.won_usd, 2) as crm_won_usd,
+            attributed.pipeline_usd - crm.pipeline_usd as pipeline_diff,
+            attributed.revenue_usd - crm.won_usd as revenue_diff
+        from attributed cross join crm
+        order by attributed.model
+        """
+    )
+    offending = totals[
+        (totals["pipeline_diff"].abs() >= CENT)
+        | (totals["revenue_diff"].abs() >= CENT)
+        | (totals["attributed_opportunities"] != totals["crm_opportunities"])
+    ]
+    summary = {
+        "models": len(totals),
+        "totals": MetadataValue.md(totals.drop(columns=["pipeline_diff", "revenue_diff"])
+                                   .to_markdown(index=False)),
+    }
+    return _result(offending, summary)
+
+
+@asset_check(
+    asset=FCT_ATTRIBUTION,
+    blocking=True,
+    additional_deps=[AssetKey(["dim_opportunities"]), AssetKey(["dim_attribution_models"])],
+    description=(
+        "No credited touch lies outside its model's window: none before opportunity creation "
+        "minus the lookback, none after creation for pre-opportunity (P) models, none after the "
+        "close (end of close day; as-of time when open) for full-journey (J) models."
+    ),
+)
+def no_credit_outside_window(
+    warehouse: WarehouseResource,
+) -> AssetCheckResult:
+    offending = warehouse.query(
+        """
+        select
+            attribution.model,
+            models.attribution_window,
+            attribution.opportunity_id,
+            attribution.touchpoint_id,
+            attribution.touched_at,
+            opportunities.created_at,
+            opportunities.close_date,
+            attribution.credit
+        from marts.fct_attribution as attribution
+        inner join marts.dim_opportunities as opportunities
+            on attribution.opportunity_id = opportunities.opportunity_id
+        inner join marts.dim_attribution_models as models
+            on attribution.model = models.model
+        where attribution.touchpoint_id is not null
+          and (
+            attribution.touched_at < opportunities.created_at - to_days(models.lookback_days)
+            or (models.attribution_window = 'P'
+                and attribution.touched_at > opportunities.created_at)
+            or (models.attribution_window = 'J' and opportunities.is_closed
+                and attribution.touched_at >= cast(opportunities.close_date as timestamp)
+                    + interval 1 day)
+            or (models.attribution_window = 'J' and not opportunities.is_closed
+                and attribution.touched_at > models.as_of_at)
+          )
+        order by attribution.model, attribution.opportunity_id, attribution.touched_at
+        """
+    )
+    credited = warehouse.query(
+        "select count(*) as n from marts.fct_attribution where touchpoint_id is not null"
+    )
+    return _result(offending, {"credited_touches": int(credited["n"].iloc[0])})
+
+
+contribution_checks = [credits_sum_to_one, attribution_reconciles_to_crm, no_credit_outside_window]

@@ -1,0 +1,1 @@
+"""Ingestion: the declared source contracts and landing of source exports into the raw area."""

@@ -1,0 +1,90 @@
+"""The warehouse resource: where files live, how dbt is parameterised, how checks read.
+
+Assets and checks get every path from here rather than from module globals, so a test
+can point a whole run at a temporary directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from dagster import ConfigurableResource
+
+from dagster_project.settings import Settings, load_settings
+
+
+class WarehouseResource(ConfigurableResource):
+    """Locations of the source exports, the raw Parquet area and the DuckDB warehouse."""
+
+    source_dir: str
+    raw_dir: str
+    warehouse_path: str
+    dbt_target: str = "duckdb"
+    # dbt vars; None keeps the default of dbt_project.yml.
+    as_of: str | None = None
+    lookback_days: int | None = None
+    scope: str | None = None
+    half_life_days: float | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> WarehouseResource:
+        """Build from the environment (see settings.py and the README)."""
+        settings = settings or load_settings()
+        lookback = os.environ.get("ATTRIBUTION_LOOKBACK_DAYS")
+        half_life = os.environ.get("ATTRIBUTION_HALF_LIFE_DAYS")
+        return cls(
+            source_dir=str(settings.source_dir),
+            raw_dir=str(settings.raw_dir),
+            warehouse_path=str(settings.warehouse_path),
+            dbt_target=settings.dbt_target,
+            as_of=os.environ.get("ATTRIBUTION_AS_OF") or None,
+            lookback_days=int(lookback) if lookback else None,
+            scope=os.environ.get("ATTRIBUTION_SCOPE") or None,
+            half_life_days=float(half_life) if half_life else None,
+        )
+
+    def ensure_dirs(self) -> None:
+        Path(self.raw_dir).mkdir(parents=True, exist_ok=True)
+        Path(self.warehouse_path).parent.mkdir(parents=True, exist_ok=True)
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for dbt: profiles.yml and the sources read these."""
+        return {
+            "ATTRIBUTION_WAREHOUSE_PATH": self.warehouse_path,
+            "ATTRIBUTION_RAW_DIR": self.raw_dir,
+            "DBT_TARGET": self.dbt_target,
+            "DO_NOT_TRACK": "1",
+        }
+
+    def dbt_vars(self) -> dict[str, object]:
+        given = {
+            "as_of": self.as_of,
+            "attribution_lookback_days": self.lookback_days,
+            "attribution_scope": self.scope,
+            "attribution_half_life_days": self.half_life_days,
+        }
+        return {name: value for name, value in given.items() if value is not None}
+
+    def dbt_vars_args(self) -> list[str]:
+        dbt_vars = self.dbt_vars()
+        return ["--vars", json.dumps(dbt_vars)] if dbt_vars else []
+
+    @contextmanager
+    def read_only(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection: DuckDB allows many readers while nothing writes."""
+        con = duckdb.connect(self.warehouse_path, read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def query(self, sql: str, params: list[object] | None = None) -> pd.DataFrame:
+        """Run one read-only query and return a DataFrame (checks and the summary use it)."""
+        with self.read_only() as con:
+            return con.execute(sql, params or []).df()

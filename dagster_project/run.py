@@ -1,0 +1,38 @@
+"""`make run`: materialise every asset on the configured sources, then print a summary.
+
+Runs the `materialize_everything` job in this process against the persistent Dagster
+instance (DAGSTER_HOME), so the run and its check results also show in `make dev`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from dagster import DagsterInstance
+
+from dagster_project.definitions import defs
+from dagster_project.lib.warehouse import WarehouseResource
+from dagster_project.summary import CheckOutcome, render_summary
+
+
+def main() -> int:
+    job = defs.get_job_def("materialize_everything")
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    outcomes = [
+        CheckOutcome(
+            asset=evaluation.asset_key.to_user_string(),
+            check=evaluation.check_name,
+            passed=evaluation.passed,
+            severity=evaluation.severity.value,
+        )
+        for evaluation in result.get_asset_check_evaluations()
+    ]
+    warehouse = defs.resources["warehouse"]
+    assert isinstance(warehouse, WarehouseResource)
+    print(render_summary(warehouse, outcomes, run_ok=result.success))
+    return 0 if result.success and all(o.passed for o in outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

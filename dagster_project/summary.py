@@ -1,0 +1,54 @@
+"""The short attribution summary `make run` prints: by channel under each model, and checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dagster_project.lib.warehouse import WarehouseResource
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    asset: str
+    check: str
+    passed: bool
+    severity: str
+
+
+def _money(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.map(lambda value: f"{value:,.0f}")
+
+
+def attribution_by_channel(warehouse: WarehouseResource, measure: str) -> pd.DataFrame:
+    """Channel x model table of one measure, channels by descending total."""
+    rows = warehouse.query(
+        f"select channel, model, sum({measure}) as usd"  # noqa: S608 - measure is ours
+        " from reports.rpt_attribution_by_channel group by channel, model"
+    )
+    table = rows.pivot(index="channel", columns="model", values="usd").fillna(0.0)
+    table = table.loc[table.sum(axis=1).sort_values(ascending=False).index]
+    table.loc["TOTAL"] = table.sum()
+    return table
+
+
+def render_summary(
+    warehouse: WarehouseResource, outcomes: list[CheckOutcome], run_ok: bool
+) -> str:
+    lines = [f"Warehouse: {warehouse.warehouse_path}", ""]
+    try:
+        for title, measure in (
+            ("Attributed revenue (USD, won deals) by channel and model", "attributed_revenue_usd"),
+            ("Attributed pipeline (USD, all deals) by channel and model", "attributed_pipeline_usd"),
+        ):
+            lines += [title, _money(attribution_by_channel(warehouse, measure)).to_string(), ""]
+    except Exception as error:  # the run failed before the reports existed
+        lines += [f"(no attribution report: {error})", ""]
+    failed = [o for o in outcomes if not o.passed]
+    lines.append(
+        f"Checks: {len(outcomes) - len(failed)} of {len(outcomes)} passed"
+        + ("" if run_ok else "  -- the run FAILED, see `make dev` for the step that broke")
+    )
+    lines += [f"  FAILED [{o.severity}] {o.asset} :: {o.check}" for o in failed]
+    return "\n".join(lines)

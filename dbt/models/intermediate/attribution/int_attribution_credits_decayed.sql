@@ -1,0 +1,64 @@
+-- time_decay: every touch of P weighs 2^(-d/h), d = fractional days from the touch to
+-- opportunity creation, h = the half-life var (days); weights are normalised to sum to 1.
+{%- set half_life_days = var('attribution_half_life_days') | float %}
+{%- if half_life_days <= 0 %}
+    {{ exceptions.raise_compiler_error("attribution_half_life_days must be > 0") }}
+{%- endif %}
+
+with
+
+windowed_touches as (
+
+    select * from {{ ref('int_opportunity_touches_windowed') }}
+    where attribution_window = 'P'
+
+),
+
+opportunities as (
+
+    select * from {{ ref('int_opportunities_converted') }}
+
+),
+
+decayed as (
+
+    select
+        windowed_touches.opportunity_id,
+        windowed_touches.touchpoint_id,
+        windowed_touches.is_first_touch,
+        windowed_touches.is_lead_creation_touch,
+        windowed_touches.is_opportunity_creation_touch,
+        windowed_touches.is_closed_won_touch,
+        power(
+            2.0,
+            -1.0 * {{ dbt.datediff('windowed_touches.touched_at', 'opportunities.created_at', 'second') }}
+            / (86400.0 * {{ half_life_days }})
+        ) as decay_weight
+
+    from windowed_touches
+    inner join opportunities
+        on windowed_touches.opportunity_id = opportunities.opportunity_id
+
+),
+
+credited as (
+
+    select
+        opportunity_id,
+        'time_decay' as model,
+        touchpoint_id,
+        is_first_touch,
+        is_lead_creation_touch,
+        is_opportunity_creation_touch,
+        is_closed_won_touch,
+        round(
+            decay_weight / sum(decay_weight) over (partition by opportunity_id),
+            {{ var('attribution_credit_decimals') }}
+        ) as credit
+
+    from decayed
+
+)
+
+select * from credited
+where credit > 0

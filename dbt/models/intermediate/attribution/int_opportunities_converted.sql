@@ -1,0 +1,106 @@
+-- Opportunities in USD, stamped with their account's segment, region and industry as of
+-- creation. amount_usd uses the rate of the close date, or the latest earlier rate.
+with
+
+opportunities as (
+
+    select * from {{ ref('stg_crm__opportunities') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('stg_revenue__fx_rates') }}
+
+),
+
+account_versions as (
+
+    select * from {{ ref('stg_crm__account_versions') }}
+
+),
+
+rates_on_or_before_close as (
+
+    select
+        opportunities.opportunity_id,
+        fx_rates.usd_per_unit,
+        fx_rates.rate_date,
+        row_number() over (
+            partition by opportunities.opportunity_id
+            order by fx_rates.rate_date desc
+        ) as rate_rank
+
+    from opportunities
+    inner join fx_rates
+        on
+            opportunities.currency = fx_rates.currency
+            and fx_rates.rate_date <= opportunities.close_date
+
+),
+
+account_as_of_creation as (
+
+    select
+        opportunities.opportunity_id,
+        account_versions.segment,
+        account_versions.region,
+        account_versions.industry,
+        row_number() over (
+            partition by opportunities.opportunity_id
+            order by
+                case when account_versions.valid_from <= opportunities.created_at then 0 else 1 end,
+                case
+                    when account_versions.valid_from <= opportunities.created_at
+                        then account_versions.version_number
+                    else -account_versions.version_number
+                end desc
+        ) as version_rank
+
+    from opportunities
+    inner join account_versions
+        on opportunities.account_id = account_versions.account_id
+
+),
+
+converted as (
+
+    select
+        opportunities.opportunity_id,
+        opportunities.account_id,
+        opportunities.opportunity_name,
+        opportunities.opportunity_type,
+        opportunities.stage_name,
+        opportunities.amount,
+        opportunities.currency,
+        case
+            when opportunities.currency = 'USD' then 1.0
+            else rates_on_or_before_close.usd_per_unit
+        end as usd_per_unit,
+        opportunities.amount * case
+            when opportunities.currency = 'USD' then 1.0
+            else rates_on_or_before_close.usd_per_unit
+        end as amount_usd,
+        opportunities.is_closed,
+        opportunities.is_won,
+        opportunities.created_at,
+        opportunities.close_date,
+        opportunities.primary_campaign_id,
+        opportunities.lead_source,
+        account_as_of_creation.segment,
+        account_as_of_creation.region,
+        account_as_of_creation.industry
+
+    from opportunities
+    left join rates_on_or_before_close
+        on
+            opportunities.opportunity_id = rates_on_or_before_close.opportunity_id
+            and rates_on_or_before_close.rate_rank = 1
+    left join account_as_of_creation
+        on
+            opportunities.opportunity_id = account_as_of_creation.opportunity_id
+            and account_as_of_creation.version_rank = 1
+
+)
+
+select * from converted

@@ -1,0 +1,185 @@
+-- Every scoped touch of an opportunity in each attribution window, with the milestone
+-- roles it holds there. One row per (opportunity, window, touch):
+--   P: created_at - lookback <= touched_at <= created_at
+--   J: created_at - lookback <= touched_at <= close (end of close_date when closed,
+--      the run's as-of time when open). Touches after the close never get credit.
+-- Roles: FT first touch of the window; OC last touch of P; LC the earliest lead-creation
+-- touch in the window among scoped contacts who became leads by opportunity creation;
+-- CW last touch of J for won opportunities. Ties go to the lower touchpoint_id.
+{%- set lookback_days = var('attribution_lookback_days') | int %}
+{%- set scope = var('attribution_scope') %}
+{%- if scope not in ['account', 'contact_role'] %}
+    {{ exceptions.raise_compiler_error("attribution_scope must be 'account' or 'contact_role', got '" ~ scope ~ "'") }}
+{%- endif %}
+
+with
+
+opportunities as (
+
+    select * from {{ ref('int_opportunities_converted') }}
+
+),
+
+touchpoints as (
+
+    select * from {{ ref('fct_touchpoints') }}
+
+),
+
+lead_creation_touches as (
+
+    select * from {{ ref('int_lead_creation_touches_identified') }}
+
+),
+
+contact_roles as (
+
+    select distinct
+        opportunity_id,
+        contact_id
+
+    from {{ ref('stg_crm__opportunity_contact_roles') }}
+
+),
+
+bounded as (
+
+    select
+        opportunity_id,
+        account_id,
+        created_at,
+        is_won,
+        {{ dbt.dateadd('day', -lookback_days, 'created_at') }} as window_start_at,
+        is_closed,
+        {{ dbt.dateadd('day', 1, dbt.cast('close_date', dbt.type_timestamp())) }} as close_day_end_at,
+        {{ as_of_timestamp() }} as as_of_at
+
+    from opportunities
+
+),
+
+scoped as (
+
+    select
+        bounded.opportunity_id,
+        bounded.created_at,
+        bounded.is_won,
+        touchpoints.touchpoint_id,
+        touchpoints.contact_id,
+        touchpoints.touched_at,
+        touchpoints.touched_at <= bounded.created_at as is_in_p,
+        case
+            when bounded.is_closed then touchpoints.touched_at < bounded.close_day_end_at
+            else touchpoints.touched_at <= bounded.as_of_at
+        end as is_in_j
+
+    from bounded
+    {%- if scope == 'contact_role' %}
+    inner join contact_roles
+        on bounded.opportunity_id = contact_roles.opportunity_id
+    inner join touchpoints
+        on contact_roles.contact_id = touchpoints.contact_id
+    {%- else %}
+    inner join touchpoints
+        on bounded.account_id = touchpoints.account_id
+    {%- endif %}
+    where touchpoints.touched_at >= bounded.window_start_at
+
+),
+
+windowed as (
+
+    select
+        scoped.opportunity_id,
+        'P' as attribution_window,
+        scoped.created_at,
+        scoped.is_won,
+        scoped.touchpoint_id,
+        scoped.contact_id,
+        scoped.touched_at
+
+    from scoped
+    where scoped.is_in_p
+
+    union all
+
+    select
+        scoped.opportunity_id,
+        'J' as attribution_window,
+        scoped.created_at,
+        scoped.is_won,
+        scoped.touchpoint_id,
+        scoped.contact_id,
+        scoped.touched_at
+
+    from scoped
+    where scoped.is_in_j
+
+),
+
+flagged as (
+
+    select
+        windowed.*,
+        case
+            when
+                lead_creation_touches.touchpoint_id is not null
+                and lead_creation_touches.lead_created_at <= windowed.created_at
+                then 1
+            else 0
+        end as is_lead_creation_candidate
+
+    from windowed
+    left join lead_creation_touches
+        on
+            windowed.contact_id = lead_creation_touches.contact_id
+            and windowed.touchpoint_id = lead_creation_touches.touchpoint_id
+
+),
+
+ranked as (
+
+    select
+        flagged.*,
+        row_number() over (
+            partition by flagged.opportunity_id, flagged.attribution_window
+            order by flagged.touched_at asc, flagged.touchpoint_id asc
+        ) as rank_from_first,
+        row_number() over (
+            partition by flagged.opportunity_id, flagged.attribution_window
+            order by flagged.touched_at desc, flagged.touchpoint_id desc
+        ) as rank_from_last,
+        row_number() over (
+            partition by
+                flagged.opportunity_id, flagged.attribution_window, flagged.is_lead_creation_candidate
+            order by flagged.touched_at asc, flagged.touchpoint_id asc
+        ) as lead_creation_rank,
+        sum(case when flagged.touched_at <= flagged.created_at then 1 else 0 end) over (
+            partition by flagged.opportunity_id, flagged.attribution_window
+            order by flagged.touched_at asc, flagged.touchpoint_id asc
+            rows between current row and unbounded following
+        ) as p_touches_from_here
+
+    from flagged
+
+),
+
+roled as (
+
+    select
+        opportunity_id,
+        attribution_window,
+        touchpoint_id,
+        contact_id,
+        touched_at,
+        count(*) over (partition by opportunity_id, attribution_window) as window_touch_count,
+        rank_from_first = 1 as is_first_touch,
+        is_lead_creation_candidate = 1 and lead_creation_rank = 1 as is_lead_creation_touch,
+        touched_at <= created_at and p_touches_from_here = 1 as is_opportunity_creation_touch,
+        is_won and attribution_window = 'J' and rank_from_last = 1 as is_closed_won_touch
+
+    from ranked
+
+)
+
+select * from roled

@@ -1,0 +1,54 @@
+-- The attribution models of this build and the parameters they ran with, so that every
+-- number in fct_attribution can be traced to the weights and window that produced it.
+with
+
+position_models as (
+
+    select * from {{ ref('attribution_models') }}
+
+),
+
+all_models as (
+
+    select
+        model,
+        'position' as model_kind,
+        attribution_window,
+        first_touch_weight,
+        lead_creation_weight,
+        opportunity_creation_weight,
+        closed_won_weight,
+        middle_weight,
+        description
+
+    from position_models
+
+    union all
+
+    select
+        'time_decay' as model,
+        'time_decay' as model_kind,
+        'P' as attribution_window,
+        cast(null as {{ dbt.type_float() }}) as first_touch_weight,
+        cast(null as {{ dbt.type_float() }}) as lead_creation_weight,
+        cast(null as {{ dbt.type_float() }}) as opportunity_creation_weight,
+        cast(null as {{ dbt.type_float() }}) as closed_won_weight,
+        cast(null as {{ dbt.type_float() }}) as middle_weight,
+        'Each touch weighs 2^(-days before opportunity creation / half-life)' as description
+
+),
+
+final as (
+
+    select
+        all_models.*,
+        {{ var('attribution_lookback_days') | int }} as lookback_days,
+        '{{ var("attribution_scope") }}' as attribution_scope,
+        cast({{ var('attribution_half_life_days') | float }} as {{ dbt.type_float() }}) as half_life_days,
+        {{ as_of_timestamp() }} as as_of_at
+
+    from all_models
+
+)
+
+select * from final

@@ -1,0 +1,75 @@
+-- One row per touchpoint of an identified contact, with its channel and flags.
+-- A campaign's own channel, when set, overrides the rules.
+with
+
+touchpoints as (
+
+    select * from {{ ref('int_touchpoints_unioned') }}
+
+),
+
+classified_keys as (
+
+    select * from {{ ref('int_channel_keys_classified') }}
+
+),
+
+contacts as (
+
+    select * from {{ ref('stg_crm__contacts') }}
+
+),
+
+channels as (
+
+    select * from {{ ref('channels') }}
+
+),
+
+classified as (
+
+    select
+        touchpoints.touchpoint_id,
+        touchpoints.touch_type,
+        touchpoints.source_record_id,
+        touchpoints.contact_id,
+        contacts.account_id,
+        touchpoints.touched_at,
+        coalesce(touchpoints.channel_override, classified_keys.rule_channel) as channel,
+        touchpoints.campaign_id,
+        touchpoints.utm_source,
+        touchpoints.utm_medium,
+        touchpoints.utm_campaign
+
+    from touchpoints
+    inner join contacts
+        on touchpoints.contact_id = contacts.contact_id
+    inner join classified_keys
+        on touchpoints.channel_key = classified_keys.channel_key
+
+),
+
+final as (
+
+    select
+        classified.touchpoint_id,
+        classified.touch_type,
+        classified.source_record_id,
+        classified.contact_id,
+        classified.account_id,
+        classified.touched_at,
+        classified.channel,
+        classified.campaign_id,
+        channels.is_marketing,
+        channels.is_paid,
+        classified.utm_source,
+        classified.utm_medium,
+        classified.utm_campaign
+
+    from classified
+    inner join channels
+        on classified.channel = channels.channel
+
+)
+
+select * from final

@@ -1,0 +1,27 @@
+-- The campaign catalogue. utm_campaign is lower-cased so that sessions and spend match it.
+with
+
+source as (
+
+    select * from {{ source('campaign', 'campaigns') }}
+
+),
+
+renamed as (
+
+    select
+        campaign_id,
+        campaign_name,
+        campaign_type,
+        lower(trim(utm_campaign)) as utm_campaign,
+        nullif(trim(channel), '') as channel_override,
+        start_date,
+        end_date,
+        budgeted_cost,
+        upper(trim(currency)) as currency
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,32 @@
+-- One row per opportunity (latest version), amounts still in their own currency.
+with
+
+latest as (
+
+    {{ latest_record(source('crm', 'opportunities'), 'opportunity_id') }}
+
+),
+
+renamed as (
+
+    select
+        opportunity_id,
+        account_id,
+        opportunity_name,
+        opportunity_type,
+        stage_name,
+        amount,
+        upper(trim(currency)) as currency,
+        created_at,
+        close_date,
+        is_closed,
+        is_won,
+        primary_campaign_id,
+        lead_source,
+        updated_at
+
+    from latest
+
+)
+
+select * from renamed

@@ -1,0 +1,27 @@
+-- Monthly targets per metric; an empty segment or region means "all".
+with
+
+source as (
+
+    select * from {{ source('revenue', 'targets') }}
+
+),
+
+renamed as (
+
+    select
+        {{ dbt.concat([
+            'period_month', "'|'", 'metric', "'|'", "coalesce(segment, '*')", "'|'", "coalesce(region, '*')"
+        ]) }} as target_id,
+        period_month,
+        cast({{ dbt.concat(['period_month', "'-01'"]) }} as date) as period_start,
+        lower(trim(metric)) as metric,
+        target,
+        segment,
+        region
+
+    from source
+
+)
+
+select * from renamed
