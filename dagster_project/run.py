@@ -16,7 +16,7 @@ from dagster_project.summary import CheckOutcome, render_summary
 
 
 def main() -> int:
-    job = defs.get_job_def("materialize_everything")
+    job = defs.resolve_job_def("materialize_everything")
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)
     outcomes = [

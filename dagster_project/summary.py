@@ -33,14 +33,15 @@ def attribution_by_channel(warehouse: WarehouseResource, measure: str) -> pd.Dat
     return table
 
 
-def render_summary(
-    warehouse: WarehouseResource, outcomes: list[CheckOutcome], run_ok: bool
-) -> str:
+def render_summary(warehouse: WarehouseResource, outcomes: list[CheckOutcome], run_ok: bool) -> str:
     lines = [f"Warehouse: {warehouse.warehouse_path}", ""]
     try:
         for title, measure in (
             ("Attributed revenue (USD, won deals) by channel and model", "attributed_revenue_usd"),
-            ("Attributed pipeline (USD, all deals) by channel and model", "attributed_pipeline_usd"),
+            (
+                "Attributed pipeline (USD, all deals) by channel and model",
+                "attributed_pipeline_usd",
+            ),
         ):
             lines += [title, _money(attribution_by_channel(warehouse, measure)).to_string(), ""]
     except Exception as error:  # the run failed before the reports existed

@@ -47,7 +47,7 @@ def materialize_all(root: Path, source_dir: Path = SAMPLE_DIR) -> BuiltWarehouse
         warehouse_path=str(root / "warehouse.duckdb"),
         as_of=AS_OF,
     )
-    job = build_definitions(warehouse).get_job_def("materialize_everything")
+    job = build_definitions(warehouse).resolve_job_def("materialize_everything")
     with DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)
     return BuiltWarehouse(

@@ -116,8 +116,9 @@ def attribution_reconciles_to_crm(
     ]
     summary = {
         "models": len(totals),
-        "totals": MetadataValue.md(totals.drop(columns=["pipeline_diff", "revenue_diff"])
-                                   .to_markdown(index=False)),
+        "totals": MetadataValue.md(
+            totals.drop(columns=["pipeline_diff", "revenue_diff"]).to_markdown(index=False)
+        ),
     }
     return _result(offending, summary)
 

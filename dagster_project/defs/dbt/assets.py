@@ -1,7 +1,6 @@
 """dbt models as Dagster assets, in two steps so that blocking checks on the marts gate
 the leadership reports: a failing contribution check stops the reports from building."""
 
-
 import os
 from collections.abc import Iterator
 from typing import Any

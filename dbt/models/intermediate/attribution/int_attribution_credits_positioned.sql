@@ -54,8 +54,8 @@ middle_counted as (
 
     select
         role_weighted.*,
-        sum(case when holds_role then 0 else 1 end) over (
-            partition by opportunity_id, model
+        sum(case when role_weighted.holds_role then 0 else 1 end) over (
+            partition by role_weighted.opportunity_id, role_weighted.model
         ) as middle_touch_count
 
     from role_weighted
@@ -66,8 +66,10 @@ raw_weighted as (
 
     select
         middle_counted.*,
-        role_weight
-        + case when holds_role then 0 else middle_weight / middle_touch_count end
+        middle_counted.role_weight
+        + case
+            when middle_counted.holds_role then 0 else middle_counted.middle_weight / middle_counted.middle_touch_count
+        end
             as raw_weight
 
     from middle_counted
@@ -78,7 +80,9 @@ normalised as (
 
     select
         raw_weighted.*,
-        sum(raw_weight) over (partition by opportunity_id, model) as window_raw_weight
+        sum(raw_weighted.raw_weight)
+            over (partition by raw_weighted.opportunity_id, raw_weighted.model)
+            as window_raw_weight
 
     from raw_weighted
 

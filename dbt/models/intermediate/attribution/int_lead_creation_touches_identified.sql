@@ -30,7 +30,7 @@ ranked as (
     inner join touchpoints
         on
             contacts.contact_id = touchpoints.contact_id
-            and touchpoints.touched_at <= contacts.lead_created_at
+            and contacts.lead_created_at >= touchpoints.touched_at
 
 ),
 

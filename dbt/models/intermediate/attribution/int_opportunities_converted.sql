@@ -35,7 +35,7 @@ rates_on_or_before_close as (
     inner join fx_rates
         on
             opportunities.currency = fx_rates.currency
-            and fx_rates.rate_date <= opportunities.close_date
+            and opportunities.close_date >= fx_rates.rate_date
 
 ),
 

@@ -32,6 +32,8 @@ lead_creation_touches as (
 
 ),
 
+{%- if scope == 'contact_role' %}
+
 contact_roles as (
 
     select distinct
@@ -41,6 +43,7 @@ contact_roles as (
     from {{ ref('stg_crm__opportunity_contact_roles') }}
 
 ),
+{%- endif %}
 
 bounded as (
 
@@ -73,7 +76,8 @@ scoped as (
             else touchpoints.touched_at <= bounded.as_of_at
         end as is_in_j
 
-    from bounded
+    from
+        bounded
     {%- if scope == 'contact_role' %}
     inner join contact_roles
         on bounded.opportunity_id = contact_roles.opportunity_id

@@ -53,8 +53,8 @@ matches as (
     from channel_keys
     inner join rules
         on
-            (rules.touch_type is null or rules.touch_type = channel_keys.touch_type)
-            and (rules.campaign_type is null or rules.campaign_type = channel_keys.campaign_type)
+            (rules.touch_type is null or channel_keys.touch_type = rules.touch_type)
+            and (rules.campaign_type is null or channel_keys.campaign_type = rules.campaign_type)
             and (rules.utm_medium is null or channel_keys.utm_medium like rules.utm_medium)
             and (rules.utm_source is null or channel_keys.utm_source like rules.utm_source)
             and (rules.referrer is null or channel_keys.referrer like rules.referrer)

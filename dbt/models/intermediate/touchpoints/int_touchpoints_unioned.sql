@@ -84,7 +84,7 @@ form_fill_visits as (
     inner join web_sessions
         on
             identified_submissions.anonymous_id = web_sessions.anonymous_id
-            and web_sessions.started_at <= identified_submissions.submitted_at
+            and identified_submissions.submitted_at >= web_sessions.started_at
 
 ),
 

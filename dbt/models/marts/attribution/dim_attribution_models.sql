@@ -29,11 +29,11 @@ all_models as (
         'time_decay' as model,
         'time_decay' as model_kind,
         'P' as attribution_window,
-        cast(null as {{ dbt.type_float() }}) as first_touch_weight,
-        cast(null as {{ dbt.type_float() }}) as lead_creation_weight,
-        cast(null as {{ dbt.type_float() }}) as opportunity_creation_weight,
-        cast(null as {{ dbt.type_float() }}) as closed_won_weight,
-        cast(null as {{ dbt.type_float() }}) as middle_weight,
+        cast(null as double) as first_touch_weight,
+        cast(null as double) as lead_creation_weight,
+        cast(null as double) as opportunity_creation_weight,
+        cast(null as double) as closed_won_weight,
+        cast(null as double) as middle_weight,
         'Each touch weighs 2^(-days before opportunity creation / half-life)' as description
 
 ),
@@ -44,7 +44,7 @@ final as (
         all_models.*,
         {{ var('attribution_lookback_days') | int }} as lookback_days,
         '{{ var("attribution_scope") }}' as attribution_scope,
-        cast({{ var('attribution_half_life_days') | float }} as {{ dbt.type_float() }}) as half_life_days,
+        cast({{ var('attribution_half_life_days') | float }} as double) as half_life_days,
         {{ as_of_timestamp() }} as as_of_at
 
     from all_models

@@ -31,6 +31,16 @@ models as (
 
 ),
 
+credited_pairs as (
+
+    select distinct
+        opportunity_id,
+        model
+
+    from credits
+
+),
+
 unattributed as (
 
     select
@@ -45,11 +55,11 @@ unattributed as (
 
     from opportunities
     cross join models
-    left join (select distinct opportunity_id, model from credits) as credited
+    left join credited_pairs
         on
-            opportunities.opportunity_id = credited.opportunity_id
-            and models.model = credited.model
-    where credited.opportunity_id is null
+            opportunities.opportunity_id = credited_pairs.opportunity_id
+            and models.model = credited_pairs.model
+    where credited_pairs.opportunity_id is null
 
 ),
 
@@ -82,7 +92,7 @@ final as (
         all_credits.is_lead_creation_touch,
         all_credits.is_opportunity_creation_touch,
         all_credits.is_closed_won_touch,
-        cast(all_credits.credit as {{ dbt.type_float() }}) as credit,
+        all_credits.credit,
         opportunities.created_at as opportunity_created_at,
         opportunities.close_date,
         opportunities.is_closed,

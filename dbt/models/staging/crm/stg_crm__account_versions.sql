@@ -25,7 +25,9 @@ renamed as (
             partition by account_id
             order by updated_at asc nulls first, _source_file asc, _source_line asc
         ) as version_number,
-        {{ dbt.concat(['account_id', "'#'", 'cast(_source_line as ' ~ dbt.type_string() ~ ')', "'@'", '_source_file']) }}
+        {{ dbt.concat([
+            'account_id', "'#'", 'cast(_source_line as ' ~ dbt.type_string() ~ ')', "'@'", '_source_file'
+        ]) }}
             as account_version_id
 
     from source

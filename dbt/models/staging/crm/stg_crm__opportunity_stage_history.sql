@@ -10,7 +10,9 @@ source as (
 renamed as (
 
     select
-        {{ dbt.concat(['opportunity_id', "'|'", 'stage_name', "'|'", 'cast(entered_at as ' ~ dbt.type_string() ~ ')']) }}
+        {{ dbt.concat([
+            'opportunity_id', "'|'", 'stage_name', "'|'", 'cast(entered_at as ' ~ dbt.type_string() ~ ')'
+        ]) }}
             as stage_entry_id,
         opportunity_id,
         stage_name,
