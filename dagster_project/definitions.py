@@ -16,7 +16,7 @@ from dagster_project.lib.warehouse import WarehouseResource
 
 materialize_everything = define_asset_job(
     name="materialize_everything",
-    selection=AssetSelection.all(),
+    selection=AssetSelection.all() | AssetSelection.all_asset_checks(),
     description="Land every source, build every dbt model and report, run every check.",
 )
 

@@ -24,7 +24,7 @@ def _money(frame: pd.DataFrame) -> pd.DataFrame:
 def attribution_by_channel(warehouse: WarehouseResource, measure: str) -> pd.DataFrame:
     """Channel x model table of one measure, channels by descending total."""
     rows = warehouse.query(
-        f"select channel, model, sum({measure}) as usd"  # noqa: S608 - measure is ours
+        f"select channel, model, sum({measure}) as usd"
         " from reports.rpt_attribution_by_channel group by channel, model"
     )
     table = rows.pivot(index="channel", columns="model", values="usd").fillna(0.0)

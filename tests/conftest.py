@@ -6,60 +6,8 @@ the warehouse this session fixture builds, so the expensive build happens once.
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
-from dagster import DagsterInstance, ExecuteInProcessResult
-
-os.environ.setdefault("DO_NOT_TRACK", "1")
-
-from dagster_project.definitions import build_definitions  # noqa: E402
-from dagster_project.lib.warehouse import WarehouseResource  # noqa: E402
-from dagster_project.settings import REPO_ROOT  # noqa: E402
-
-SAMPLE_DIR = REPO_ROOT / "seeds"
-# A fixed as-of time (just after the sample's history ends) so that open opportunities'
-# full-journey windows, and hence every number, are the same on every run.
-AS_OF = "2026-10-01 00:00:00"
-
-
-@dataclass(frozen=True)
-class BuiltWarehouse:
-    """A warehouse built from the sample, with the parameters it was built with."""
-
-    warehouse_path: Path
-    raw_dir: Path
-    as_of: str
-    lookback_days: int
-    half_life_days: float
-    scope: str
-    resource: WarehouseResource
-    result: ExecuteInProcessResult
-
-
-def materialize_all(root: Path, source_dir: Path = SAMPLE_DIR) -> BuiltWarehouse:
-    """Run the full `materialize_everything` job into `root` on an ephemeral instance."""
-    warehouse = WarehouseResource(
-        source_dir=str(source_dir),
-        raw_dir=str(root / "raw"),
-        warehouse_path=str(root / "warehouse.duckdb"),
-        as_of=AS_OF,
-    )
-    job = build_definitions(warehouse).resolve_job_def("materialize_everything")
-    with DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
-    return BuiltWarehouse(
-        warehouse_path=Path(warehouse.warehouse_path),
-        raw_dir=Path(warehouse.raw_dir),
-        as_of=AS_OF,
-        lookback_days=365,
-        half_life_days=7.0,
-        scope="account",
-        resource=warehouse,
-        result=result,
-    )
+from warehouse_build import BuiltWarehouse, materialize_all
 
 
 @pytest.fixture(scope="session")

@@ -329,6 +329,7 @@ def test_reload_gives_identical_table_and_single_file(tmp_path: Path) -> None:
     assert rows(second) == first_rows
     assert pq.read_table(second.output_path).equals(pq.read_table(first.output_path))
     assert sorted(p.name for p in second.output_path.parent.iterdir()) == ["data.parquet"]
+    assert list((raw / landing.WORK_DIR_NAME).iterdir()) == []
 
 
 def test_line_numbers_and_order_on_a_multi_batch_file(
@@ -449,6 +450,7 @@ def test_failed_landing_keeps_previous_output(tmp_path: Path) -> None:
         land_source(ACCOUNTS, src, raw)
     assert rows(first, "account_id") == [("A1",)]
     assert sorted(p.name for p in first.output_path.parent.iterdir()) == ["data.parquet"]
+    assert list((raw / landing.WORK_DIR_NAME).iterdir()) == []  # intermediates cleaned up
 
 
 def test_malformed_csv_row_and_empty_file_are_source_errors(tmp_path: Path) -> None:
@@ -461,3 +463,70 @@ def test_malformed_csv_row_and_empty_file_are_source_errors(tmp_path: Path) -> N
     path.write_bytes(b"")
     with pytest.raises(SourceFileError, match=r"^crm/accounts\.csv: empty file"):
         land_source(ACCOUNTS, src, tmp_path / "raw")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_blank_lines_are_skipped_but_line_numbers_stay_physical(
+    tmp_path: Path, newline: str
+) -> None:
+    src, raw = tmp_path / "src", tmp_path / "raw"
+    write(
+        src / "campaign/web_sessions.csv",
+        "session_id,anonymous_id,started_at,landing_page\n"
+        "s1,a,2025-01-01,/\n"
+        "\n"
+        's2,a,2025-01-01,"/two\nlines"\n'
+        "\n"
+        "\n"
+        "s3,a,2025-01-01,/\n"
+        "\n",
+        newline=newline,
+    )
+    result = land_source(SESSIONS, src, raw)
+    assert rows(result, "session_id, _source_line") == [("s1", 2), ("s2", 4), ("s3", 8)]
+
+
+def test_trailing_blank_lines_and_missing_final_newline(tmp_path: Path) -> None:
+    src, raw = tmp_path / "src", tmp_path / "raw"
+    path = src / "campaign/web_sessions.csv"
+    path.parent.mkdir(parents=True)
+    body = b"session_id,anonymous_id,started_at\ns1,a,2025-01-01\ns2,a,2025-01-02"
+    for nl, tail in [(b"\n", b""), (b"\n", b"\n"), (b"\n", b"\n\n\n"), (b"\r\n", b"\r\n\r\n")]:
+        path.write_bytes(body.replace(b"\n", nl) + tail)
+        result = land_source(SESSIONS, src, raw)
+        assert rows(result, "session_id, _source_line") == [("s1", 2), ("s2", 3)]
+
+
+def test_crlf_file_with_bare_newline_inside_quotes(tmp_path: Path) -> None:
+    """Spreadsheet exports end rows with CRLF but put a bare LF inside multi-line cells."""
+    src, raw = tmp_path / "src", tmp_path / "raw"
+    path = src / "campaign/web_sessions.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(
+        b"session_id,anonymous_id,started_at,landing_page\r\n"
+        b's1,a,2025-01-01,"two\nlines"\r\n'
+        b"s2,a,2025-01-01,x\r\n"
+    )
+    result = land_source(SESSIONS, src, raw)
+    assert rows(result, "session_id, landing_page, _source_line") == [
+        ("s1", "two\nlines", 2),
+        ("s2", "x", 4),
+    ]
+
+
+def test_parquet_errors_name_the_row_number(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    (src / "campaign").mkdir(parents=True)
+    table = pa.table(
+        {
+            "session_id": ["s1", "s2", None],
+            "anonymous_id": ["a", "a", "a"],
+            "started_at": ["2025-01-01", "2025-01-01", "2025-01-01"],
+        }
+    )
+    pq.write_table(table, src / "campaign/web_sessions.parquet")
+    with pytest.raises(SourceFileError) as err:
+        land_source(SESSIONS, src, tmp_path / "raw")
+    assert str(err.value) == (
+        "campaign/web_sessions.parquet line 3, column 'session_id': required value is empty"
+    )

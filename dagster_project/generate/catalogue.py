@@ -67,10 +67,17 @@ class Campaigns:
 
     def frame(self) -> Frame:
         """Rows of campaigns.<ext>."""
-        return {"campaign_id": self.ids, "campaign_name": self.names,
-                "campaign_type": self.types, "utm_campaign": self.utm,
-                "channel": self.channel, "start_date": self.start, "end_date": self.end,
-                "budgeted_cost": self.budget, "currency": self.currency}
+        return {
+            "campaign_id": self.ids,
+            "campaign_name": self.names,
+            "campaign_type": self.types,
+            "utm_campaign": self.utm,
+            "channel": self.channel,
+            "start_date": self.start,
+            "end_date": self.end,
+            "budgeted_cost": self.budget,
+            "currency": self.currency,
+        }
 
 
 def _campaign_rows() -> list[tuple]:
@@ -78,63 +85,208 @@ def _campaign_rows() -> list[tuple]:
     rows: list[tuple] = []
     for y, q in QUARTERS:
         s, e = _quarter_span(y, q)
-        rows.append((f"Paid Search - Brand {y} Q{q}", "Paid Search", f"ps-brand-{y}q{q}", None,
-                     s, e, "USD", ("google_ads",)))
+        rows.append(
+            (
+                f"Paid Search - Brand {y} Q{q}",
+                "Paid Search",
+                f"ps-brand-{y}q{q}",
+                None,
+                s,
+                e,
+                "USD",
+                ("google_ads",),
+            )
+        )
     for y, h in HALVES:
         s, e = _half_span(y, h)
-        rows.append((f"Paid Search - Non-brand {y} H{h}", "Paid Search", f"ps-nonbrand-{y}h{h}",
-                     None, s, e, "USD", ("google_ads", "bing_ads")))
-        rows.append((f"LinkedIn ABM {y} H{h}", "Paid Social", f"psoc-li-abm-{y}h{h}",
-                     "Event" if (y, h) == (2025, 2) else None, s, e, "USD", ("linkedin_ads",)))
-        rows.append((f"Display Retargeting {y} H{h}", "Display", f"disp-retarget-{y}h{h}", None,
-                     s, e, "USD", ("google_ads",)))
-        rows.append((f"Newsletter {y} H{h}", "Email", f"em-newsletter-{y}h{h}", None, s, e,
-                     "USD", ()))
-        rows.append((f"Outbound - SDR Sequence {y} H{h}", "Outbound", None, None, s, e, "USD",
-                     ()))
-    for fy, (s, e) in ((2025, (_day("2024-10-01"), _day("2025-09-30"))),
-                       (2026, (_day("2025-10-01"), _day("2026-09-30")))):
-        rows.append((f"Meta Retargeting FY{fy}", "Paid Social", f"psoc-meta-retarget-fy{fy}",
-                     None, s, e, "EUR", ("meta_ads",)))
-        rows.append((f"Nurture Program FY{fy}", "Email", f"em-nurture-fy{fy}",
-                     "Webinar" if fy == 2026 else None, s, e, "USD", ()))
-        rows.append((f"Organic Social FY{fy}", "Organic Social", f"social-organic-fy{fy}", None,
-                     s, e, "USD", ()))
-        rows.append((f"CloudCo Partner Program FY{fy}", "Partner", f"partner-cloudco-fy{fy}",
-                     "Referral" if fy == 2026 else None, s, e, "USD", ()))
-    rows.append(("DataSys Co-marketing FY2026", "Partner", "partner-datasys-fy2026", "Partner",
-                 _day("2025-10-01"), _day("2026-09-30"), "EUR", ()))
-    for iso, vendor, cur in (("2025-01-15", "techtarget", "USD"), ("2025-07-01", "integrate", "EUR"),
-                             ("2026-01-15", "techtarget", "USD"), ("2026-05-01", "integrate",
-                                                                   "EUR")):
+        rows.append(
+            (
+                f"Paid Search - Non-brand {y} H{h}",
+                "Paid Search",
+                f"ps-nonbrand-{y}h{h}",
+                None,
+                s,
+                e,
+                "USD",
+                ("google_ads", "bing_ads"),
+            )
+        )
+        rows.append(
+            (
+                f"LinkedIn ABM {y} H{h}",
+                "Paid Social",
+                f"psoc-li-abm-{y}h{h}",
+                "Event" if (y, h) == (2025, 2) else None,
+                s,
+                e,
+                "USD",
+                ("linkedin_ads",),
+            )
+        )
+        rows.append(
+            (
+                f"Display Retargeting {y} H{h}",
+                "Display",
+                f"disp-retarget-{y}h{h}",
+                None,
+                s,
+                e,
+                "USD",
+                ("google_ads",),
+            )
+        )
+        rows.append(
+            (f"Newsletter {y} H{h}", "Email", f"em-newsletter-{y}h{h}", None, s, e, "USD", ())
+        )
+        rows.append((f"Outbound - SDR Sequence {y} H{h}", "Outbound", None, None, s, e, "USD", ()))
+    for fy, (s, e) in (
+        (2025, (_day("2024-10-01"), _day("2025-09-30"))),
+        (2026, (_day("2025-10-01"), _day("2026-09-30"))),
+    ):
+        rows.append(
+            (
+                f"Meta Retargeting FY{fy}",
+                "Paid Social",
+                f"psoc-meta-retarget-fy{fy}",
+                None,
+                s,
+                e,
+                "EUR",
+                ("meta_ads",),
+            )
+        )
+        rows.append(
+            (
+                f"Nurture Program FY{fy}",
+                "Email",
+                f"em-nurture-fy{fy}",
+                "Webinar" if fy == 2026 else None,
+                s,
+                e,
+                "USD",
+                (),
+            )
+        )
+        rows.append(
+            (
+                f"Organic Social FY{fy}",
+                "Organic Social",
+                f"social-organic-fy{fy}",
+                None,
+                s,
+                e,
+                "USD",
+                (),
+            )
+        )
+        rows.append(
+            (
+                f"CloudCo Partner Program FY{fy}",
+                "Partner",
+                f"partner-cloudco-fy{fy}",
+                "Referral" if fy == 2026 else None,
+                s,
+                e,
+                "USD",
+                (),
+            )
+        )
+    rows.append(
+        (
+            "DataSys Co-marketing FY2026",
+            "Partner",
+            "partner-datasys-fy2026",
+            "Partner",
+            _day("2025-10-01"),
+            _day("2026-09-30"),
+            "EUR",
+            (),
+        )
+    )
+    for iso, vendor, cur in (
+        ("2025-01-15", "techtarget", "USD"),
+        ("2025-07-01", "integrate", "EUR"),
+        ("2026-01-15", "techtarget", "USD"),
+        ("2026-05-01", "integrate", "EUR"),
+    ):
         s = _day(iso)
-        rows.append((f"Content Syndication - {vendor.title()} {iso[:7]}", "Content Syndication",
-                     f"cs-{vendor}-{iso[:7]}", "Partner" if vendor == "integrate" and
-                     iso.startswith("2026") else None, s, s + 59, cur, ()))
-    webinar_titles = ("Attribution 101", "Pipeline Math for CMOs", "Data Warehouse Marketing",
-                      "ABM that Works", "Revenue Ops Playbook", "Forecasting with Intent Data",
-                      "Closing the Loop with Finance", "Multi-touch in Practice")
+        rows.append(
+            (
+                f"Content Syndication - {vendor.title()} {iso[:7]}",
+                "Content Syndication",
+                f"cs-{vendor}-{iso[:7]}",
+                "Partner" if vendor == "integrate" and iso.startswith("2026") else None,
+                s,
+                s + 59,
+                cur,
+                (),
+            )
+        )
+    webinar_titles = (
+        "Attribution 101",
+        "Pipeline Math for CMOs",
+        "Data Warehouse Marketing",
+        "ABM that Works",
+        "Revenue Ops Playbook",
+        "Forecasting with Intent Data",
+        "Closing the Loop with Finance",
+        "Multi-touch in Practice",
+    )
     for (y, q), title in zip(QUARTERS, webinar_titles, strict=True):
         s, _ = _quarter_span(y, q)
         rows.append((f"Webinar: {title}", "Webinar", None, None, s + 45, s + 45, "USD", ()))
-    events = (("SaaStr Annual 2025", "2025-09-09", 3, "USD"), ("Web Summit 2025", "2025-11-11", 4,
-              "EUR"), ("Dreamforce 2025", "2025-10-14", 3, "USD"), ("B2B Marketing Expo London",
-              "2026-03-18", 2, "GBP"), ("RevOps Roadshow NYC", "2026-06-10", 1, "USD"))
+    events = (
+        ("SaaStr Annual 2025", "2025-09-09", 3, "USD"),
+        ("Web Summit 2025", "2025-11-11", 4, "EUR"),
+        ("Dreamforce 2025", "2025-10-14", 3, "USD"),
+        ("B2B Marketing Expo London", "2026-03-18", 2, "GBP"),
+        ("RevOps Roadshow NYC", "2026-06-10", 1, "USD"),
+    )
     for name, iso, days, cur in events:
         s = _day(iso)
-        rows.append((name, "Event", None, None, s, s + days - 1,
-                     "EUR" if cur != "USD" else "USD", ()))
-    rows.append(("Direct Mail - Enterprise Gift Box 2025", "Direct Mail", None, None,
-                 _day("2025-04-01"), _day("2025-05-31"), "USD", ()))
-    rows.append(("Direct Mail - Holiday Cards 2025", "Direct Mail", None, None,
-                 _day("2025-12-01"), _day("2025-12-31"), "USD", ()))
+        rows.append(
+            (name, "Event", None, None, s, s + days - 1, "EUR" if cur != "USD" else "USD", ())
+        )
+    rows.append(
+        (
+            "Direct Mail - Enterprise Gift Box 2025",
+            "Direct Mail",
+            None,
+            None,
+            _day("2025-04-01"),
+            _day("2025-05-31"),
+            "USD",
+            (),
+        )
+    )
+    rows.append(
+        (
+            "Direct Mail - Holiday Cards 2025",
+            "Direct Mail",
+            None,
+            None,
+            _day("2025-12-01"),
+            _day("2025-12-31"),
+            "USD",
+            (),
+        )
+    )
     return rows
 
 
-_BUDGET = {"Paid Search": 60_000, "Paid Social": 45_000, "Display": 20_000, "Email": 5_000,
-           "Outbound": 30_000, "Organic Social": 2_000, "Partner": 25_000,
-           "Content Syndication": 18_000, "Webinar": 6_000, "Event": 80_000,
-           "Direct Mail": 15_000}
+_BUDGET = {
+    "Paid Search": 60_000,
+    "Paid Social": 45_000,
+    "Display": 20_000,
+    "Email": 5_000,
+    "Outbound": 30_000,
+    "Organic Social": 2_000,
+    "Partner": 25_000,
+    "Content Syndication": 18_000,
+    "Webinar": 6_000,
+    "Event": 80_000,
+    "Direct Mail": 15_000,
+}
 
 
 def build_campaigns(rng: np.random.Generator) -> Campaigns:
@@ -147,10 +299,16 @@ def build_campaigns(rng: np.random.Generator) -> Campaigns:
     budget = np.round(budget * rng.uniform(0.7, 1.3, n), -2)
     return Campaigns(
         ids=np.array([f"CMP-{i + 1:04d}" for i in range(n)], dtype=object),
-        names=np.array(col[0], dtype=object), types=types,
-        utm=np.array(col[2], dtype=object), channel=np.array(col[3], dtype=object),
-        start=np.array(col[4], dtype=float), end=np.array(col[5], dtype=float),
-        budget=budget, currency=np.array(col[6], dtype=object), platforms=list(col[7]))
+        names=np.array(col[0], dtype=object),
+        types=types,
+        utm=np.array(col[2], dtype=object),
+        channel=np.array(col[3], dtype=object),
+        start=np.array(col[4], dtype=float),
+        end=np.array(col[5], dtype=float),
+        budget=budget,
+        currency=np.array(col[6], dtype=object),
+        platforms=list(col[7]),
+    )
 
 
 def build_ad_spend(rng: np.random.Generator, cat: Campaigns, scale: float) -> Frame:
@@ -165,29 +323,56 @@ def build_ad_spend(rng: np.random.Generator, cat: Campaigns, scale: float) -> Fr
         for platform in cat.platforms[i]:
             days = np.arange(cat.start[i], cat.end[i] + 1)
             has_id = platform != "bing_ads"
-            parts.append(_spend_rows(rng, days, platform, cat.ids[i] if has_id else None,
-                                     cat.utm[i], cat.currency[i], scale))
+            parts.append(
+                _spend_rows(
+                    rng,
+                    days,
+                    platform,
+                    cat.ids[i] if has_id else None,
+                    cat.utm[i],
+                    cat.currency[i],
+                    scale,
+                )
+            )
     test_days = np.arange(_day("2025-03-01"), _day("2025-03-29") + 1)
-    parts.append(_spend_rows(rng, test_days, "google_ads", None, "ps-competitor-test", "USD",
-                             scale))
+    parts.append(
+        _spend_rows(rng, test_days, "google_ads", None, "ps-competitor-test", "USD", scale)
+    )
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def _spend_rows(rng: np.random.Generator, days: np.ndarray, platform: str,
-                campaign_id: str | None, utm: str, currency: str, scale: float) -> Frame:
+def _spend_rows(
+    rng: np.random.Generator,
+    days: np.ndarray,
+    platform: str,
+    campaign_id: str | None,
+    utm: str,
+    currency: str,
+    scale: float,
+) -> Frame:
     """One campaign x platform daily series with weekday seasonality and CPC noise."""
     n = len(days)
-    cpm, ctr = {"google_ads": (18.0, 0.035), "bing_ads": (12.0, 0.03),
-                "linkedin_ads": (45.0, 0.006), "meta_ads": (9.0, 0.009)}[platform]
+    cpm, ctr = {
+        "google_ads": (18.0, 0.035),
+        "bing_ads": (12.0, 0.03),
+        "linkedin_ads": (45.0, 0.006),
+        "meta_ads": (9.0, 0.009),
+    }[platform]
     weekday = (days.astype(int) + 3) % 7  # 0 = Monday
     season = np.where(weekday >= 5, 0.45, 1.0)
     impressions = rng.poisson(1_500.0 * scale * season * rng.lognormal(0, 0.25, n))
     clicks = rng.binomial(impressions, ctr)
     spend = np.round(impressions / 1000.0 * cpm * rng.lognormal(0, 0.15, n), 2)
-    return {"spend_date": days.astype(float), "platform": np.full(n, platform, dtype=object),
-            "campaign_id": np.full(n, campaign_id, dtype=object),
-            "utm_campaign": np.full(n, utm, dtype=object), "impressions": impressions,
-            "clicks": clicks, "spend": spend, "currency": np.full(n, currency, dtype=object)}
+    return {
+        "spend_date": days.astype(float),
+        "platform": np.full(n, platform, dtype=object),
+        "campaign_id": np.full(n, campaign_id, dtype=object),
+        "utm_campaign": np.full(n, utm, dtype=object),
+        "impressions": impressions,
+        "clicks": clicks,
+        "spend": spend,
+        "currency": np.full(n, currency, dtype=object),
+    }
 
 
 def build_fx(rng: np.random.Generator) -> Frame:
@@ -200,19 +385,27 @@ def build_fx(rng: np.random.Generator) -> Frame:
         walk = np.cumsum(rng.normal(0, 0.0035, n))
         walk -= np.linspace(0, walk[-1], n) * 0.8  # keep the walk near its anchor
         parts[cur] = np.round(mid * np.exp(walk), 6)
-    return {"rate_date": np.tile(days, 3).astype(float),
-            "currency": np.repeat(np.array(list(parts), dtype=object), n),
-            "usd_per_unit": np.concatenate(list(parts.values()))}
+    return {
+        "rate_date": np.tile(days, 3).astype(float),
+        "currency": np.repeat(np.array(list(parts), dtype=object), n),
+        "usd_per_unit": np.concatenate(list(parts.values())),
+    }
 
 
 # Grain per metric: one grain only, so targets never double count when summed.
-TARGET_GRAIN = {"leads": "total", "mqls": "total", "sqls": "total",
-                "opportunities": "segment", "pipeline_usd": "segment_region",
-                "bookings_usd": "segment_region"}
+TARGET_GRAIN = {
+    "leads": "total",
+    "mqls": "total",
+    "sqls": "total",
+    "opportunities": "segment",
+    "pipeline_usd": "segment_region",
+    "bookings_usd": "segment_region",
+}
 
 
-def build_targets(rng: np.random.Generator, actuals: dict[tuple[str, str, str, str], float]
-                  ) -> Frame:
+def build_targets(
+    rng: np.random.Generator, actuals: dict[tuple[str, str, str, str], float]
+) -> Frame:
     """Monthly targets near the generated actuals (x0.9-1.3, smoothed over 3 months).
 
     ``actuals`` maps (metric, month, segment, region) to the generated value;
@@ -235,17 +428,29 @@ def build_targets(rng: np.random.Generator, actuals: dict[tuple[str, str, str, s
             base = np.concatenate([smooth, future]) * rng.uniform(0.9, 1.3, len(TARGET_MONTHS))
             usd = metric.endswith("_usd")
             values = np.round(base, -2) if usd else np.maximum(np.round(base), 1.0)
-            rows += [(m, metric, float(v), seg, reg) for m, v in zip(TARGET_MONTHS, values,
-                                                                     strict=True)]
+            rows += [
+                (m, metric, float(v), seg, reg) for m, v in zip(TARGET_MONTHS, values, strict=True)
+            ]
     col = list(zip(*rows, strict=True))
-    return {"period_month": np.array(col[0], dtype=object),
-            "metric": np.array(col[1], dtype=object), "target": np.array(col[2], dtype=float),
-            "segment": np.array(col[3], dtype=object), "region": np.array(col[4], dtype=object)}
+    return {
+        "period_month": np.array(col[0], dtype=object),
+        "metric": np.array(col[1], dtype=object),
+        "target": np.array(col[2], dtype=float),
+        "segment": np.array(col[3], dtype=object),
+        "region": np.array(col[4], dtype=object),
+    }
 
 
-def _actual(actuals: dict[tuple[str, str, str, str], float], metric: str, month: str,
-            seg: str | None, reg: str | None) -> float:
+def _actual(
+    actuals: dict[tuple[str, str, str, str], float],
+    metric: str,
+    month: str,
+    seg: str | None,
+    reg: str | None,
+) -> float:
     """Sum of generated actuals of a metric/month over the unspecified dimensions."""
-    return sum(v for (m, mo, s, r), v in actuals.items()
-               if m == metric and mo == month and (seg is None or s == seg)
-               and (reg is None or r == reg))
+    return sum(
+        v
+        for (m, mo, s, r), v in actuals.items()
+        if m == metric and mo == month and (seg is None or s == seg) and (reg is None or r == reg)
+    )

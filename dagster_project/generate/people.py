@@ -39,17 +39,30 @@ from .constants import (
 )
 from .tables import Frame
 
-DARK_SHARE = 0.09
-EXISTING_CUSTOMER_SHARE = 0.12
+DARK_SHARE = 0.11
+EXISTING_CUSTOMER_SHARE = 0.08
 UPGRADE_SHARE = 0.05
 # How a lead came in.  Codes index MECHANISMS; the first two are web forms on our site.
-MECHANISMS = ("form", "webinar", "event", "syndication", "outbound", "partner", "list")
-MECHANISM_P = (0.60, 0.10, 0.08, 0.07, 0.08, 0.07, 0.0)
-DARK_MECHANISM_P = (0.0, 0.0, 0.0, 0.0, 0.7, 0.0, 0.3)
-MECHANISM_CAMPAIGN_TYPE = {1: "Webinar", 2: "Event", 3: "Content Syndication", 4: "Outbound",
-                           6: None, 5: "Partner"}
-MECHANISM_LEAD_SOURCE = {1: "Webinar", 2: "Event", 3: "Content Syndication", 4: "Outbound",
-                         5: "Partner Referral", 6: "List Import"}
+# 'list' and 'sales' leads (the only ones of dark accounts) leave no touch at all.
+MECHANISMS = ("form", "webinar", "event", "syndication", "outbound", "partner", "list", "sales")
+MECHANISM_P = (0.60, 0.10, 0.08, 0.07, 0.08, 0.07, 0.0, 0.0)
+DARK_MECHANISM_P = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.5)
+MECHANISM_CAMPAIGN_TYPE = {
+    1: "Webinar",
+    2: "Event",
+    3: "Content Syndication",
+    4: "Outbound",
+    5: "Partner",
+}
+MECHANISM_LEAD_SOURCE = {
+    1: "Webinar",
+    2: "Event",
+    3: "Content Syndication",
+    4: "Outbound",
+    5: "Partner Referral",
+    6: "List Import",
+    7: "Sales Generated",
+}
 
 
 @dataclass
@@ -118,6 +131,12 @@ class Contacts:
         return len(self.ids)
 
 
+def between(rng: np.random.Generator, lo: np.ndarray | float, hi: np.ndarray | float) -> np.ndarray:
+    """Uniform draws between per-row bounds (tolerates hi < lo and NaN, unlike rng.uniform)."""
+    lo_, hi_ = np.broadcast_arrays(np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
+    return lo_ + (hi_ - lo_) * rng.random(lo_.shape)
+
+
 def _ascii(text: str) -> str:
     """Lower-case ASCII form of a name for e-mail local parts ('Müller' -> 'muller')."""
     flat = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -152,8 +171,9 @@ def make_accounts(rng: np.random.Generator, first_index: int, n: int) -> Account
     lo = np.maximum(created, HISTORY_START) + 60 * DAY
     upgrade_at = np.where(upgraded, rng.uniform(lo, AS_OF - 30 * DAY), np.nan)
     # The first version of an upgraded account must carry an earlier updated_at.
-    updated = np.where(upgraded, created + (upgrade_at - created) * rng.uniform(0.2, 0.9, n),
-                       updated)
+    updated = np.where(
+        upgraded, created + (upgrade_at - created) * rng.uniform(0.2, 0.9, n), updated
+    )
     new_segment = np.where(segment == 2, 1, segment + 1)
     grow = np.where(new_segment > segment, rng.uniform(1.5, 3.0, n), rng.uniform(0.5, 0.8, n))
     lo = np.array([r[0] for r in EMPLOYEE_RANGE])[new_segment]
@@ -166,15 +186,23 @@ def make_accounts(rng: np.random.Generator, first_index: int, n: int) -> Account
         ids=np.array([f"ACC-{first_index + i + 1:06d}" for i in range(n)], dtype=object),
         names=np.array([x[0] for x in identities], dtype=object),
         domains=np.array([x[1] for x in identities], dtype=object),
-        segment=seg_final, segment0=segment, upgrade_at=upgrade_at,
+        segment=seg_final,
+        segment0=segment,
+        upgrade_at=upgrade_at,
         region=rng.choice(len(REGIONS), n, p=REGION_P),
         industry=rng.integers(0, len(INDUSTRIES), n),
-        employees=np.where(upgraded, employees1, employees), employees0=employees,
-        created_at=created, updated_at=updated, dark=rng.random(n) < DARK_SHARE,
+        employees=np.where(upgraded, employees1, employees),
+        employees0=employees,
+        created_at=created,
+        updated_at=updated,
+        dark=rng.random(n) < DARK_SHARE,
         engagement=engagement,
-        customer_since=np.where(rng.random(n) < EXISTING_CUSTOMER_SHARE,
-                                rng.uniform(HISTORY_START - 700 * DAY, HISTORY_START - DAY, n),
-                                np.nan))
+        customer_since=np.where(
+            rng.random(n) < EXISTING_CUSTOMER_SHARE,
+            rng.uniform(HISTORY_START - 700 * DAY, HISTORY_START - DAY, n),
+            np.nan,
+        ),
+    )
 
 
 def account_frame(acc: Accounts) -> Frame:
@@ -182,10 +210,12 @@ def account_frame(acc: Accounts) -> Frame:
     up = np.flatnonzero(~np.isnan(acc.upgrade_at))
     idx = np.concatenate([np.arange(len(acc)), up])
     second = np.zeros(len(idx), dtype=bool)
-    second[len(acc):] = True
+    second[len(acc) :] = True
     seg = np.where(second, acc.segment[idx], acc.segment0[idx])
     return {
-        "account_id": acc.ids[idx], "account_name": acc.names[idx], "domain": acc.domains[idx],
+        "account_id": acc.ids[idx],
+        "account_name": acc.names[idx],
+        "domain": acc.domains[idx],
         "industry": np.array(INDUSTRIES, dtype=object)[acc.industry[idx]],
         "region": np.array(REGIONS, dtype=object)[acc.region[idx]],
         "segment": np.array(SEGMENTS, dtype=object)[seg],
@@ -197,13 +227,14 @@ def account_frame(acc: Accounts) -> Frame:
 
 def make_cycles(rng: np.random.Generator, acc: Accounts) -> Cycles:
     """1 + Poisson(1.2) buying cycles per account, after the account exists."""
-    counts = 1 + rng.poisson(1.2 + 0.3 * (acc.segment == 2), len(acc))
+    counts = 1 + rng.poisson(2.1 + 0.4 * (acc.segment == 2), len(acc))
     account = np.repeat(np.arange(len(acc)), counts)
     lo = np.maximum(acc.created_at[account], HISTORY_START) + 45 * DAY
     tau = rng.uniform(lo, AS_OF)
     order = np.lexsort((tau, account))
-    return Cycles(account=account[order], tau=tau[order],
-                  converts=np.zeros(len(account), dtype=bool))
+    return Cycles(
+        account=account[order], tau=tau[order], converts=np.zeros(len(account), dtype=bool)
+    )
 
 
 def _contact_names(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -212,8 +243,14 @@ def _contact_names(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.nda
     return first, last
 
 
-def _emails(first: np.ndarray, last: np.ndarray, domains: np.ndarray, orphan: np.ndarray,
-            numbers: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _emails(
+    first: np.ndarray,
+    last: np.ndarray,
+    domains: np.ndarray,
+    orphan: np.ndarray,
+    numbers: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Unique lower-case e-mails: first.last@domain, de-duplicated with a digit per domain."""
     seen: set[str] = set()
     out = np.empty(len(first), dtype=object)
@@ -234,8 +271,9 @@ def _emails(first: np.ndarray, last: np.ndarray, domains: np.ndarray, orphan: np
     return out
 
 
-def make_contacts(rng: np.random.Generator, acc: Accounts, cyc: Cycles, cat: Campaigns,
-                  first_number: int) -> Contacts:
+def make_contacts(
+    rng: np.random.Generator, acc: Accounts, cyc: Cycles, cat: Campaigns, first_number: int
+) -> Contacts:
     """Contacts with lead / MQL / SQL funnel timestamps clustered before their cycle's tau."""
     lo = np.array([r[0] for r in CONTACTS_RANGE])[acc.segment]
     hi = np.array([r[1] for r in CONTACTS_RANGE])[acc.segment]
@@ -250,16 +288,20 @@ def make_contacts(rng: np.random.Generator, acc: Accounts, cyc: Cycles, cat: Cam
     orphan = rng.random(n) < 0.03
     is_lead = rng.random(n) < 0.85
     before = rng.random(n) < 0.8
-    lead_at = np.where(before, tau - rng.gamma(1.5, 14.0, n) * DAY,
-                       tau + rng.uniform(0, 90, n) * DAY)
+    lead_at = np.where(
+        before, tau - rng.gamma(1.5, 14.0, n) * DAY, tau + rng.uniform(0, 90, n) * DAY
+    )
     lead_at = np.maximum(lead_at, np.maximum(HISTORY_START, acc.created_at[account]) + HOUR)
-    mechanism = np.where(dark, rng.choice(len(MECHANISMS), n, p=DARK_MECHANISM_P),
-                         rng.choice(len(MECHANISMS), n, p=MECHANISM_P))
+    mechanism = np.where(
+        dark,
+        rng.choice(len(MECHANISMS), n, p=DARK_MECHANISM_P),
+        rng.choice(len(MECHANISMS), n, p=MECHANISM_P),
+    )
     mech_campaign = np.full(n, -1)
     response_at = np.full(n, np.nan)
     for code, ctype in MECHANISM_CAMPAIGN_TYPE.items():
         rows = np.flatnonzero(is_lead & (mechanism == code))
-        if ctype is None or len(rows) == 0:
+        if len(rows) == 0:
             continue
         chosen, lead_new, resp = _mechanism_campaign(rng, cat, ctype, lead_at[rows])
         mech_campaign[rows], lead_at[rows], response_at[rows] = chosen, lead_new, resp
@@ -268,29 +310,45 @@ def make_contacts(rng: np.random.Generator, acc: Accounts, cyc: Cycles, cat: Cam
     mech_campaign = np.where(np.isnan(lead_at), -1, mech_campaign)
     numbers = first_number + np.arange(n)
     first, last = _contact_names(rng, n)
-    created = np.where(rng.random(n) < 0.75, lead_at - rng.uniform(0, 300, n),
-                       rng.uniform(np.maximum(acc.created_at[account], HISTORY_START - 400 * DAY),
-                                   np.where(np.isnan(lead_at), AS_OF, lead_at)))
-    created = np.where(np.isnan(created),
-                       rng.uniform(np.maximum(acc.created_at[account], ACCOUNT_EPOCH), AS_OF),
-                       created)
-    created = np.maximum(created, acc.created_at[account])
+    acc_created = acc.created_at[account]
+    created = np.where(
+        rng.random(n) < 0.75,
+        lead_at - rng.uniform(0, 300, n),
+        between(
+            rng,
+            np.maximum(acc_created, HISTORY_START - 400 * DAY),
+            np.where(np.isnan(lead_at), AS_OF, lead_at),
+        ),
+    )
+    created = np.where(np.isnan(created), between(rng, acc_created, AS_OF), created)
+    created = np.fmin(np.maximum(created, acc.created_at[account]), lead_at)
     digital = ~dark & ~np.isnan(lead_at) & ((mechanism <= 1) | (rng.random(n) < 0.6))
     return Contacts(
         ids=np.array([f"CON-{k + 1:08d}" for k in numbers], dtype=object),
-        account=account, orphan=orphan,
+        account=account,
+        orphan=orphan,
         email=_emails(first, last, acc.domains[account], orphan, numbers + 1, rng),
-        first=first, last=last,
+        first=first,
+        last=last,
         title=np.array(JOB_TITLES, dtype=object)[rng.integers(0, len(JOB_TITLES), n)],
-        created_at=created, lead_at=lead_at, mql_at=np.full(n, np.nan),
-        sql_at=np.full(n, np.nan), lead_source=np.full(n, None, dtype=object),
-        updated_at=np.full(n, np.nan), cycle=cycle, mechanism=mechanism,
-        mech_campaign=mech_campaign, mech_response_at=response_at, digital=digital,
-        engagement=acc.engagement[account] * rng.lognormal(0, 0.4, n))
+        created_at=created,
+        lead_at=lead_at,
+        mql_at=np.full(n, np.nan),
+        sql_at=np.full(n, np.nan),
+        lead_source=np.full(n, None, dtype=object),
+        updated_at=np.full(n, np.nan),
+        cycle=cycle,
+        mechanism=mechanism,
+        mech_campaign=mech_campaign,
+        mech_response_at=response_at,
+        digital=digital,
+        engagement=acc.engagement[account] * rng.lognormal(0, 0.4, n),
+    )
 
 
-def _mechanism_campaign(rng: np.random.Generator, cat: Campaigns, ctype: str,
-                        wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _mechanism_campaign(
+    rng: np.random.Generator, cat: Campaigns, ctype: str, wanted: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pick the campaign of a type nearest to each wanted lead time.
 
     Returns (campaign index, lead time, response time).  For webinars the lead
@@ -300,8 +358,9 @@ def _mechanism_campaign(rng: np.random.Generator, cat: Campaigns, ctype: str,
     idx = cat.of_type(ctype)
     start = cat.start[idx] * DAY
     end = cat.end[idx] * DAY + DAY - 1
-    dist = np.maximum(np.maximum(start[None, :] - wanted[:, None], wanted[:, None] - end[None, :]),
-                      0.0)
+    dist = np.maximum(
+        np.maximum(start[None, :] - wanted[:, None], wanted[:, None] - end[None, :]), 0.0
+    )
     noisy = dist + rng.exponential(10 * DAY, dist.shape)
     pick = np.argmin(noisy, axis=1)
     s, e = start[pick], end[pick]
@@ -318,7 +377,7 @@ def convert_cycles(rng: np.random.Generator, acc: Accounts, cyc: Cycles, con: Co
     """Decide which cycles open an opportunity: likelier with more engaged leads before tau."""
     engaged = con.digital & (con.lead_at <= cyc.tau[con.cycle])
     n_engaged = np.bincount(con.cycle[engaged], minlength=len(cyc.tau))
-    p = np.clip(0.35 + 0.12 * n_engaged, 0.35, 0.92)
+    p = np.clip(0.45 + 0.12 * n_engaged, 0.45, 0.92)
     p = np.where(acc.dark[cyc.account], 0.6, p)
     cyc.converts[:] = rng.random(len(p)) < p
 
@@ -329,22 +388,23 @@ def funnel(rng: np.random.Generator, cyc: Cycles, con: Contacts) -> None:
     lead = con.lead_at
     converts = cyc.converts[con.cycle]
     tau = cyc.tau[con.cycle]
-    is_mql = ~np.isnan(lead) & (rng.random(n) < np.where(converts, 0.55, 0.3))
+    is_mql = ~np.isnan(lead) & (rng.random(n) < np.where(converts, 0.5, 0.25))
     room = tau - lead
     pre = converts & (room > 2 * DAY)
-    mql = np.where(pre, lead + room * rng.uniform(0.1, 0.6, n),
-                   lead + rng.exponential(7, n) * DAY)
+    mql = np.where(pre, lead + room * rng.uniform(0.1, 0.6, n), lead + rng.exponential(7, n) * DAY)
     mql = np.where(is_mql & (mql <= AS_OF), mql, np.nan)
-    is_sql = ~np.isnan(mql) & (rng.random(n) < np.where(converts, 0.6, 0.2))
-    sql = np.where(pre, mql + (tau - mql) * rng.uniform(0.3, 1.0, n),
-                   mql + rng.exponential(14, n) * DAY)
+    is_sql = ~np.isnan(mql) & (rng.random(n) < np.where(converts, 0.5, 0.15))
+    sql = np.where(
+        pre, mql + (tau - mql) * rng.uniform(0.3, 1.0, n), mql + rng.exponential(14, n) * DAY
+    )
     sql = np.where(is_sql & (sql <= AS_OF), sql, np.nan)
     con.mql_at[:] = mql
     con.sql_at[:] = sql
     last = np.fmax(np.fmax(con.created_at, lead), np.fmax(mql, sql))
     touched = rng.random(n) < 0.8
-    con.updated_at[:] = np.where(touched, np.minimum(last + rng.exponential(20, n) * DAY, AS_OF),
-                                 np.nan)
+    con.updated_at[:] = np.where(
+        touched, np.minimum(last + rng.exponential(20, n) * DAY, AS_OF), np.nan
+    )
 
 
 def contact_frame(acc: Accounts, con: Contacts) -> Frame:
@@ -352,8 +412,14 @@ def contact_frame(acc: Accounts, con: Contacts) -> Frame:
     return {
         "contact_id": con.ids,
         "account_id": np.where(con.orphan, None, acc.ids[con.account]),
-        "email": con.email, "first_name": con.first, "last_name": con.last,
-        "job_title": con.title, "created_at": con.created_at, "lead_created_at": con.lead_at,
-        "mql_at": con.mql_at, "sql_at": con.sql_at, "lead_source": con.lead_source,
+        "email": con.email,
+        "first_name": con.first,
+        "last_name": con.last,
+        "job_title": con.title,
+        "created_at": con.created_at,
+        "lead_created_at": con.lead_at,
+        "mql_at": con.mql_at,
+        "sql_at": con.sql_at,
+        "lead_source": con.lead_source,
         "updated_at": con.updated_at,
     }

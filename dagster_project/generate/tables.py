@@ -42,48 +42,96 @@ def _cols(spec: str) -> tuple[Column, ...]:
 
 
 SCHEMAS: dict[str, tuple[str, tuple[Column, ...]]] = {
-    "accounts": ("crm", _cols(
-        "account_id:str* account_name:str* domain:str industry:str region:str segment:str "
-        "employee_count:int created_at:ts* updated_at:ts")),
-    "contacts": ("crm", _cols(
-        "contact_id:str* account_id:str email:str* first_name:str last_name:str job_title:str "
-        "created_at:ts* lead_created_at:ts mql_at:ts sql_at:ts lead_source:str updated_at:ts")),
-    "opportunities": ("crm", _cols(
-        "opportunity_id:str* account_id:str* opportunity_name:str opportunity_type:str "
-        "stage_name:str* amount:money* currency:str* created_at:ts* close_date:date* "
-        "is_closed:bool* is_won:bool* primary_campaign_id:str lead_source:str updated_at:ts")),
-    "opportunity_contact_roles": ("crm", _cols(
-        "opportunity_id:str* contact_id:str* role:str is_primary:bool")),
-    "opportunity_stage_history": ("crm", _cols(
-        "opportunity_id:str* stage_name:str* entered_at:ts* amount:money")),
-    "campaigns": ("campaign", _cols(
-        "campaign_id:str* campaign_name:str* campaign_type:str* utm_campaign:str channel:str "
-        "start_date:date end_date:date budgeted_cost:money currency:str")),
-    "campaign_members": ("campaign", _cols(
-        "campaign_member_id:str* campaign_id:str* contact_id:str* status:str* "
-        "has_responded:bool_mixed* created_at:ts_plain* first_responded_at:ts_plain")),
-    "ad_spend": ("campaign", _cols(
-        "spend_date:date* platform:str* campaign_id:str utm_campaign:str impressions:int "
-        "clicks:int spend:money* currency:str*")),
-    "web_sessions": ("campaign", _cols(
-        "session_id:str* anonymous_id:str* started_at:ts_mixed* landing_page:str referrer:str "
-        "utm_source:str utm_medium:str utm_campaign:str utm_content:str utm_term:str")),
-    "form_submissions": ("campaign", _cols(
-        "submission_id:str* anonymous_id:str* email:str* submitted_at:ts_mixed* form_name:str "
-        "page_url:str")),
-    "invoices": ("revenue", _cols(
-        "invoice_id:str* account_id:str* opportunity_id:str invoice_date:date* amount:money* "
-        "currency:str* status:str* service_start:date service_end:date")),
+    "accounts": (
+        "crm",
+        _cols(
+            "account_id:str* account_name:str* domain:str industry:str region:str segment:str "
+            "employee_count:int created_at:ts* updated_at:ts"
+        ),
+    ),
+    "contacts": (
+        "crm",
+        _cols(
+            "contact_id:str* account_id:str email:str* first_name:str last_name:str job_title:str "
+            "created_at:ts* lead_created_at:ts mql_at:ts sql_at:ts lead_source:str updated_at:ts"
+        ),
+    ),
+    "opportunities": (
+        "crm",
+        _cols(
+            "opportunity_id:str* account_id:str* opportunity_name:str opportunity_type:str "
+            "stage_name:str* amount:money* currency:str* created_at:ts* close_date:date* "
+            "is_closed:bool* is_won:bool* primary_campaign_id:str lead_source:str updated_at:ts"
+        ),
+    ),
+    "opportunity_contact_roles": (
+        "crm",
+        _cols("opportunity_id:str* contact_id:str* role:str is_primary:bool"),
+    ),
+    "opportunity_stage_history": (
+        "crm",
+        _cols("opportunity_id:str* stage_name:str* entered_at:ts* amount:money"),
+    ),
+    "campaigns": (
+        "campaign",
+        _cols(
+            "campaign_id:str* campaign_name:str* campaign_type:str* utm_campaign:str channel:str "
+            "start_date:date end_date:date budgeted_cost:money currency:str"
+        ),
+    ),
+    "campaign_members": (
+        "campaign",
+        _cols(
+            "campaign_member_id:str* campaign_id:str* contact_id:str* status:str* "
+            "has_responded:bool_mixed* created_at:ts_plain* first_responded_at:ts_plain"
+        ),
+    ),
+    "ad_spend": (
+        "campaign",
+        _cols(
+            "spend_date:date* platform:str* campaign_id:str utm_campaign:str impressions:int "
+            "clicks:int spend:money* currency:str*"
+        ),
+    ),
+    "web_sessions": (
+        "campaign",
+        _cols(
+            "session_id:str* anonymous_id:str* started_at:ts_mixed* landing_page:str referrer:str "
+            "utm_source:str utm_medium:str utm_campaign:str utm_content:str utm_term:str"
+        ),
+    ),
+    "form_submissions": (
+        "campaign",
+        _cols(
+            "submission_id:str* anonymous_id:str* email:str* submitted_at:ts_mixed* form_name:str "
+            "page_url:str"
+        ),
+    ),
+    "invoices": (
+        "revenue",
+        _cols(
+            "invoice_id:str* account_id:str* opportunity_id:str invoice_date:date* amount:money* "
+            "currency:str* status:str* service_start:date service_end:date"
+        ),
+    ),
     "fx_rates": ("revenue", _cols("rate_date:date* currency:str* usd_per_unit:rate*")),
-    "targets": ("revenue", _cols(
-        "period_month:str* metric:str* target:money* segment:str region:str")),
+    "targets": (
+        "revenue",
+        _cols("period_month:str* metric:str* target:money* segment:str region:str"),
+    ),
 }
 FOLDER_SOURCES = frozenset({"web_sessions"})
 
 _KIND_TYPES: dict[str, pa.DataType] = {
-    "str": pa.string(), "int": pa.int64(), "money": pa.float64(), "rate": pa.float64(),
-    "bool": pa.bool_(), "bool_mixed": pa.bool_(), "date": pa.date32(),
-    "ts": pa.timestamp("ms", tz="UTC"), "ts_plain": pa.timestamp("ms", tz="UTC"),
+    "str": pa.string(),
+    "int": pa.int64(),
+    "money": pa.float64(),
+    "rate": pa.float64(),
+    "bool": pa.bool_(),
+    "bool_mixed": pa.bool_(),
+    "date": pa.date32(),
+    "ts": pa.timestamp("ms", tz="UTC"),
+    "ts_plain": pa.timestamp("ms", tz="UTC"),
     "ts_mixed": pa.timestamp("ms", tz="UTC"),
 }
 # Spellings of booleans used by the bool_mixed kind: index = style code in '<col>__style'.
@@ -93,8 +141,7 @@ BOOL_SPELLINGS = (("true", "false"), ("TRUE", "FALSE"), ("1", "0"), ("yes", "no"
 def arrow_schema(source: str) -> pa.Schema:
     """Parquet schema of a source: strings for ids/text, real types for the rest."""
     _, cols = SCHEMAS[source]
-    return pa.schema([pa.field(c.name, _KIND_TYPES[c.kind], nullable=not c.required)
-                      for c in cols])
+    return pa.schema([pa.field(c.name, _KIND_TYPES[c.kind], nullable=not c.required) for c in cols])
 
 
 def _iso_seconds(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -105,12 +152,12 @@ def _iso_seconds(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _offset_suffix(minutes: np.ndarray) -> np.ndarray:
-    """'+HH:MM' / '-HH:MM' suffixes of offsets in minutes."""
-    sign = np.where(minutes < 0, "-", "+")
-    hh = np.abs(minutes) // 60
-    mm = np.abs(minutes) % 60
-    return (pd.Series(sign, dtype=object) + pd.Series(hh).map("{:02d}".format)
-            + ":" + pd.Series(mm).map("{:02d}".format)).to_numpy(dtype=object)
+    """'+HH:MM' / '-HH:MM' suffixes of offsets in minutes (formatted once per distinct offset)."""
+    distinct, inverse = np.unique(minutes, return_inverse=True)
+    labels = [
+        f"{'-' if m < 0 else '+'}{abs(m) // 60:02d}:{abs(m) % 60:02d}" for m in distinct.tolist()
+    ]
+    return np.array(labels, dtype=object)[inverse.reshape(-1)]
 
 
 def _fmt_ts(frame: Frame, name: str, kind: str) -> pd.Series:
@@ -134,8 +181,9 @@ def _fmt_ts(frame: Frame, name: str, kind: str) -> pd.Series:
         zulu = out + "Z"
         plain = out.str.replace("T", " ", regex=False)
         local = pd.Series(local_text, dtype=object) + _offset_suffix(offset)
-        out = pd.Series(np.where(style == 0, zulu, np.where(style == 1, plain, local)),
-                        dtype=object)
+        out = pd.Series(
+            np.where(style == 0, zulu, np.where(style == 1, plain, local)), dtype=object
+        )
     out[null] = None
     return out
 
@@ -246,11 +294,11 @@ class Sink:
             fh = path.open("w", encoding="utf-8", newline="")
             self._csv[path] = fh
         data = pd.DataFrame({c.name: _fmt_column(frame, c) for c in cols})
-        data.to_csv(fh, header=first, index=False, lineterminator="\n",
-                    quoting=csv.QUOTE_MINIMAL)
+        data.to_csv(fh, header=first, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
 
-    def _write_parquet(self, path: Path, source: str, cols: tuple[Column, ...],
-                       frame: Frame) -> None:
+    def _write_parquet(
+        self, path: Path, source: str, cols: tuple[Column, ...], frame: Frame
+    ) -> None:
         schema = arrow_schema(source)
         writer = self._parquet.get(path)
         if writer is None:

@@ -12,14 +12,17 @@ import pandas as pd
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetKey,
     MetadataValue,
     asset_check,
 )
+from dagster_dbt import get_asset_key_for_model
 
+from dagster_project.defs.dbt.assets import attribution_dbt_models
 from dagster_project.lib.warehouse import WarehouseResource
 
-FCT_ATTRIBUTION = AssetKey(["fct_attribution"])
+FCT_ATTRIBUTION = get_asset_key_for_model([attribution_dbt_models], "fct_attribution")
+DIM_OPPORTUNITIES = get_asset_key_for_model([attribution_dbt_models], "dim_opportunities")
+DIM_ATTRIBUTION_MODELS = get_asset_key_for_model([attribution_dbt_models], "dim_attribution_models")
 CREDIT_TOLERANCE = 1e-9
 CENT = 0.005  # "to the cent": totals may differ by less than half a cent
 MAX_ROWS_SHOWN = 20
@@ -67,7 +70,7 @@ def credits_sum_to_one(
 @asset_check(
     asset=FCT_ATTRIBUTION,
     blocking=True,
-    additional_deps=[AssetKey(["dim_opportunities"])],
+    additional_deps=[DIM_OPPORTUNITIES],
     description=(
         "Per model, attributed pipeline equals total pipeline and attributed revenue equals "
         "total closed-won amount in dim_opportunities, to the cent, and every opportunity "
@@ -126,7 +129,7 @@ def attribution_reconciles_to_crm(
 @asset_check(
     asset=FCT_ATTRIBUTION,
     blocking=True,
-    additional_deps=[AssetKey(["dim_opportunities"]), AssetKey(["dim_attribution_models"])],
+    additional_deps=[DIM_OPPORTUNITIES, DIM_ATTRIBUTION_MODELS],
     description=(
         "No credited touch lies outside its model's window: none before opportunity creation "
         "minus the lookback, none after creation for pre-opportunity (P) models, none after the "

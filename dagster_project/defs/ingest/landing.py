@@ -16,9 +16,13 @@ Why it is built this way:
   column and ``row_number() over ()`` is not guaranteed to follow file order, so each CSV is
   streamed (insertion order is preserved) as Arrow batches, a running physical line number
   is attached (embedded newlines in quoted fields are counted), and the result is written to
-  an intermediate Parquet file. The typing then runs as one streaming DuckDB ``COPY`` over
-  the intermediate files, with a bounded memory limit, so tens of millions of rows never
-  need to fit in memory.
+  an intermediate Parquet file (under ``<raw_dir>/.landing_tmp/``, removed afterwards).
+  DuckDB skips blank lines silently; a cheap newline count detects that case and only then
+  are the line numbers recomputed exactly with Python's CSV reader.
+* It must scale: the typing runs as one streaming DuckDB ``COPY`` over the intermediate
+  files with a memory limit and spilling, so tens of millions of rows never need to fit in
+  memory, and the contract check rides along in that same pass (``error()``); only when it
+  trips is a second, ordered query run to report the lowest offending line.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from dagster_project.defs.ingest.contracts import Column, LogicalType, SourceCon
 SOURCE_FILE_COLUMN = "_source_file"
 SOURCE_LINE_COLUMN = "_source_line"
 OUTPUT_FILE_NAME = "data.parquet"
+WORK_DIR_NAME = ".landing_tmp"  # under raw_dir; per-landing temp dirs, removed when done
 
 _INPUT_SUFFIXES = (".csv", ".parquet")
 _BATCH_ROWS = 500_000
@@ -50,6 +55,7 @@ _TIMESTAMP_RE = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}
 _DATE_RE = r"\d{4}-\d{2}-\d{2}"
 _DOUBLE_RE = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
 _BIGINT_RE = r"[+-]?\d+(\.0*)?"
+_VIOLATION_MARKER = "landing: contract violation"
 _TRUE_SPELLINGS = ("true", "1", "yes")
 _FALSE_SPELLINGS = ("false", "0", "no")
 
@@ -144,8 +150,12 @@ def land_source(
     extras = _extra_columns(contract, inputs)
     out_dir = raw_dir / contract.family / contract.name
     out_dir.mkdir(parents=True, exist_ok=True)
-
-    with tempfile.TemporaryDirectory(prefix=f".landing-{contract.name}-", dir=out_dir) as tmp:
+    # Intermediates live beside the raw area (same disk, not a possibly RAM-backed /tmp) but
+    # outside the source folder, so a reader of <family>/<name>/ only ever sees data.parquet.
+    work_root = raw_dir / WORK_DIR_NAME
+    work_root.mkdir(parents=True, exist_ok=True)
+    prefix = f"{contract.family}-{contract.name}-"
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=work_root) as tmp:
         con = _connect(Path(tmp), memory_limit)
         try:
             staged: list[Path] = []
@@ -154,7 +164,6 @@ def land_source(
                 target = Path(tmp) / f"stage-{i:06d}.parquet"
                 rows_per_file[item.rel] = _stage_file(con, contract, extras, item, target)
                 staged.append(target)
-            _raise_first_bad_value(con, contract, staged)
             output = _write_output(con, contract, extras, staged, out_dir)
         finally:
             con.close()
@@ -196,7 +205,7 @@ def _read_header(path: Path, source_dir: Path) -> _InputFile:
     except (UnicodeDecodeError, csv.Error) as exc:
         raise SourceFileError(f"{rel}: cannot read CSV header: {exc}") from exc
     if not header:
-        raise SourceFileError(f"{rel}: empty file, expected a header row")
+        raise SourceFileError(f"{rel}: empty file or blank first line, expected a header row")
     return _InputFile(path, rel, tuple(header), header_lines)
 
 
@@ -286,42 +295,107 @@ def _stage_csv(
         f"strict_mode = true, encoding = 'utf-8')"
     )
     rows = 0
+    lines = _LineCounter(first_line=item.header_lines + 1)
     try:
         reader = con.sql(query).to_arrow_reader(_BATCH_ROWS)
         schema = reader.schema.append(pa.field(SOURCE_LINE_COLUMN, pa.int64()))
-        with pq.ParquetWriter(target, schema, compression="lz4") as writer:
-            for batch, lines in _with_line_numbers(reader, first_line=item.header_lines + 1):
+        with pq.ParquetWriter(target, schema, compression="lz4", use_dictionary=False) as writer:
+            for batch in reader:
+                # The last column is the _source_file literal, not file content.
+                starts = lines.starts(batch.columns[:-1])
                 writer.write_batch(
-                    pa.RecordBatch.from_arrays([*batch.columns, lines], schema=schema)
+                    pa.RecordBatch.from_arrays([*batch.columns, starts], schema=schema)
                 )
                 rows += batch.num_rows
     except duckdb.Error as exc:
         raise SourceFileError(f"{item.rel}: cannot read CSV: {_first_line(exc)}") from exc
+    if _count_newlines(item.path) != lines.expected_newlines(item.path):
+        # DuckDB silently skips blank lines; only then is an exact (slower) pass needed.
+        _renumber_lines(item, target)
     return rows
 
 
-def _with_line_numbers(
-    reader: pa.RecordBatchReader, first_line: int
-) -> Iterator[tuple[pa.RecordBatch, pa.Array]]:
-    """Pair each batch with the physical line each row starts on.
+class _LineCounter:
+    """Running physical line numbers for streamed CSV rows.
 
     A row starts one line after the previous row started plus the newlines embedded in the
     previous row's quoted fields, so the numbers match what an editor shows.
     """
-    next_line = first_line
-    for batch in reader:
-        n = batch.num_rows
-        if n == 0:
-            continue
+
+    def __init__(self, first_line: int) -> None:
+        self.next_line = first_line
+
+    def starts(self, columns: Sequence[pa.Array]) -> pa.Array:
+        """Start line of each row of a batch given its text columns."""
+        n = len(columns[0]) if columns else 0
         newlines = np.zeros(n, dtype=np.int64)
-        for col in batch.columns:
+        for col in columns:
             if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
                 counts = pc.count_substring(col, "\n").fill_null(0)
                 newlines += counts.to_numpy(zero_copy_only=False).astype(np.int64)
         spans = newlines + 1
-        starts = next_line + np.cumsum(spans) - spans
-        next_line = int(starts[-1] + spans[-1])
-        yield batch, pa.array(starts, type=pa.int64())
+        starts = self.next_line + np.cumsum(spans) - spans
+        self.next_line += int(spans.sum())
+        return pa.array(starts, type=pa.int64())
+
+    def expected_newlines(self, path: Path) -> int:
+        """Newline bytes the file holds if no line was skipped (trailing blank lines allowed)."""
+        return self.next_line - 2 + _trailing_newlines(path)
+
+
+def _count_newlines(path: Path) -> int:
+    """Number of ``\\n`` bytes in a file, read in large chunks (fast, constant memory)."""
+    total = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 24):
+            total += chunk.count(b"\n")
+    return total
+
+
+def _trailing_newlines(path: Path) -> int:
+    """Number of line ends at the very end of a file (0 if the last line has none)."""
+    with path.open("rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        fh.seek(max(0, fh.tell() - 4096))
+        tail = fh.read()
+    return tail[len(tail.rstrip(b"\r\n")) :].count(b"\n")
+
+
+def _record_start_lines(item: _InputFile) -> Iterator[int]:
+    """Exact start line of every non-blank record, from Python's CSV reader (slow path)."""
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # long free-text cells
+    with item.path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter=",", quotechar='"', doublequote=True, strict=True)
+        next(reader, None)
+        previous_end = reader.line_num
+        for record in reader:
+            if record:  # DuckDB skips blank lines; so do we
+                yield previous_end + 1
+            previous_end = reader.line_num
+
+
+def _renumber_lines(item: _InputFile, target: Path) -> None:
+    """Rewrite ``_source_line`` of a staged CSV with exact numbers when blank lines exist."""
+    starts = _record_start_lines(item)
+    renumbered = target.with_suffix(".renumbered.parquet")
+    schema = pq.read_schema(target)
+    with (
+        pq.ParquetFile(target) as staged,
+        pq.ParquetWriter(renumbered, schema, compression="lz4", use_dictionary=False) as writer,
+    ):
+        for batch in staged.iter_batches(batch_size=_BATCH_ROWS):
+            try:
+                lines = np.fromiter(starts, dtype=np.int64, count=batch.num_rows)
+            except (ValueError, csv.Error) as exc:
+                raise SourceFileError(
+                    f"{item.rel}: cannot number CSV lines exactly: {exc}"
+                ) from exc
+            writer.write_batch(
+                pa.RecordBatch.from_arrays(
+                    [*batch.columns[:-1], pa.array(lines, type=pa.int64())], schema=schema
+                )
+            )
+    os.replace(renumbered, target)
 
 
 def _stage_parquet(
@@ -422,13 +496,10 @@ def _staged_source(staged: Sequence[Path]) -> str:
     return "read_parquet([" + ", ".join(_lit(str(p)) for p in staged) + "])"
 
 
-def _raise_first_bad_value(
-    con: duckdb.DuckDBPyConnection, contract: SourceContract, staged: Sequence[Path]
-) -> None:
-    """Raise for the first row (lowest file, then line) with an empty required or bad value.
+def _violation_checks(contract: SourceContract) -> list[tuple[Column, str]]:
+    """SQL conditions on the staged text that flag a contract violation, per column.
 
-    Deeper quarantine handling is a later concern; until then a bad row stops the landing
-    rather than being dropped or turned into NULL silently.
+    A required column must be non-NULL, and a non-NULL value of a typed column must parse.
     """
     checks: list[tuple[Column, str]] = []
     for col in contract.columns:
@@ -437,6 +508,19 @@ def _raise_first_bad_value(
             checks.append((col, f"{raw} IS NULL"))
         if col.type != LogicalType.VARCHAR:
             checks.append((col, f"({raw} IS NOT NULL AND ({_parse_expr(col, raw)}) IS NULL)"))
+    return checks
+
+
+def _raise_first_bad_value(
+    con: duckdb.DuckDBPyConnection, contract: SourceContract, staged: Sequence[Path]
+) -> None:
+    """Raise for the first row (lowest file, then line) with an empty required or bad value.
+
+    Deeper quarantine handling is a later concern; until then a bad row stops the landing
+    rather than being dropped or turned into NULL silently. Ordering makes the reported row
+    deterministic whatever the parallel scan order.
+    """
+    checks = _violation_checks(contract)
     if not checks:
         return
     flags = ", ".join(f"{cond} AS f{i}" for i, (_, cond) in enumerate(checks))
@@ -469,18 +553,32 @@ def _write_output(
 ) -> Path:
     """Type all staged rows in one streaming COPY and publish ``data.parquet`` atomically.
 
-    Readers never see a half-written file (write to ``.tmp``, then ``os.replace``), and any
-    other Parquet file left in the folder is removed so the raw area holds exactly one file.
+    The COPY itself aborts on the first violating row it meets (DuckDB ``error()``), so the
+    happy path reads the staged data once; only on failure does ``_raise_first_bad_value``
+    run to report the lowest offending line deterministically. Readers never see a
+    half-written file (write to ``.tmp``, then ``os.replace``), and any other Parquet file in
+    the folder is removed so the raw area holds exactly one file.
     """
+    checks = _violation_checks(contract)
+    any_bad = " OR ".join(cond for _, cond in checks) or "false"
     typed = [f"{_parse_expr(c, _ident(c.name))} AS {_ident(c.name)}" for c in contract.columns]
     typed += [_ident(name) for name in extras]
-    typed += [SOURCE_FILE_COLUMN, SOURCE_LINE_COLUMN]
+    typed += [
+        SOURCE_FILE_COLUMN,
+        f"CASE WHEN {any_bad} THEN error({_lit(_VIOLATION_MARKER)}) "
+        f"ELSE {SOURCE_LINE_COLUMN} END AS {SOURCE_LINE_COLUMN}",
+    ]
     output = out_dir / OUTPUT_FILE_NAME
     partial = out_dir / f"{OUTPUT_FILE_NAME}.tmp"
-    con.execute(
-        f"COPY (SELECT {', '.join(typed)} FROM {_staged_source(staged)}) "
-        f"TO {_lit(str(partial))} (FORMAT parquet, COMPRESSION zstd)"
-    )
+    try:
+        con.execute(
+            f"COPY (SELECT {', '.join(typed)} FROM {_staged_source(staged)}) "
+            f"TO {_lit(str(partial))} (FORMAT parquet, COMPRESSION zstd)"
+        )
+    except duckdb.Error:
+        partial.unlink(missing_ok=True)
+        _raise_first_bad_value(con, contract, staged)
+        raise
     os.replace(partial, output)
     for other in out_dir.glob("*.parquet"):
         if other.name != OUTPUT_FILE_NAME:

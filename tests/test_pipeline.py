@@ -1,0 +1,229 @@
+"""The whole pipeline for real: Dagster materialises the sample into a temp warehouse.
+
+No mocks: ingestion lands real files, dbt builds on DuckDB, the checks query the marts.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from dagster import AssetKey, DagsterInstance, materialize
+from warehouse_build import SAMPLE_DIR, BuiltWarehouse, materialize_all
+
+from dagster_project.defs.checks.contribution import (
+    attribution_reconciles_to_crm,
+    credits_sum_to_one,
+    no_credit_outside_window,
+)
+from dagster_project.defs.dbt.translator import raw_asset_key
+from dagster_project.defs.ingest.assets import ingestion_assets
+from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS
+from dagster_project.lib.warehouse import WarehouseResource
+from dagster_project.settings import DBT_PROJECT_DIR
+
+MODELS = {"first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "full_path", "time_decay"}
+
+
+def _frame(path: Path, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).df()
+
+
+def test_every_asset_and_check_succeeds(built_warehouse: BuiltWarehouse) -> None:
+    result = built_warehouse.result
+    failures = [event.step_key for event in result.all_events if event.is_step_failure]
+    assert result.success, f"failed steps: {failures}"
+    materialized = {event.asset_key for event in result.all_events if event.is_step_materialization}
+    planned = set(result.job_def.asset_layer.executable_asset_keys)
+    assert planned - materialized == set()
+    evaluations = result.get_asset_check_evaluations()
+    failed = [(e.asset_key, e.check_name) for e in evaluations if not e.passed]
+    assert failed == []
+    names = {e.check_name for e in evaluations}
+    assert {
+        "credits_sum_to_one",
+        "attribution_reconciles_to_crm",
+        "no_credit_outside_window",
+    } <= names
+    assert len(evaluations) > 50  # every dbt test surfaces as a check too
+
+
+def test_ingestion_assets_report_rows_and_files(built_warehouse: BuiltWarehouse) -> None:
+    metadata = {
+        event.asset_key: event.materialization.metadata
+        for event in built_warehouse.result.all_events
+        if event.is_step_materialization
+    }
+    for contract in SOURCE_CONTRACTS.values():
+        entry = metadata[raw_asset_key(contract.family, contract.name)]
+        assert entry["dagster/row_count"].value > 0, contract.qualified_name
+        files = entry["source_files"].value
+        assert files and all(f.startswith(f"{contract.family}/{contract.name}") for f in files)
+    sessions = metadata[AssetKey(["raw", "campaign", "web_sessions"])]
+    assert len(sessions["source_files"].value) > 1  # a folder of daily drops, read together
+    landed = pd.read_parquet(built_warehouse.raw_dir / "crm" / "opportunities")
+    with (SAMPLE_DIR / "crm" / "opportunities.csv").open(newline="") as handle:
+        assert len(landed) == sum(1 for _ in csv.DictReader(handle))
+
+
+def test_public_marts_are_complete(built_warehouse: BuiltWarehouse) -> None:
+    path = built_warehouse.warehouse_path
+    opportunities = _frame(path, "select * from marts.dim_opportunities")
+    raw = pd.read_parquet(built_warehouse.raw_dir / "crm" / "opportunities")
+    assert set(opportunities["opportunity_id"]) == set(raw["opportunity_id"])
+    assert opportunities["amount_usd"].notna().all()
+    assert (opportunities["is_marketing_sourced"] <= opportunities["is_marketing_influenced"]).all()
+    attribution = _frame(path, "select * from marts.fct_attribution")
+    assert set(attribution["model"]) == MODELS
+    per_model = attribution.groupby("model")["opportunity_id"].nunique()
+    assert (per_model == len(opportunities)).all()
+    unattributed = attribution[attribution["touchpoint_id"].isna()]
+    assert (unattributed["channel"] == "(unattributed)").all()
+    assert (unattributed["credit"] == 1.0).all()
+    touchpoints = _frame(path, "select * from marts.fct_touchpoints")
+    assert set(touchpoints["touch_type"]) == {"web_session", "form_fill", "campaign_response"}
+    assert not any("email" in column for column in touchpoints.columns)
+    report = _frame(path, "select * from reports.rpt_attribution_by_channel")
+    totals = report.groupby("model")["attributed_revenue_usd"].sum()
+    won = opportunities.loc[opportunities["is_won"], "amount_usd"].sum()
+    assert (totals - won).abs().max() < 0.01
+
+
+def test_reloading_the_same_files_gives_the_same_tables(
+    built_warehouse: BuiltWarehouse, tmp_path: Path
+) -> None:
+    again = materialize_all(tmp_path)
+    assert again.result.success
+    for table in ("marts.fct_attribution", "marts.dim_opportunities", "marts.fct_touchpoints"):
+        order = "1, 2, 3" if table == "marts.fct_attribution" else "1"
+        first = _frame(built_warehouse.warehouse_path, f"select * from {table} order by {order}")
+        second = _frame(again.warehouse_path, f"select * from {table} order by {order}")
+        pd.testing.assert_frame_equal(first, second)
+
+
+def test_dbt_project_runs_alone_against_the_warehouse(
+    built_warehouse: BuiltWarehouse, tmp_path: Path
+) -> None:
+    """`cd dbt && dbt build` after ingestion, with nothing but the profile's env vars."""
+    warehouse = tmp_path / "copy.duckdb"
+    shutil.copy(built_warehouse.warehouse_path, warehouse)
+    env = {
+        **os.environ,
+        "ATTRIBUTION_WAREHOUSE_PATH": str(warehouse),
+        "ATTRIBUTION_RAW_DIR": str(built_warehouse.raw_dir),
+        "DO_NOT_TRACK": "1",
+    }
+    dbt = Path(sys.executable).parent / "dbt"
+    completed = subprocess.run(
+        [
+            str(dbt),
+            "build",
+            "--target-path",
+            str(tmp_path / "target"),
+            "--vars",
+            f"{{as_of: '{built_warehouse.as_of}'}}",
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert "ERROR=0" in completed.stdout
+
+
+def test_missing_required_column_fails_its_asset_naming_file_and_column(tmp_path: Path) -> None:
+    source_dir = tmp_path / "exports"
+    shutil.copytree(SAMPLE_DIR, source_dir)
+    opportunities = source_dir / "crm" / "opportunities.csv"
+    frame = pd.read_csv(opportunities, dtype=str, keep_default_na=False)
+    frame.drop(columns=["amount"]).to_csv(opportunities, index=False)
+    warehouse = WarehouseResource(
+        source_dir=str(source_dir),
+        raw_dir=str(tmp_path / "raw"),
+        warehouse_path=str(tmp_path / "warehouse.duckdb"),
+    )
+    asset = next(a for a in ingestion_assets if raw_asset_key("crm", "opportunities") in a.keys)
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(
+            [asset], resources={"warehouse": warehouse}, instance=instance, raise_on_error=False
+        )
+    assert not result.success
+    message = str(result.all_events[-1].event_specific_data)
+    assert "crm/opportunities.csv" in message
+    assert "'amount'" in message
+
+
+@pytest.fixture
+def tampered(built_warehouse: BuiltWarehouse, tmp_path: Path) -> WarehouseResource:
+    """A copy of the built warehouse, for checks to be proven able to fail."""
+    path = tmp_path / "tampered.duckdb"
+    shutil.copy(built_warehouse.warehouse_path, path)
+    return WarehouseResource(
+        source_dir=str(SAMPLE_DIR), raw_dir=str(built_warehouse.raw_dir), warehouse_path=str(path)
+    )
+
+
+def _tamper(warehouse: WarehouseResource, sql: str) -> None:
+    with duckdb.connect(warehouse.warehouse_path) as con:
+        con.execute(sql)
+
+
+def _first_credited_row(warehouse: WarehouseResource, model: str) -> tuple[str, str]:
+    row = warehouse.query(
+        "select opportunity_id, touchpoint_id from marts.fct_attribution"
+        " where model = ? and touchpoint_id is not null order by 1, 2 limit 1",
+        [model],
+    )
+    return str(row["opportunity_id"].iloc[0]), str(row["touchpoint_id"].iloc[0])
+
+
+def test_credit_check_fails_and_shows_the_offending_rows(tampered: WarehouseResource) -> None:
+    assert credits_sum_to_one(warehouse=tampered).passed
+    opportunity_id, touchpoint_id = _first_credited_row(tampered, "linear")
+    _tamper(
+        tampered,
+        "update marts.fct_attribution set credit = credit + 0.001"
+        f" where model = 'linear' and touchpoint_id = '{touchpoint_id}'"
+        f" and opportunity_id = '{opportunity_id}'",
+    )
+    result = credits_sum_to_one(warehouse=tampered)
+    assert not result.passed
+    assert result.metadata["offending_rows"].value == 1
+    assert opportunity_id in result.metadata["offending_preview"].value
+
+
+def test_reconciliation_check_fails_when_revenue_leaks(tampered: WarehouseResource) -> None:
+    assert attribution_reconciles_to_crm(warehouse=tampered).passed
+    _tamper(
+        tampered,
+        "update marts.fct_attribution set attributed_revenue_usd = attributed_revenue_usd + 0.01"
+        " where model = 'w_shaped' and is_won and touchpoint_id is not null"
+        " and attribution_id = (select min(attribution_id) from marts.fct_attribution"
+        " where model = 'w_shaped' and is_won and touchpoint_id is not null)",
+    )
+    result = attribution_reconciles_to_crm(warehouse=tampered)
+    assert not result.passed
+    assert "w_shaped" in result.metadata["offending_preview"].value
+
+
+def test_window_check_fails_on_a_touch_after_creation(tampered: WarehouseResource) -> None:
+    assert no_credit_outside_window(warehouse=tampered).passed
+    opportunity_id, touchpoint_id = _first_credited_row(tampered, "first_touch")
+    _tamper(
+        tampered,
+        "update marts.fct_attribution set touched_at = opportunity_created_at + interval 1 second"
+        f" where model = 'first_touch' and opportunity_id = '{opportunity_id}'",
+    )
+    result = no_credit_outside_window(warehouse=tampered)
+    assert not result.passed
+    assert touchpoint_id in result.metadata["offending_preview"].value
