@@ -14,11 +14,16 @@ from dagster_project.definitions import defs
 from dagster_project.lib.warehouse import WarehouseResource
 from dagster_project.summary import CheckOutcome, render_summary
 
+# Step-by-step DEBUG events are for the UI; the terminal shows dbt's progress and problems.
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
 
 def main() -> int:
     job = defs.resolve_job_def("materialize_everything")
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=QUIET_CONSOLE
+        )
     outcomes = [
         CheckOutcome(
             asset=evaluation.asset_key.to_user_string(),

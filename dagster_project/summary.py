@@ -8,6 +8,13 @@ import pandas as pd
 
 from dagster_project.lib.warehouse import WarehouseResource
 
+# The checks that guard leadership numbers, always listed by name.
+CONTRIBUTION_CHECKS = (
+    "credits_sum_to_one",
+    "attribution_reconciles_to_crm",
+    "no_credit_outside_window",
+)
+
 
 @dataclass(frozen=True)
 class CheckOutcome:
@@ -34,7 +41,12 @@ def attribution_by_channel(warehouse: WarehouseResource, measure: str) -> pd.Dat
 
 
 def render_summary(warehouse: WarehouseResource, outcomes: list[CheckOutcome], run_ok: bool) -> str:
-    lines = [f"Warehouse: {warehouse.warehouse_path}", ""]
+    lines = [
+        "",
+        "=" * 30 + " Attribution summary " + "=" * 30,
+        f"Warehouse: {warehouse.warehouse_path}",
+        "",
+    ]
     try:
         for title, measure in (
             ("Attributed revenue (USD, won deals) by channel and model", "attributed_revenue_usd"),
@@ -49,7 +61,16 @@ def render_summary(warehouse: WarehouseResource, outcomes: list[CheckOutcome], r
     failed = [o for o in outcomes if not o.passed]
     lines.append(
         f"Checks: {len(outcomes) - len(failed)} of {len(outcomes)} passed"
-        + ("" if run_ok else "  -- the run FAILED, see `make dev` for the step that broke")
+        + ("" if run_ok else "  -- the run FAILED: `make dev` shows the step that broke")
     )
-    lines += [f"  FAILED [{o.severity}] {o.asset} :: {o.check}" for o in failed]
+    lines += [
+        f"  {'ok    ' if o.passed else 'FAILED'} {o.check}"
+        for o in outcomes
+        if o.check in CONTRIBUTION_CHECKS
+    ]
+    lines += [
+        f"  FAILED [{o.severity}] {o.asset} :: {o.check}"
+        for o in failed
+        if o.check not in CONTRIBUTION_CHECKS
+    ]
     return "\n".join(lines)
