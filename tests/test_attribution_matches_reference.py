@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
+from warehouse_build import BuildParameters
 
 try:
     import reference_attribution as ref
@@ -143,16 +144,6 @@ def test_fct_attribution_matches_reference(frames: Frames) -> None:
 # ---- self-test of the loading + comparison path on a synthetic warehouse -------------------
 
 
-@dataclass(frozen=True)
-class _FakeBuild:
-    warehouse_path: Path
-    raw_dir: Path
-    as_of: str
-    lookback_days: int
-    half_life_days: float
-    scope: str
-
-
 def _write_raw(raw_dir: Path, family: str, name: str, parts: list[pd.DataFrame]) -> None:
     folder = raw_dir / family / name
     folder.mkdir(parents=True)
@@ -160,7 +151,7 @@ def _write_raw(raw_dir: Path, family: str, name: str, parts: list[pd.DataFrame])
         part.to_parquet(folder / f"drop_{i}.parquet", index=False)
 
 
-def _fake_build(tmp_path: Path) -> _FakeBuild:
+def _fake_build(tmp_path: Path) -> BuildParameters:
     """A tiny warehouse whose fct_attribution is the reference itself, in DB types."""
     day = pd.Timedelta(days=1)
     created = pd.Timestamp("2025-03-01 10:00:00")
@@ -218,7 +209,9 @@ def _fake_build(tmp_path: Path) -> _FakeBuild:
     )
     _write_raw(raw_dir, "revenue", "fx_rates", [fx])
 
-    build = _FakeBuild(tmp_path / "wh.duckdb", raw_dir, "2025-03-20 00:00:00", 365, 7.0, "account")
+    build = BuildParameters(
+        tmp_path / "wh.duckdb", raw_dir, "2025-03-20 00:00:00", 365, 7.0, "account"
+    )
     reference = ref.reference_attribution(
         touchpoints,
         pd.concat([contacts, contacts_update], ignore_index=True),
@@ -276,6 +269,6 @@ def test_comparison_pipeline_on_synthetic_warehouse(tmp_path: Path) -> None:
     assert any("keys only in expected" in p and "first_touch" in p for p in problems)
 
 
-def _mart_and_ref(build: _FakeBuild) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _mart_and_ref(build: BuildParameters) -> tuple[pd.DataFrame, pd.DataFrame]:
     frames = load_and_compute(build)
     return frames.mart, frames.reference

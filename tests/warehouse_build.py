@@ -21,8 +21,8 @@ AS_OF = "2026-10-01 00:00:00"
 
 
 @dataclass(frozen=True)
-class BuiltWarehouse:
-    """A warehouse built from the sample, with the parameters it was built with."""
+class BuildParameters:
+    """Where a warehouse is and the attribution parameters it was built with."""
 
     warehouse_path: Path
     raw_dir: Path
@@ -30,6 +30,12 @@ class BuiltWarehouse:
     lookback_days: int
     half_life_days: float
     scope: str
+
+
+@dataclass(frozen=True)
+class BuiltWarehouse(BuildParameters):
+    """A warehouse built from the sample by a real Dagster run."""
+
     resource: WarehouseResource
     result: ExecuteInProcessResult
 

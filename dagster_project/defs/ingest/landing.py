@@ -457,6 +457,15 @@ def _parquet_text_expr(name: str, source_type: str, column: Column | None) -> st
 # --------------------------------------------------------------------------- typing
 
 
+# Per type: the strict pattern a text value must match, then the cast that types it.
+_PATTERN_CASTS: dict[LogicalType, tuple[str, str]] = {
+    LogicalType.TIMESTAMP: (_TIMESTAMP_RE, "try_cast({} AS TIMESTAMPTZ)::TIMESTAMP"),
+    LogicalType.DATE: (_DATE_RE, "try_cast({} AS DATE)"),
+    LogicalType.DOUBLE: (_DOUBLE_RE, "try_cast({} AS DOUBLE)"),
+    LogicalType.BIGINT: (_BIGINT_RE, "try_cast({} AS BIGINT)"),
+}
+
+
 def _parse_expr(column: Column, raw: str) -> str:
     """SQL turning the text ``raw`` into the column's contract type; NULL if it does not parse.
 
@@ -464,25 +473,9 @@ def _parse_expr(column: Column, raw: str) -> str:
     as a date part or named time zones) cannot let odd spellings through silently.
     """
     kind = column.type
-    if kind == LogicalType.TIMESTAMP:
-        return (
-            f"CASE WHEN regexp_full_match({raw}, {_lit(_TIMESTAMP_RE)}) "
-            f"THEN try_cast({raw} AS TIMESTAMPTZ)::TIMESTAMP END"
-        )
-    if kind == LogicalType.DATE:
-        return (
-            f"CASE WHEN regexp_full_match({raw}, {_lit(_DATE_RE)}) THEN try_cast({raw} AS DATE) END"
-        )
-    if kind == LogicalType.DOUBLE:
-        return (
-            f"CASE WHEN regexp_full_match({raw}, {_lit(_DOUBLE_RE)}) "
-            f"THEN try_cast({raw} AS DOUBLE) END"
-        )
-    if kind == LogicalType.BIGINT:
-        return (
-            f"CASE WHEN regexp_full_match({raw}, {_lit(_BIGINT_RE)}) "
-            f"THEN try_cast({raw} AS BIGINT) END"
-        )
+    if kind in _PATTERN_CASTS:
+        pattern, cast = _PATTERN_CASTS[kind]
+        return f"CASE WHEN regexp_full_match({raw}, {_lit(pattern)}) THEN {cast.format(raw)} END"
     if kind == LogicalType.BOOLEAN:
         trues = ", ".join(_lit(v) for v in _TRUE_SPELLINGS)
         falses = ", ".join(_lit(v) for v in _FALSE_SPELLINGS)

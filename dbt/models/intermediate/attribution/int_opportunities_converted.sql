@@ -63,42 +63,49 @@ account_as_of_creation as (
 
 ),
 
-converted as (
+rated as (
 
     select
-        opportunities.opportunity_id,
-        opportunities.account_id,
-        opportunities.opportunity_name,
-        opportunities.opportunity_type,
-        opportunities.stage_name,
-        opportunities.amount,
-        opportunities.currency,
+        opportunities.*,
         case
             when opportunities.currency = 'USD' then 1.0
             else rates_on_or_before_close.usd_per_unit
-        end as usd_per_unit,
-        opportunities.amount * case
-            when opportunities.currency = 'USD' then 1.0
-            else rates_on_or_before_close.usd_per_unit
-        end as amount_usd,
-        opportunities.is_closed,
-        opportunities.is_won,
-        opportunities.created_at,
-        opportunities.close_date,
-        opportunities.primary_campaign_id,
-        opportunities.lead_source,
-        account_as_of_creation.segment,
-        account_as_of_creation.region,
-        account_as_of_creation.industry
+        end as usd_per_unit
 
     from opportunities
     left join rates_on_or_before_close
         on
             opportunities.opportunity_id = rates_on_or_before_close.opportunity_id
             and rates_on_or_before_close.rate_rank = 1
+
+),
+
+converted as (
+
+    select
+        rated.opportunity_id,
+        rated.account_id,
+        rated.opportunity_name,
+        rated.opportunity_type,
+        rated.stage_name,
+        rated.amount,
+        rated.currency,
+        rated.usd_per_unit,
+        rated.amount * rated.usd_per_unit as amount_usd,
+        rated.is_closed,
+        rated.is_won,
+        rated.created_at,
+        rated.close_date,
+        rated.primary_campaign_id,
+        rated.lead_source,
+        account_as_of_creation.segment,
+        account_as_of_creation.region,
+        account_as_of_creation.industry
+
+    from rated
     left join account_as_of_creation
         on
-            opportunities.opportunity_id = account_as_of_creation.opportunity_id
+            rated.opportunity_id = account_as_of_creation.opportunity_id
             and account_as_of_creation.version_rank = 1
 
 )
