@@ -13,6 +13,7 @@ CONTRIBUTION_CHECKS = (
     "credits_sum_to_one",
     "attribution_reconciles_to_crm",
     "no_credit_outside_window",
+    "sourced_within_influenced_within_total",
 )
 
 

@@ -22,6 +22,7 @@ from dagster_project.defs.checks.contribution import (
     attribution_reconciles_to_crm,
     credits_sum_to_one,
     no_credit_outside_window,
+    sourced_within_influenced_within_total,
 )
 from dagster_project.defs.dbt.translator import raw_asset_key
 from dagster_project.defs.ingest.assets import ingestion_assets
@@ -29,7 +30,10 @@ from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS
 from dagster_project.lib.warehouse import WarehouseResource
 from dagster_project.settings import DBT_PROJECT_DIR
 
-MODELS = {"first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "full_path", "time_decay"}
+MODELS = {
+    "first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "full_path", "time_decay",
+    "j_shaped", "inverse_j", "last_non_direct",
+}  # fmt: skip
 
 
 def _frame(path: Path, sql: str) -> pd.DataFrame:
@@ -52,6 +56,7 @@ def test_every_asset_and_check_succeeds(built_warehouse: BuiltWarehouse) -> None
         "credits_sum_to_one",
         "attribution_reconciles_to_crm",
         "no_credit_outside_window",
+        "sourced_within_influenced_within_total",
     } <= names
     assert len(evaluations) > 50  # every dbt test surfaces as a check too
 
@@ -227,3 +232,19 @@ def test_window_check_fails_on_a_touch_after_creation(tampered: WarehouseResourc
     result = no_credit_outside_window(warehouse=tampered)
     assert not result.passed
     assert touchpoint_id in result.metadata["offending_preview"].value
+
+
+def test_contribution_check_fails_when_sourced_exceeds_influenced(
+    tampered: WarehouseResource,
+) -> None:
+    assert sourced_within_influenced_within_total(warehouse=tampered).passed
+    _tamper(
+        tampered,
+        "update reports.rpt_marketing_contribution"
+        " set sourced_pipeline_usd = influenced_pipeline_usd + 1"
+        " where report_row_id ="
+        " (select min(report_row_id) from reports.rpt_marketing_contribution)",
+    )
+    result = sourced_within_influenced_within_total(warehouse=tampered)
+    assert not result.passed
+    assert result.metadata["offending_rows"].value == 1

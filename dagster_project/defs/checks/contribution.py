@@ -17,12 +17,15 @@ from dagster import (
 )
 from dagster_dbt import get_asset_key_for_model
 
-from dagster_project.defs.dbt.assets import attribution_dbt_models
+from dagster_project.defs.dbt.assets import attribution_dbt_models, leadership_reports
 from dagster_project.lib.warehouse import WarehouseResource
 
 FCT_ATTRIBUTION = get_asset_key_for_model([attribution_dbt_models], "fct_attribution")
 DIM_OPPORTUNITIES = get_asset_key_for_model([attribution_dbt_models], "dim_opportunities")
 DIM_ATTRIBUTION_MODELS = get_asset_key_for_model([attribution_dbt_models], "dim_attribution_models")
+RPT_MARKETING_CONTRIBUTION = get_asset_key_for_model(
+    [leadership_reports], "rpt_marketing_contribution"
+)
 CREDIT_TOLERANCE = 1e-9
 CENT = 0.005  # "to the cent": totals may differ by less than half a cent
 MAX_ROWS_SHOWN = 20
@@ -175,4 +178,31 @@ def no_credit_outside_window(
     return _result(offending, {"credited_touches": int(credited["n"].iloc[0])})
 
 
-contribution_checks = [credits_sum_to_one, attribution_reconciles_to_crm, no_credit_outside_window]
+@asset_check(
+    asset=RPT_MARKETING_CONTRIBUTION,
+    blocking=True,
+    description=(
+        "In every month and segment, marketing-sourced <= marketing-influenced <= total, for "
+        "opportunities, pipeline and revenue (to the cent): a sourced deal is influenced, and "
+        "influence never exceeds the whole."
+    ),
+)
+def sourced_within_influenced_within_total(warehouse: WarehouseResource) -> AssetCheckResult:
+    rows = warehouse.query("select * from reports.rpt_marketing_contribution order by 1")
+    offending = rows[
+        (rows["sourced_opportunities"] > rows["influenced_opportunities"])
+        | (rows["influenced_opportunities"] > rows["opportunities"])
+        | (rows["sourced_pipeline_usd"] - rows["influenced_pipeline_usd"] >= CENT)
+        | (rows["influenced_pipeline_usd"] - rows["pipeline_usd"] >= CENT)
+        | (rows["sourced_revenue_usd"] - rows["influenced_revenue_usd"] >= CENT)
+        | (rows["influenced_revenue_usd"] - rows["revenue_usd"] >= CENT)
+    ]
+    return _result(offending, {"month_segment_rows": len(rows)})
+
+
+contribution_checks = [
+    credits_sum_to_one,
+    attribution_reconciles_to_crm,
+    no_credit_outside_window,
+    sourced_within_influenced_within_total,
+]

@@ -1,10 +1,6 @@
--- Credits of every position-based model in the attribution_models seed, through one
--- generic path. A model's roles are the milestones it weights (> 0). For a touch t:
---   raw(t) = sum of the weights of the model's roles t holds, plus middle / k when t holds
---            none of them (k = number of such role-less touches in the window);
---   credit(t) = raw(t) / sum of raw over the window.
--- Missing roles and an empty middle are thus redistributed pro rata, and credits sum to 1.
--- If a custom model leaves every raw weight at 0, the touches share the credit equally.
+-- Credits of every position-based model in the attribution_models seed (first_touch,
+-- last_touch, linear, u/w-shaped, j-shaped, full_path and any row a user adds), through the
+-- one generic normalisation of macros/position_credits.sql.
 with
 
 windowed_touches as (
@@ -19,7 +15,7 @@ models as (
 
 ),
 
-role_weighted as (
+weighted_touches as (
 
     select
         windowed_touches.opportunity_id,
@@ -30,19 +26,11 @@ role_weighted as (
         windowed_touches.is_lead_creation_touch,
         windowed_touches.is_opportunity_creation_touch,
         windowed_touches.is_closed_won_touch,
-        models.middle_weight,
-        case when windowed_touches.is_first_touch then models.first_touch_weight else 0 end
-        + case when windowed_touches.is_lead_creation_touch then models.lead_creation_weight else 0 end
-        + case
-            when windowed_touches.is_opportunity_creation_touch then models.opportunity_creation_weight else 0
-        end
-        + case when windowed_touches.is_closed_won_touch then models.closed_won_weight else 0 end
-            as role_weight,
-        (windowed_touches.is_first_touch and models.first_touch_weight > 0)
-        or (windowed_touches.is_lead_creation_touch and models.lead_creation_weight > 0)
-        or (windowed_touches.is_opportunity_creation_touch and models.opportunity_creation_weight > 0)
-        or (windowed_touches.is_closed_won_touch and models.closed_won_weight > 0)
-            as holds_role
+        models.first_touch_weight,
+        models.lead_creation_weight,
+        models.opportunity_creation_weight,
+        models.closed_won_weight,
+        models.middle_weight
 
     from windowed_touches
     inner join models
@@ -50,65 +38,22 @@ role_weighted as (
 
 ),
 
-middle_counted as (
+{{ position_credits('weighted_touches', 'opportunity_id', [
+    ('is_first_touch', 'first_touch_weight'),
+    ('is_lead_creation_touch', 'lead_creation_weight'),
+    ('is_opportunity_creation_touch', 'opportunity_creation_weight'),
+    ('is_closed_won_touch', 'closed_won_weight'),
+]) }}
 
-    select
-        role_weighted.*,
-        sum(case when role_weighted.holds_role then 0 else 1 end) over (
-            partition by role_weighted.opportunity_id, role_weighted.model
-        ) as middle_touch_count
+select
+    opportunity_id,
+    model,
+    touchpoint_id,
+    is_first_touch,
+    is_lead_creation_touch,
+    is_opportunity_creation_touch,
+    is_closed_won_touch,
+    credit
 
-    from role_weighted
-
-),
-
-raw_weighted as (
-
-    select
-        middle_counted.*,
-        middle_counted.role_weight
-        + case
-            when middle_counted.holds_role then 0 else middle_counted.middle_weight / middle_counted.middle_touch_count
-        end
-            as raw_weight
-
-    from middle_counted
-
-),
-
-normalised as (
-
-    select
-        raw_weighted.*,
-        sum(raw_weighted.raw_weight)
-            over (partition by raw_weighted.opportunity_id, raw_weighted.model)
-            as window_raw_weight
-
-    from raw_weighted
-
-),
-
-credited as (
-
-    select
-        opportunity_id,
-        model,
-        touchpoint_id,
-        is_first_touch,
-        is_lead_creation_touch,
-        is_opportunity_creation_touch,
-        is_closed_won_touch,
-        round(
-            case
-                when window_raw_weight > 0 then raw_weight / window_raw_weight
-                else 1.0 / window_touch_count
-            end,
-            {{ var('attribution_credit_decimals') }}
-        ) as credit
-
-    from normalised
-
-)
-
-select * from credited
+from credited
 where credit > 0

@@ -36,6 +36,20 @@ all_models as (
         cast(null as double) as middle_weight,
         'Each touch weighs 2^(-days before opportunity creation / half-life)' as description
 
+    union all
+
+    select
+        'last_non_direct' as model,
+        'rule' as model_kind,
+        'P' as attribution_window,
+        cast(null as double) as first_touch_weight,
+        cast(null as double) as lead_creation_weight,
+        cast(null as double) as opportunity_creation_weight,
+        cast(null as double) as closed_won_weight,
+        cast(null as double) as middle_weight,
+        'All credit to the last touch before the opportunity that is not Direct (else the last touch)'
+            as description
+
 ),
 
 final as (

@@ -1,7 +1,7 @@
 -- One row per opportunity: USD amount, status, dates, the account's segment, region and
 -- industry as of creation, and whether marketing sourced or influenced it.
---   sourced:    the first touch of the pre-opportunity window exists and is a marketing channel;
---   influenced: at least one marketing touch in the pre-opportunity window.
+--   sourced:    the first touch of the pre-opportunity window (P) exists and is a marketing channel;
+--   influenced: at least one marketing touch in P (pipeline), or in the full journey J (revenue).
 with
 
 opportunities as (
@@ -13,7 +13,6 @@ opportunities as (
 windowed_touches as (
 
     select * from {{ ref('int_opportunity_touches_windowed') }}
-    where attribution_window = 'P'
 
 ),
 
@@ -28,10 +27,22 @@ marketing_flags as (
     select
         windowed_touches.opportunity_id,
         max(
-            case when windowed_touches.is_first_touch and touchpoints.is_marketing then 1 else 0 end
+            case
+                when
+                    windowed_touches.attribution_window = 'P'
+                    and windowed_touches.is_first_touch
+                    and touchpoints.is_marketing
+                    then 1
+                else 0
+            end
         ) as has_marketing_first_touch,
-        max(case when touchpoints.is_marketing then 1 else 0 end) as has_marketing_touch,
-        count(*) as pre_opportunity_touch_count
+        max(
+            case when windowed_touches.attribution_window = 'P' and touchpoints.is_marketing then 1 else 0 end
+        ) as has_marketing_touch,
+        max(
+            case when windowed_touches.attribution_window = 'J' and touchpoints.is_marketing then 1 else 0 end
+        ) as has_marketing_journey_touch,
+        sum(case when windowed_touches.attribution_window = 'P' then 1 else 0 end) as pre_opportunity_touch_count
 
     from windowed_touches
     inner join touchpoints
@@ -60,9 +71,10 @@ final as (
         opportunities.segment,
         opportunities.region,
         opportunities.industry,
-        coalesce(marketing_flags.pre_opportunity_touch_count, 0) as pre_opportunity_touch_count,
+        cast(coalesce(marketing_flags.pre_opportunity_touch_count, 0) as bigint) as pre_opportunity_touch_count,
         coalesce(marketing_flags.has_marketing_first_touch, 0) = 1 as is_marketing_sourced,
-        coalesce(marketing_flags.has_marketing_touch, 0) = 1 as is_marketing_influenced
+        coalesce(marketing_flags.has_marketing_touch, 0) = 1 as is_marketing_influenced,
+        coalesce(marketing_flags.has_marketing_journey_touch, 0) = 1 as is_marketing_influenced_by_close
 
     from opportunities
     left join marketing_flags

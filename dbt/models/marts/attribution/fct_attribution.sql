@@ -20,14 +20,14 @@ credits as (
     select * from {{ ref('int_attribution_credits_positioned') }}
     union all
     select * from {{ ref('int_attribution_credits_decayed') }}
+    union all
+    select * from {{ ref('int_attribution_credits_last_non_direct') }}
 
 ),
 
 models as (
 
-    select model from {{ ref('attribution_models') }}
-    union all
-    select 'time_decay' as model
+    select model from {{ ref('dim_attribution_models') }}
 
 ),
 

@@ -1,0 +1,103 @@
+-- Lead-level attribution: per contact that became a lead, one row per (model, credited
+-- touch) over its own touches up to lead creation, or one "(unattributed)" row per model.
+-- mql_credit and sql_credit let reports count leads, MQLs and SQLs by channel and campaign.
+with
+
+contacts as (
+
+    select * from {{ ref('stg_crm__contacts') }}
+    where lead_created_at is not null
+
+),
+
+credits as (
+
+    select * from {{ ref('int_lead_attribution_credits_positioned') }}
+
+),
+
+models as (
+
+    select model from {{ ref('lead_attribution_models') }}
+
+),
+
+touchpoints as (
+
+    select * from {{ ref('fct_touchpoints') }}
+
+),
+
+credited_pairs as (
+
+    select distinct
+        contact_id,
+        model
+
+    from credits
+
+),
+
+unattributed as (
+
+    select
+        contacts.contact_id,
+        models.model,
+        cast(null as {{ dbt.type_string() }}) as touchpoint_id,
+        false as is_first_touch,
+        false as is_lead_creation_touch,
+        cast(1.0 as double) as credit
+
+    from contacts
+    cross join models
+    left join credited_pairs
+        on
+            contacts.contact_id = credited_pairs.contact_id
+            and models.model = credited_pairs.model
+    where credited_pairs.contact_id is null
+
+),
+
+all_credits as (
+
+    select * from credits
+    union all
+    select * from unattributed
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat([
+            'all_credits.contact_id', "'|'", 'all_credits.model', "'|'",
+            "coalesce(all_credits.touchpoint_id, '(unattributed)')"
+        ]) }} as lead_attribution_id,
+        all_credits.contact_id,
+        contacts.account_id,
+        all_credits.model,
+        all_credits.touchpoint_id,
+        touchpoints.touched_at,
+        touchpoints.touch_type,
+        coalesce(touchpoints.channel, '(unattributed)') as channel,
+        touchpoints.campaign_id,
+        all_credits.is_first_touch,
+        all_credits.is_lead_creation_touch,
+        all_credits.credit,
+        contacts.lead_created_at,
+        contacts.mql_at,
+        contacts.sql_at,
+        contacts.mql_at is not null as is_mql,
+        contacts.sql_at is not null as is_sql,
+        case when contacts.mql_at is not null then all_credits.credit else 0 end as mql_credit,
+        case when contacts.sql_at is not null then all_credits.credit else 0 end as sql_credit
+
+    from all_credits
+    inner join contacts
+        on all_credits.contact_id = contacts.contact_id
+    left join touchpoints
+        on all_credits.touchpoint_id = touchpoints.touchpoint_id
+
+)
+
+select * from final

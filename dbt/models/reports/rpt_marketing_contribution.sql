@@ -1,0 +1,84 @@
+-- Marketing's contribution, per month and segment: total, marketing-sourced and
+-- marketing-influenced pipeline (month of creation) and revenue (month of close of won
+-- deals), with their shares. Influenced counts a deal whole for every touch, so it is
+-- a share of the total, never a sum across channels. Sourced <= influenced <= total.
+with
+
+opportunities as (
+
+    select * from {{ ref('dim_opportunities') }}
+
+),
+
+pipeline as (
+
+    select
+        {{ dbt.date_trunc('month', 'created_at') }} as month_start,
+        coalesce(segment, '(none)') as segment,
+        count(*) as opportunities,
+        sum(case when is_marketing_sourced then 1 else 0 end) as sourced_opportunities,
+        sum(case when is_marketing_influenced then 1 else 0 end) as influenced_opportunities,
+        sum(amount_usd) as pipeline_usd,
+        sum(case when is_marketing_sourced then amount_usd else 0 end) as sourced_pipeline_usd,
+        sum(case when is_marketing_influenced then amount_usd else 0 end) as influenced_pipeline_usd
+
+    from opportunities
+    group by 1, 2
+
+),
+
+revenue as (
+
+    select
+        {{ dbt.date_trunc('month', dbt.cast('close_date', dbt.type_timestamp())) }} as month_start,
+        coalesce(segment, '(none)') as segment,
+        count(*) as won_opportunities,
+        sum(amount_usd) as revenue_usd,
+        sum(case when is_marketing_sourced then amount_usd else 0 end) as sourced_revenue_usd,
+        sum(case when is_marketing_influenced_by_close then amount_usd else 0 end) as influenced_revenue_usd
+
+    from opportunities
+    where is_won
+    group by 1, 2
+
+),
+
+combined as (
+
+    select
+        cast(coalesce(pipeline.month_start, revenue.month_start) as date) as month_start,
+        coalesce(pipeline.segment, revenue.segment) as segment,
+        coalesce(pipeline.opportunities, 0) as opportunities,
+        coalesce(pipeline.sourced_opportunities, 0) as sourced_opportunities,
+        coalesce(pipeline.influenced_opportunities, 0) as influenced_opportunities,
+        coalesce(pipeline.pipeline_usd, 0) as pipeline_usd,
+        coalesce(pipeline.sourced_pipeline_usd, 0) as sourced_pipeline_usd,
+        coalesce(pipeline.influenced_pipeline_usd, 0) as influenced_pipeline_usd,
+        coalesce(revenue.won_opportunities, 0) as won_opportunities,
+        coalesce(revenue.revenue_usd, 0) as revenue_usd,
+        coalesce(revenue.sourced_revenue_usd, 0) as sourced_revenue_usd,
+        coalesce(revenue.influenced_revenue_usd, 0) as influenced_revenue_usd
+
+    from pipeline
+    full outer join revenue
+        on
+            pipeline.month_start = revenue.month_start
+            and pipeline.segment = revenue.segment
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat([dbt.cast('month_start', dbt.type_string()), "'|'", 'segment']) }} as report_row_id,
+        combined.*,
+        combined.sourced_pipeline_usd / nullif(combined.pipeline_usd, 0) as sourced_pipeline_share,
+        combined.influenced_pipeline_usd / nullif(combined.pipeline_usd, 0) as influenced_pipeline_share,
+        combined.sourced_revenue_usd / nullif(combined.revenue_usd, 0) as sourced_revenue_share,
+        combined.influenced_revenue_usd / nullif(combined.revenue_usd, 0) as influenced_revenue_share
+
+    from combined
+
+)
+
+select * from final
