@@ -23,6 +23,7 @@ materialize_everything = define_asset_job(
 
 def build_definitions(warehouse: WarehouseResource | None = None) -> Definitions:
     """Definitions for a given warehouse (tests pass a temporary one)."""
+    warehouse = warehouse or WarehouseResource.from_settings()
     return Definitions(
         assets=[*ingestion_assets, attribution_dbt_models, leadership_reports],
         asset_checks=contribution_checks,
@@ -32,8 +33,9 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> Definitions
             "dbt": DbtCliResource(
                 project_dir=attribution_dbt_project,
                 dbt_executable=str(Path(sys.executable).parent / "dbt"),
+                target=warehouse.dbt_target,
             ),
-            "warehouse": warehouse or WarehouseResource.from_settings(),
+            "warehouse": warehouse,
         },
     )
 

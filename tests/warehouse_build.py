@@ -40,12 +40,15 @@ class BuiltWarehouse(BuildParameters):
     result: ExecuteInProcessResult
 
 
-def materialize_all(root: Path, source_dir: Path = SAMPLE_DIR) -> BuiltWarehouse:
+def materialize_all(
+    root: Path, source_dir: Path = SAMPLE_DIR, dbt_target: str = "duckdb"
+) -> BuiltWarehouse:
     """Run the full `materialize_everything` job into `root` on an ephemeral instance."""
     warehouse = WarehouseResource(
         source_dir=str(source_dir),
         raw_dir=str(root / "raw"),
         warehouse_path=str(root / "warehouse.duckdb"),
+        dbt_target=dbt_target,
         as_of=AS_OF,
     )
     job = build_definitions(warehouse).resolve_job_def("materialize_everything")

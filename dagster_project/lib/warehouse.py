@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-import duckdb
 import pandas as pd
 from dagster import ConfigurableResource
 
+from dagster_project.lib.engines import engine_for
 from dagster_project.settings import Settings, load_settings
 
 
@@ -26,6 +25,8 @@ class WarehouseResource(ConfigurableResource):
     raw_dir: str
     warehouse_path: str
     dbt_target: str = "duckdb"
+    # Spark's warehouse and metastore (DBT_TARGET=spark); default: beside the DuckDB file.
+    spark_dir: str | None = None
     # dbt vars; None keeps the default of dbt_project.yml.
     as_of: str | None = None
     lookback_days: int | None = None
@@ -43,21 +44,29 @@ class WarehouseResource(ConfigurableResource):
             raw_dir=str(settings.raw_dir),
             warehouse_path=str(settings.warehouse_path),
             dbt_target=settings.dbt_target,
+            spark_dir=os.environ.get("ATTRIBUTION_SPARK_DIR") or None,
             as_of=os.environ.get("ATTRIBUTION_AS_OF") or None,
             lookback_days=int(lookback) if lookback else None,
             scope=os.environ.get("ATTRIBUTION_SCOPE") or None,
             half_life_days=float(half_life) if half_life else None,
         )
 
+    @property
+    def spark_path(self) -> str:
+        return self.spark_dir or str(Path(self.warehouse_path).parent / "spark")
+
     def ensure_dirs(self) -> None:
         Path(self.raw_dir).mkdir(parents=True, exist_ok=True)
         Path(self.warehouse_path).parent.mkdir(parents=True, exist_ok=True)
+        if self.dbt_target == "spark":
+            Path(self.spark_path).mkdir(parents=True, exist_ok=True)
 
     def dbt_env(self) -> dict[str, str]:
         """Environment for dbt: profiles.yml and the sources read these."""
         return {
             "ATTRIBUTION_WAREHOUSE_PATH": self.warehouse_path,
             "ATTRIBUTION_RAW_DIR": self.raw_dir,
+            "ATTRIBUTION_SPARK_DIR": self.spark_path,
             "DBT_TARGET": self.dbt_target,
             "DO_NOT_TRACK": "1",
         }
@@ -75,16 +84,7 @@ class WarehouseResource(ConfigurableResource):
         dbt_vars = self.dbt_vars()
         return ["--vars", json.dumps(dbt_vars)] if dbt_vars else []
 
-    @contextmanager
-    def read_only(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection: DuckDB allows many readers while nothing writes."""
-        con = duckdb.connect(self.warehouse_path, read_only=True)
-        try:
-            yield con
-        finally:
-            con.close()
-
-    def query(self, sql: str, params: list[object] | None = None) -> pd.DataFrame:
-        """Run one read-only query and return a DataFrame (checks and the summary use it)."""
-        with self.read_only() as con:
-            return con.execute(sql, params or []).df()
+    def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """Run one read-only query on whichever engine built the marts (lib/engines.py)."""
+        engine = engine_for(self.dbt_target, self.warehouse_path, self.spark_path)
+        return engine.query(sql, params)

@@ -139,11 +139,16 @@ def attribution_reconciles_to_crm(
         "close (end of close day; as-of time when open) for full-journey (J) models."
     ),
 )
-def no_credit_outside_window(
-    warehouse: WarehouseResource,
-) -> AssetCheckResult:
+def no_credit_outside_window(warehouse: WarehouseResource) -> AssetCheckResult:
+    # The build's parameters, then plain SQL that DuckDB and Spark both read.
+    parameters = warehouse.query(
+        "select max(lookback_days) as lookback_days, max(as_of_at) as as_of_at"
+        " from marts.dim_attribution_models"
+    )
+    lookback_days = int(parameters["lookback_days"].iloc[0])
+    as_of = pd.Timestamp(parameters["as_of_at"].iloc[0]).strftime("%Y-%m-%d %H:%M:%S")
     offending = warehouse.query(
-        """
+        f"""
         select
             attribution.model,
             models.attribution_window,
@@ -160,14 +165,14 @@ def no_credit_outside_window(
             on attribution.model = models.model
         where attribution.touchpoint_id is not null
           and (
-            attribution.touched_at < opportunities.created_at - to_days(models.lookback_days)
+            attribution.touched_at < opportunities.created_at - interval '{lookback_days}' day
             or (models.attribution_window = 'P'
                 and attribution.touched_at > opportunities.created_at)
             or (models.attribution_window = 'J' and opportunities.is_closed
-                and attribution.touched_at >= cast(opportunities.close_date as timestamp)
-                    + interval 1 day)
+                and attribution.touched_at
+                    >= cast(opportunities.close_date as timestamp) + interval '1' day)
             or (models.attribution_window = 'J' and not opportunities.is_closed
-                and attribution.touched_at > models.as_of_at)
+                and attribution.touched_at > cast('{as_of}' as timestamp))
           )
         order by attribution.model, attribution.opportunity_id, attribution.touched_at
         """
@@ -175,7 +180,10 @@ def no_credit_outside_window(
     credited = warehouse.query(
         "select count(*) as n from marts.fct_attribution where touchpoint_id is not null"
     )
-    return _result(offending, {"credited_touches": int(credited["n"].iloc[0])})
+    return _result(
+        offending,
+        {"credited_touches": int(credited["n"].iloc[0]), "lookback_days": lookback_days},
+    )
 
 
 @asset_check(

@@ -31,7 +31,7 @@ decayed as (
         windowed_touches.is_closed_won_touch,
         power(
             2.0,
-            -1.0 * {{ dbt.datediff('windowed_touches.touched_at', 'opportunities.created_at', 'second') }}
+            -1.0 * {{ seconds_between('windowed_touches.touched_at', 'opportunities.created_at') }}
             / (86400.0 * {{ half_life_days }})
         ) as decay_weight
 

@@ -39,7 +39,7 @@ windowed as (
         on
             contacts.contact_id = touchpoints.contact_id
             and contacts.lead_created_at >= touchpoints.touched_at
-            and touchpoints.touched_at >= {{ dbt.dateadd('day', -lookback_days, 'contacts.lead_created_at') }}
+            and touchpoints.touched_at >= {{ add_days('contacts.lead_created_at', -lookback_days) }}
 
 ),
 

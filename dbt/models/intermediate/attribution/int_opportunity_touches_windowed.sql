@@ -52,9 +52,9 @@ bounded as (
         account_id,
         created_at,
         is_won,
-        {{ dbt.dateadd('day', -lookback_days, 'created_at') }} as window_start_at,
+        {{ add_days('created_at', -lookback_days) }} as window_start_at,
         is_closed,
-        {{ dbt.dateadd('day', 1, dbt.cast('close_date', dbt.type_timestamp())) }} as close_day_end_at,
+        {{ add_days(dbt.cast('close_date', dbt.type_timestamp()), 1) }} as close_day_end_at,
         {{ as_of_timestamp() }} as as_of_at
 
     from opportunities

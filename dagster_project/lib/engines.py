@@ -1,0 +1,100 @@
+"""One small engine-neutral way to read the warehouse: `query(sql) -> DataFrame`.
+
+Checks, the summary and the tests read marts through this, whichever engine dbt built
+them on. DuckDB: a read-only connection to the warehouse file. Spark: a session in this
+process whose settings come from the `spark` output of dbt/profiles.yml (one source of
+truth), over the table folders dbt wrote. It uses an in-memory catalog rather than dbt's
+Hive metastore because embedded Derby admits one JVM at a time and the next dbt step
+needs it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+import jinja2
+import pandas as pd
+import yaml
+
+from dagster_project.settings import DBT_PROJECT_DIR
+
+TABLE_REFERENCE = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
+
+
+class Engine(Protocol):
+    def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame: ...
+
+
+class DuckDBEngine:
+    """Many readers or one writer: open read-only, per query, and let go at once."""
+
+    def __init__(self, warehouse_path: str) -> None:
+        self.warehouse_path = warehouse_path
+
+    def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        with duckdb.connect(self.warehouse_path, read_only=True) as con:
+            return con.execute(sql, params or []).df()
+
+
+def spark_profile_settings(spark_dir: str) -> dict[str, str]:
+    """The `spark` output's server_side_parameters, rendered as dbt would render them."""
+    profile = (DBT_PROJECT_DIR / "profiles.yml").read_text()
+
+    def env_var(name: str, default: str | None = None) -> str:
+        if name == "ATTRIBUTION_SPARK_DIR":
+            return spark_dir
+        value = os.environ.get(name, default)
+        if value is None:
+            raise KeyError(f"profiles.yml needs environment variable {name}")
+        return value
+
+    rendered = jinja2.Environment().from_string(profile).render(env_var=env_var)
+    output = yaml.safe_load(rendered)["attribution"]["outputs"]["spark"]
+    return {str(k): str(v) for k, v in output["server_side_parameters"].items()}
+
+
+@functools.lru_cache(maxsize=1)
+def _spark_session(settings: tuple[tuple[str, str], ...]) -> Any:
+    from pyspark.sql import SparkSession  # optional extra: only needed on the Spark target
+
+    builder = SparkSession.builder.appName("attribution-checks")
+    for key, value in settings:
+        if not key.startswith("spark.hadoop.javax.jdo"):  # no metastore here, see module doc
+            builder = builder.config(key, value)
+    builder = builder.config("spark.sql.catalogImplementation", "in-memory")
+    # dbt-spark turns ANSI mode off for its session; read with the same semantics.
+    return builder.config("spark.sql.ansi.enabled", "false").getOrCreate()
+
+
+class SparkEngine:
+    """Reads the tables dbt-spark wrote under spark.sql.warehouse.dir/<schema>.db/<table>."""
+
+    def __init__(self, spark_dir: str) -> None:
+        self.settings = spark_profile_settings(spark_dir)
+        self.warehouse_dir = Path(self.settings["spark.sql.warehouse.dir"])
+
+    def _register(self, spark: Any, sql: str) -> None:
+        """(Re)register each table the query names, so it sees the latest files."""
+        for schema, table in set(TABLE_REFERENCE.findall(sql)):
+            location = self.warehouse_dir / f"{schema.lower()}.db" / table.lower()
+            if not location.is_dir():
+                continue
+            spark.sql(f"create database if not exists {schema}")
+            spark.sql(f"drop table if exists {schema}.{table}")
+            spark.sql(f"create table {schema}.{table} using parquet location '{location}'")
+
+    def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        spark = _spark_session(tuple(sorted(self.settings.items())))
+        self._register(spark, sql)
+        return spark.sql(sql, args=params or None).toPandas()
+
+
+def engine_for(dbt_target: str, warehouse_path: str, spark_dir: str) -> Engine:
+    if dbt_target == "spark":
+        return SparkEngine(spark_dir)
+    return DuckDBEngine(warehouse_path)
