@@ -16,6 +16,11 @@ Semantics implemented (the spec, plus the decisions taken where it is silent):
 * Everything is ordered by ``(touched_at, touchpoint_id)``.
 * FT = first touch of the model's window; OC = last touch of P; CW = last touch of J for won
   opportunities; a role only counts when its touch lies in the model's window.
+* A role with weight 0 is not a role of the model: a touch holding only such roles is a middle
+  touch (j_shaped/inverse_j have no LC weight, so a plain LC touch shares their middle).
+* last_non_direct: credit 1 to the last touch of P whose channel is not exactly ``'Direct'``
+  (``'Direct Mail'`` is not Direct; fct_touchpoints.channel is NOT NULL, a NULL would count as
+  non-Direct); if every touch of P is Direct, credit 1 to the last touch of P (OC).
 * LC: a contact's LC touch is the last of *all* its own touches with
   ``touched_at <= lead_created_at``; the LC role of ``o`` is the earliest such touch in the
   model's window among contacts with ``lead_created_at <= o.created_at``.
@@ -41,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 UNATTRIBUTED_CHANNEL = "(unattributed)"
+DIRECT_CHANNEL = "Direct"
 ROLES: tuple[str, ...] = ("FT", "LC", "OC", "CW")
 Window = Literal["P", "J"]
 Scope = Literal["account", "contact_role"]
@@ -68,7 +74,9 @@ class ModelSpec:
 
     ``weights`` maps role names (FT, LC, OC, CW) to weights; roles with weight 0 are not roles
     of the model at all (a touch holding only those is a middle touch). ``time_decay`` models
-    ignore weights and give each touch ``2 ** (-d / half_life)``.
+    ignore weights and give each touch ``2 ** (-d / half_life)``. ``last_non_channel`` models
+    (last_non_direct) ignore weights too and give 1 to the last touch of the window whose
+    channel differs from ``last_non_channel``, or to the window's last touch if there is none.
     """
 
     name: str
@@ -76,6 +84,7 @@ class ModelSpec:
     weights: Mapping[str, float] = field(default_factory=dict)
     middle: float = 0.0
     time_decay: bool = False
+    last_non_channel: str | None = None
 
     def roles(self) -> tuple[str, ...]:
         """The roles that carry weight in this model, in canonical order."""
@@ -91,6 +100,9 @@ MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("w_shaped", "P", {"FT": 0.3, "LC": 0.3, "OC": 0.3}, middle=0.1),
     ModelSpec("full_path", "J", {"FT": 0.225, "LC": 0.225, "OC": 0.225, "CW": 0.225}, middle=0.1),
     ModelSpec("time_decay", "P", time_decay=True),
+    ModelSpec("j_shaped", "P", {"FT": 0.2, "OC": 0.6}, middle=0.2),
+    ModelSpec("inverse_j", "P", {"FT": 0.6, "OC": 0.2}, middle=0.2),
+    ModelSpec("last_non_direct", "P", last_non_channel=DIRECT_CHANNEL),
 )
 MODELS_BY_NAME: dict[str, ModelSpec] = {m.name: m for m in MODELS}
 
@@ -121,9 +133,17 @@ def to_naive_utc(values: pd.Series) -> pd.Series:
 def to_id(values: pd.Series) -> pd.Series:
     """Return ids as an object Series of ``str`` with ``None`` for missing (case-sensitive)."""
     s = pd.Series(values)
-    return pd.Series(
-        [None if _is_missing(v) else str(v) for v in s.tolist()], index=s.index, dtype=object
-    )
+    present = s.notna().to_numpy(dtype=bool)
+    out = np.full(len(s), None, dtype=object)
+    if present.any():
+        vals = s[present]
+        already_str = isinstance(vals.dtype, pd.StringDtype) or (
+            vals.dtype == object and vals.map(type).eq(str).all()
+        )
+        if not already_str:
+            vals = vals.map(str)
+        out[present] = vals.to_numpy(dtype=object)
+    return pd.Series(out, index=s.index, dtype=object)
 
 
 def to_bool(values: pd.Series) -> pd.Series:
@@ -307,6 +327,7 @@ def reference_attribution(
         tp["_lead_ns"].to_numpy()[pair_tp] <= opp["_created"].to_numpy()[pair_opp]
     )
 
+    tp_channel = tp["channel"].to_numpy(dtype=object)
     pieces: list[pd.DataFrame] = []
     for model in models:
         mask = in_p if model.window == "P" else in_j
@@ -320,6 +341,7 @@ def reference_attribution(
             cw_tp,
             t_ns=tp["_t"].to_numpy()[w_tp],
             created_ns=opp["_created"].to_numpy()[w_opp],
+            tp_channel=tp_channel,
             n_opp=n_opp,
             half_life_days=half_life_days,
         )
@@ -457,14 +479,17 @@ def _model_credit(
     *,
     t_ns: np.ndarray,
     created_ns: np.ndarray,
+    tp_channel: np.ndarray,
     n_opp: int,
     half_life_days: float,
 ) -> np.ndarray:
-    """Credits of the touches of one model's window (arrays sorted by opp, then touch order)."""
+    """Credits of the touches of one model's window (arrays sorted by opp, then touch order).
+
+    ``tp_channel`` holds the channel of every touch position (indexed by ``w_tp``).
+    """
     n = len(w_opp)
     if n == 0:
         return np.zeros(0)
-    count = np.bincount(w_opp, minlength=n_opp).astype(float)
     if model.time_decay:
         d_days = (created_ns - t_ns).astype(float) / _NS_PER_DAY
         # Normalisation cancels any per-opp factor, so shift by the smallest d of the opp to
@@ -472,30 +497,59 @@ def _model_credit(
         d_min = np.full(n_opp, np.inf)
         np.minimum.at(d_min, w_opp, d_days)
         raw = np.exp2(-(d_days - d_min[w_opp]) / half_life_days)
-    else:
-        is_first = np.insert(w_opp[1:] != w_opp[:-1], 0, True)
-        # LC: the earliest LC candidate of the window = candidate whose running count is 1.
-        lc_run = pd.Series(lc_candidate.astype(np.int64)).groupby(w_opp).cumsum().to_numpy()
-        holds = {
-            "FT": is_first,
-            "LC": lc_candidate & (lc_run == 1),
-            "OC": w_tp == oc_tp[w_opp],
-            "CW": w_tp == cw_tp[w_opp],
-        }
-        raw = np.zeros(n)
-        any_role = np.zeros(n, dtype=bool)
-        for role in model.roles():
-            raw += np.where(holds[role], float(model.weights[role]), 0.0)
-            any_role |= holds[role]
-        roleless = ~any_role
-        if model.middle > 0:
-            k = np.bincount(w_opp, weights=roleless.astype(float), minlength=n_opp)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                raw += np.where(roleless, model.middle / k[w_opp], 0.0)
-    total = np.bincount(w_opp, weights=raw, minlength=n_opp)
+        return normalise_credit(w_opp, raw, n_opp)
+    if model.last_non_channel is not None:
+        # channel != X, with NULL counting as "not X" (fct_touchpoints.channel is NOT NULL).
+        eligible = tp_channel[w_tp] != model.last_non_channel
+        chosen = _last_per_group(w_opp[eligible], w_tp[eligible], n_opp)
+        last = _last_per_group(w_opp, w_tp, n_opp)
+        chosen = np.where(chosen >= 0, chosen, last)
+        return normalise_credit(w_opp, (w_tp == chosen[w_opp]).astype(float), n_opp)
+    is_first = np.insert(w_opp[1:] != w_opp[:-1], 0, True)
+    # LC: the earliest LC candidate of the window = candidate whose running count is 1.
+    lc_run = pd.Series(lc_candidate.astype(np.int64)).groupby(w_opp).cumsum().to_numpy()
+    holds = {
+        "FT": is_first,
+        "LC": lc_candidate & (lc_run == 1),
+        "OC": w_tp == oc_tp[w_opp],
+        "CW": w_tp == cw_tp[w_opp],
+    }
+    return role_credit(model, w_opp, holds, n_opp)
+
+
+def role_credit(
+    model: ModelSpec, groups: np.ndarray, holds: Mapping[str, np.ndarray], n_groups: int
+) -> np.ndarray:
+    """The spec's normalisation for one position-based model over grouped touches.
+
+    ``groups`` (sorted, one entry per touch) says which window a touch belongs to and
+    ``holds[role]`` whether it holds that role. raw(t) = sum of the weights of the model's roles
+    that t holds, plus ``middle / k`` if it holds none (k = role-less touches of its window);
+    credit = raw / sum(raw) per window, or 1/n if that sum is 0. Shared with the lead-level
+    reference, which has its own windows and roles.
+    """
+    n = len(groups)
+    raw = np.zeros(n)
+    any_role = np.zeros(n, dtype=bool)
+    for role in model.roles():
+        raw += np.where(holds[role], float(model.weights[role]), 0.0)
+        any_role |= holds[role]
+    roleless = ~any_role
+    if model.middle > 0:
+        k = np.bincount(groups, weights=roleless.astype(float), minlength=n_groups)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            raw += np.where(roleless, model.middle / k[groups], 0.0)
+    return normalise_credit(groups, raw, n_groups)
+
+
+def normalise_credit(groups: np.ndarray, raw: np.ndarray, n_groups: int) -> np.ndarray:
+    """raw / sum(raw) per group, or 1/n for a group whose raw sums to 0."""
+    if len(groups) == 0:
+        return np.zeros(0)
+    count = np.bincount(groups, minlength=n_groups).astype(float)
+    total = np.bincount(groups, weights=raw, minlength=n_groups)
     with np.errstate(divide="ignore", invalid="ignore"):
-        credit = np.where(total[w_opp] > 0, raw / total[w_opp], 1.0 / count[w_opp])
-    return credit
+        return np.where(total[groups] > 0, raw / total[groups], 1.0 / count[groups])
 
 
 def _assemble_output(rows: pd.DataFrame, tp: pd.DataFrame, opp: pd.DataFrame) -> pd.DataFrame:
@@ -543,33 +597,153 @@ def _assemble_output(rows: pd.DataFrame, tp: pd.DataFrame, opp: pd.DataFrame) ->
 # Checks used by the tests: kept here so both test modules share one implementation.
 # --------------------------------------------------------------------------------------------
 
-_NULL_KEY = "\x00<unattributed>"
 _KEY = ["opportunity_id", "model", "touchpoint_id"]
 _EXACT_COLUMNS = ["channel", "contact_id", "account_id", "campaign_id"]
 _MONEY_COLUMNS = ["attributed_pipeline_usd", "attributed_revenue_usd"]
 
 
-def credit_sum_problems(attribution: pd.DataFrame, tol: float = 1e-9) -> list[str]:
-    """Opportunity/model pairs whose credits do not sum to 1 (within ``tol``)."""
-    sums = attribution.groupby(["opportunity_id", "model"], dropna=False)["credit"].sum()
+def credit_sum_problems(
+    attribution: pd.DataFrame,
+    tol: float = 1e-9,
+    group: Sequence[str] = ("opportunity_id", "model"),
+) -> list[str]:
+    """Groups (default: opportunity/model pairs) whose credits do not sum to 1 within ``tol``."""
+    sums = attribution.groupby(list(group), dropna=False)["credit"].sum()
     bad = sums[(sums - 1.0).abs() > tol]
     return [f"credits of {key} sum to {val!r}" for key, val in bad.items()]
 
 
-def _keyed(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for col in _KEY + _EXACT_COLUMNS:
-        out[col] = to_id(out[col])
-    out["touchpoint_id"] = out["touchpoint_id"].where(out["touchpoint_id"].notna(), _NULL_KEY)
-    out["touched_at"] = to_naive_utc(out["touched_at"])
-    for col in ["credit", *_MONEY_COLUMNS]:
-        out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
-    return out
+def _text(values: pd.Series) -> pd.Series:
+    """Ids/labels as pandas ``str`` (Arrow-backed, fast to factorise); :func:`to_id` semantics."""
+    s = pd.Series(values)
+    if isinstance(s.dtype, pd.StringDtype):
+        return s
+    if s.dtype == object:
+        # astype("str") keeps str values, maps None/NaN to NA and str()s anything else: the
+        # to_id semantics without a Python-level pass.
+        return s.astype("str")
+    return to_id(s).astype("str")
+
+
+def _joint_codes(a: pd.Series, e: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """Integer codes of two columns over their joint, sorted values (NULL is a value, last)."""
+    both = pd.concat([a, e], ignore_index=True)
+    codes, uniques = pd.factorize(both, sort=True, use_na_sentinel=False)
+    codes = codes.astype(np.int64)
+    return codes[: len(a)], codes[len(a) :], len(uniques)
+
+
+def _key_codes(
+    a: pd.DataFrame, e: pd.DataFrame, key: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """One int64 per row encoding the whole key (order-preserving, NULL == NULL)."""
+    ka = np.zeros(len(a), dtype=np.int64)
+    ke = np.zeros(len(e), dtype=np.int64)
+    span = 1
+    for col in key:
+        ca, ce, n = _joint_codes(_text(a[col]), _text(e[col]))
+        n = max(n, 1)
+        span *= n
+        if span >= 2**62:
+            raise ValueError("key too wide to encode in int64")
+        ka, ke = ka * n + ca, ke * n + ce
+    return ka, ke
 
 
 def _fmt_key(key: Iterable[object]) -> str:
-    parts = ["NULL" if k == _NULL_KEY else repr(k) for k in key]
+    parts = ["NULL" if _is_missing(k) else repr(k) for k in key]
     return "(" + ", ".join(parts) + ")"
+
+
+def _key_examples(frame: pd.DataFrame, key: Sequence[str], rows: np.ndarray) -> str:
+    sub = frame.iloc[rows][list(key)].astype(object)
+    return ", ".join(_fmt_key(k) for k in sub.itertuples(index=False, name=None))
+
+
+def compare_frames(
+    actual: pd.DataFrame,
+    expected: pd.DataFrame,
+    *,
+    key: Sequence[str],
+    exact_columns: Sequence[str] = (),
+    time_columns: Sequence[str] = (),
+    float_tolerances: Mapping[str, float] | None = None,
+    max_report: int = 20,
+) -> list[str]:
+    """Compare two frames row by row on ``key``; return human-readable problems.
+
+    A NULL key value is a value of its own (the unattributed rows have a NULL touchpoint).
+    Problems: duplicated keys on either side, keys only on one side, and for matched rows a float
+    column off by more than its tolerance (NaN == NaN), or an exact column (compared as text, see
+    :func:`to_id`) or time column (naive UTC) that differs (NULL == NULL). Each kind lists at most
+    ``max_report`` examples (smallest keys first) so that a failure stays readable.
+
+    Vectorised on integer codes (the key columns are factorised jointly), so 10M-row frames
+    compare in seconds.
+    """
+    key = list(key)
+    floats = dict(float_tolerances or {})
+    a = actual.reset_index(drop=True)
+    e = expected.reset_index(drop=True)
+    ka, ke = _key_codes(a, e, key)
+    problems: list[str] = []
+    for name, frame, codes in (("actual", a, ka), ("expected", e, ke)):
+        dup = pd.Series(codes).duplicated(keep=False).to_numpy()
+        if dup.any():
+            first = pd.Series(codes[dup]).drop_duplicates()
+            rows = np.flatnonzero(dup)[first.index.to_numpy()]
+            rows = rows[np.argsort(codes[rows], kind="stable")][:max_report]
+            shown = _key_examples(frame, key, rows)
+            problems.append(f"{len(first)} duplicated keys in {name}: {shown}")
+    # First row of each key on each side, then match them.
+    ia = pd.Series(ka).drop_duplicates().index.to_numpy()
+    ie = pd.Series(ke).drop_duplicates().index.to_numpy()
+    match = pd.Index(ke[ie]).get_indexer(ka[ia])
+    back = pd.Index(ka[ia]).get_indexer(ke[ie])
+    for frame, rows, codes, label in (
+        (a, ia[match < 0], ka, "actual (mart)"),
+        (e, ie[back < 0], ke, "expected (reference)"),
+    ):
+        if len(rows):
+            shown_rows = rows[np.argsort(codes[rows], kind="stable")][:max_report]
+            shown = _key_examples(frame, key, shown_rows)
+            problems.append(f"{len(rows)} keys only in {label}, e.g. {shown}")
+    pa, pe = ia[match >= 0], ie[match[match >= 0]]
+    order = np.argsort(ka[pa], kind="stable")
+    pa, pe = pa[order], pe[order]
+
+    checks: list[tuple[str, np.ndarray, pd.Series, pd.Series]] = []
+    for col, tol in floats.items():
+        va = pd.to_numeric(a[col], errors="coerce").astype(float).to_numpy()[pa]
+        ve = pd.to_numeric(e[col], errors="coerce").astype(float).to_numpy()[pe]
+        bad = ~((np.isnan(va) & np.isnan(ve)) | (np.abs(va - ve) <= tol))
+        checks.append((col, bad, pd.Series(va), pd.Series(ve)))
+    for col in exact_columns:
+        ta, te = _text(a[col]), _text(e[col])
+        ca, ce, _ = _joint_codes(ta, te)
+        bad = ca[pa] != ce[pe]
+        checks.append((col, bad, ta.iloc[pa], te.iloc[pe]))
+    for col in time_columns:
+        ta, te = to_naive_utc(a[col]), to_naive_utc(e[col])
+        bad = _ns(ta)[pa] != _ns(te)[pe]
+        checks.append((col, bad, ta.iloc[pa], te.iloc[pe]))
+    for col, bad, va, ve in checks:
+        if bad.any():
+            where = np.flatnonzero(bad)[:max_report]
+            shown = "; ".join(
+                f"{_key_examples(a, key, pa[i : i + 1])}: "
+                f"mart={_plain(va.iloc[i])!r} reference={_plain(ve.iloc[i])!r}"
+                for i in where
+            )
+            problems.append(f"{int(bad.sum())} rows differ in {col}, e.g. {shown}")
+    return problems
+
+
+def _plain(v: object) -> object:
+    """Scalars as plain Python values for readable messages (NULLs as None)."""
+    if _is_missing(v):
+        return None
+    return v.item() if isinstance(v, np.generic) else v
 
 
 def compare_attribution(
@@ -588,48 +762,15 @@ def compare_attribution(
     account_id, campaign_id and touched_at (NULL == NULL). Each kind of problem lists at most
     ``max_report`` examples so a failure stays readable.
     """
-    a, e = _keyed(actual), _keyed(expected)
-    problems: list[str] = []
-    for name, frame in (("actual", a), ("expected", e)):
-        dup = frame[frame.duplicated(subset=_KEY, keep=False)]
-        if not dup.empty:
-            keys = list(dup[_KEY].drop_duplicates().itertuples(index=False, name=None))
-            shown = ", ".join(_fmt_key(k) for k in keys[:max_report])
-            problems.append(f"{len(keys)} duplicated keys in {name}: {shown}")
-    a = a.drop_duplicates(subset=_KEY)
-    e = e.drop_duplicates(subset=_KEY)
-    a_keys = set(a[_KEY].itertuples(index=False, name=None))
-    e_keys = set(e[_KEY].itertuples(index=False, name=None))
-    only_a = sorted(a_keys - e_keys)
-    only_e = sorted(e_keys - a_keys)
-    if only_a:
-        shown = ", ".join(_fmt_key(k) for k in only_a[:max_report])
-        problems.append(f"{len(only_a)} keys only in actual (mart), e.g. {shown}")
-    if only_e:
-        shown = ", ".join(_fmt_key(k) for k in only_e[:max_report])
-        problems.append(f"{len(only_e)} keys only in expected (reference), e.g. {shown}")
-
-    m = a.merge(e, on=_KEY, suffixes=("_a", "_e"))
-    checks: list[tuple[str, pd.Series | np.ndarray]] = []
-    checks.append(("credit", ~np.isclose(m["credit_a"], m["credit_e"], rtol=0.0, atol=credit_tol)))
-    for col in _MONEY_COLUMNS:
-        both_nan = m[f"{col}_a"].isna() & m[f"{col}_e"].isna()
-        close = (m[f"{col}_a"] - m[f"{col}_e"]).abs() <= money_tol
-        checks.append((col, ~(both_nan | close)))
-    for col in [*_EXACT_COLUMNS, "touched_at"]:
-        both_null = m[f"{col}_a"].isna() & m[f"{col}_e"].isna()
-        equal = (m[f"{col}_a"] == m[f"{col}_e"]).fillna(False).astype(bool)
-        checks.append((col, ~(both_null | equal)))
-    for col, bad in checks:
-        bad = np.asarray(bad, dtype=bool)
-        if bad.any():
-            rows = m.loc[bad, [*_KEY, f"{col}_a", f"{col}_e"]].head(max_report)
-            shown = "; ".join(
-                f"{_fmt_key(r[:3])}: mart={r[3]!r} reference={r[4]!r}"
-                for r in rows.itertuples(index=False, name=None)
-            )
-            problems.append(f"{int(bad.sum())} rows differ in {col}, e.g. {shown}")
-    return problems
+    return compare_frames(
+        actual,
+        expected,
+        key=_KEY,
+        exact_columns=_EXACT_COLUMNS,
+        time_columns=["touched_at"],
+        float_tolerances={"credit": credit_tol, **dict.fromkeys(_MONEY_COLUMNS, money_tol)},
+        max_report=max_report,
+    )
 
 
 def read_parquet_area(path: Path) -> pd.DataFrame:

@@ -19,9 +19,11 @@ import pytest
 
 try:
     import reference_attribution as ref
+    import reference_lead_attribution as lead_ref
 except ModuleNotFoundError:  # pragma: no cover - only with a non-default pytest import mode
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import reference_attribution as ref
+    import reference_lead_attribution as lead_ref
 
 CREATED = pd.Timestamp("2025-06-01 12:00:00")
 AS_OF = "2025-07-15 00:00:00"
@@ -266,6 +268,135 @@ def test_models_present_and_first_touch_zero_credit_rows_dropped() -> None:
     result = run(three_touches(), contacts({"c1": None}))
     assert set(result["model"]) == {m.name for m in ref.MODELS}
     assert len(result[result["model"] == "first_touch"]) == 1
+
+
+def test_model_list_is_the_ten_models() -> None:
+    assert [m.name for m in ref.MODELS] == [
+        "first_touch",
+        "last_touch",
+        "linear",
+        "u_shaped",
+        "w_shaped",
+        "full_path",
+        "time_decay",
+        "j_shaped",
+        "inverse_j",
+        "last_non_direct",
+    ]
+
+
+# ---- j_shaped (FT .2, OC .6, middle .2) and inverse_j (FT .6, OC .2, middle .2) ---------------
+
+
+def test_j_shaped_ft_m_lc_m_oc_lc_is_a_middle_touch() -> None:
+    # j_shaped has no LC weight, so t3 (LC) shares the .2 middle with t2 and t4: .2/3 = 1/15.
+    result = run(*journey_ft_m_lc_m_oc())
+    expected = {"t1": 0.2, "t2": 1 / 15, "t3": 1 / 15, "t4": 1 / 15, "t5": 0.6}
+    assert_credits(credits(result, "j_shaped"), expected)
+
+
+def test_inverse_j_ft_m_lc_m_oc() -> None:
+    result = run(*journey_ft_m_lc_m_oc())
+    expected = {"t1": 0.6, "t2": 1 / 15, "t3": 1 / 15, "t4": 1 / 15, "t5": 0.2}
+    assert_credits(credits(result, "inverse_j"), expected)
+
+
+def test_j_shaped_and_inverse_j_one_middle_touch() -> None:
+    # FT, m, OC: raw .2, .2, .6 (j) and .6, .2, .2 (inverse); both already sum to 1.
+    result = run(three_touches(), contacts({"c1": None}))
+    assert_credits(credits(result, "j_shaped"), {"t1": 0.2, "t2": 0.2, "t3": 0.6})
+    assert_credits(credits(result, "inverse_j"), {"t1": 0.6, "t2": 0.2, "t3": 0.2})
+
+
+def test_j_shaped_and_inverse_j_no_middle_is_redistributed() -> None:
+    # FT (= LC) and OC, nothing between: raw .2/.6 -> 1/4, 3/4 and .6/.2 -> 3/4, 1/4.
+    tp = touches(("t1", "c1", CREATED - 50 * DAY), ("t2", "c1", CREATED - 10 * DAY))
+    result = run(tp, contacts({"c1": CREATED - 45 * DAY}))
+    assert_credits(credits(result, "j_shaped"), {"t1": 0.25, "t2": 0.75})
+    assert_credits(credits(result, "inverse_j"), {"t1": 0.75, "t2": 0.25})
+
+
+def test_j_shaped_and_inverse_j_one_touch_gets_everything() -> None:
+    # The only touch is FT and OC: raw .8 -> 1.
+    result = run(touches(("t1", "c1", CREATED - DAY)), contacts({"c1": None}))
+    assert_credits(credits(result, "j_shaped"), {"t1": 1.0})
+    assert_credits(credits(result, "inverse_j"), {"t1": 1.0})
+
+
+# ---- last_non_direct ---------------------------------------------------------------------------
+
+
+def with_channels(tp: pd.DataFrame, channels: dict[str, str]) -> pd.DataFrame:
+    """``tp`` with the channel of the given touchpoint ids replaced."""
+    out = tp.copy()
+    out["channel"] = out["touchpoint_id"].map(channels).fillna(out["channel"])
+    return out
+
+
+def test_last_non_direct_skips_a_direct_last_touch() -> None:
+    tp = with_channels(three_touches(), {"t1": "Paid Search", "t2": "Email", "t3": "Direct"})
+    result = run(tp, contacts({"c1": None}))
+    assert_credits(credits(result, "last_non_direct"), {"t2": 1.0})
+    assert_credits(credits(result, "last_touch"), {"t3": 1.0})
+
+
+def test_last_non_direct_skips_several_direct_touches() -> None:
+    tp = with_channels(three_touches(), {"t1": "Email", "t2": "Direct", "t3": "Direct"})
+    result = run(tp, contacts({"c1": None}))
+    assert_credits(credits(result, "last_non_direct"), {"t1": 1.0})
+
+
+def test_last_non_direct_without_direct_is_last_touch() -> None:
+    result = run(three_touches(), contacts({"c1": None}))
+    assert_credits(credits(result, "last_non_direct"), {"t3": 1.0})
+
+
+def test_last_non_direct_only_direct_touches_falls_back_to_oc() -> None:
+    tp = with_channels(three_touches(), dict.fromkeys(["t1", "t2", "t3"], "Direct"))
+    result = run(tp, contacts({"c1": None}))
+    assert_credits(credits(result, "last_non_direct"), {"t3": 1.0})
+
+
+def test_last_non_direct_direct_only_plus_empty_opportunity() -> None:
+    tp = with_channels(three_touches(), dict.fromkeys(["t1", "t2", "t3"], "Direct"))
+    op = opps({}, {"opportunity_id": "O2", "account_id": "A2"})
+    result = run(tp, contacts({"c1": None}), op)
+    assert_credits(credits(result, "last_non_direct", "O1"), {"t3": 1.0})
+    assert credits(result, "last_non_direct", "O2") == {None: 1.0}
+    o2 = result[(result["model"] == "last_non_direct") & (result["opportunity_id"] == "O2")]
+    assert o2["channel"].tolist() == ["(unattributed)"]
+
+
+def test_last_non_direct_direct_mail_is_not_direct() -> None:
+    tp = with_channels(three_touches(), {"t1": "Email", "t2": "Direct Mail", "t3": "Direct"})
+    result = run(tp, contacts({"c1": None}))
+    assert_credits(credits(result, "last_non_direct"), {"t2": 1.0})
+
+
+def test_last_non_direct_ignores_touches_after_creation() -> None:
+    # t_post is not Direct but lies after o.created_at (outside P); P = t1 Email, t2 Direct.
+    tp = with_channels(
+        touches(
+            ("t1", "c1", CREATED - 2 * DAY),
+            ("t2", "c1", CREATED - DAY),
+            ("t_post", "c1", CREATED + DAY),
+        ),
+        {"t1": "Email", "t2": "Direct", "t_post": "Email"},
+    )
+    result = run(tp, contacts({"c1": None}))
+    assert_credits(credits(result, "last_non_direct"), {"t1": 1.0})
+
+
+def test_last_non_direct_ties_broken_by_touchpoint_id() -> None:
+    at = CREATED - DAY
+    tp = with_channels(
+        touches(("tp_b", "c1", at), ("tp_a", "c2", at), ("tp_c", "c1", at)),
+        {"tp_a": "Email", "tp_b": "Email", "tp_c": "Direct"},
+    )
+    result = run(tp, contacts({"c1": None, "c2": None}))
+    # Order tp_a, tp_b, tp_c: tp_c (the OC) is Direct, the last non-Direct is tp_b.
+    assert_credits(credits(result, "last_non_direct"), {"tp_b": 1.0})
+    assert_credits(credits(result, "last_touch"), {"tp_c": 1.0})
 
 
 # ---- windows ---------------------------------------------------------------------------------
@@ -558,6 +689,153 @@ def test_tz_aware_and_string_inputs_are_normalised_to_utc() -> None:
     assert result["touched_at"].dt.tz is None
 
 
+# ---- lead-level attribution (reference_lead_attribution) ---------------------------------------
+
+LEAD = pd.Timestamp("2025-05-01 09:00:00")
+
+
+def lead_contacts(rows: dict[str, tuple[pd.Timestamp | None, pd.Timestamp | None]]) -> pd.DataFrame:
+    """{contact_id: (lead_created_at, mql_at)} as a contacts frame."""
+    return pd.DataFrame(
+        {
+            "contact_id": list(rows),
+            "lead_created_at": pd.to_datetime(pd.Series([v[0] for v in rows.values()])),
+            "mql_at": pd.to_datetime(pd.Series([v[1] for v in rows.values()])),
+            "updated_at": pd.NaT,
+        }
+    )
+
+
+def run_leads(tp: pd.DataFrame, ct: pd.DataFrame, **kwargs: object) -> pd.DataFrame:
+    result = lead_ref.reference_lead_attribution(tp, ct, **kwargs)
+    assert lead_ref.lead_credit_sum_problems(result) == []
+    assert (result["credit"] > 0).all()
+    assert list(result.columns) == lead_ref.LEAD_OUTPUT_COLUMNS
+    return result
+
+
+def lead_credits(result: pd.DataFrame, model: str, contact: str = "c1") -> dict:
+    rows = result[(result["model"] == model) & (result["contact_id"] == contact)]
+    return dict(zip(rows["touchpoint_id"], rows["credit"], strict=True))
+
+
+def lead_journey() -> pd.DataFrame:
+    """c1's window holds t_edge (exactly L days before), t1, t2, t3 and t_at (at the lead)."""
+    return touches(
+        ("t_out", "c1", LEAD - 365 * DAY - pd.Timedelta(seconds=1)),
+        ("t_edge", "c1", LEAD - 365 * DAY),
+        ("t1", "c1", LEAD - 50 * DAY),
+        ("t2", "c1", LEAD - 40 * DAY, "A2"),  # the account does not matter for leads
+        ("tx", "c2", LEAD - 30 * DAY),  # another contact of the same account: not c1's touch
+        ("t3", "c1", LEAD - 10 * DAY),
+        ("t_at", "c1", LEAD),
+        ("t_after", "c1", LEAD + pd.Timedelta(seconds=1)),
+    )
+
+
+def test_lead_models_on_a_five_touch_window() -> None:
+    result = run_leads(lead_journey(), lead_contacts({"c1": (LEAD, None), "c2": (None, None)}))
+    assert set(result["contact_id"]) == {"c1"}  # c2 is not a lead
+    assert set(result["model"]) == {m.name for m in lead_ref.LEAD_MODELS}
+    assert_credits(lead_credits(result, "first_touch"), {"t_edge": 1.0})
+    assert_credits(lead_credits(result, "lead_creation_touch"), {"t_at": 1.0})
+    window = ["t_edge", "t1", "t2", "t3", "t_at"]
+    assert_credits(lead_credits(result, "linear"), dict.fromkeys(window, 0.2))
+    # u_shaped: FT .4, LC .4, three middle touches share .2 -> 1/15 each.
+    expected = {"t_edge": 0.4, "t1": 1 / 15, "t2": 1 / 15, "t3": 1 / 15, "t_at": 0.4}
+    assert_credits(lead_credits(result, "u_shaped"), expected)
+
+
+def test_lead_one_touch_and_two_touches() -> None:
+    tp = touches(
+        ("a1", "c1", LEAD - DAY),
+        ("b1", "c2", LEAD - 3 * DAY),
+        ("b2", "c2", LEAD - 2 * DAY),
+    )
+    result = run_leads(tp, lead_contacts({"c1": (LEAD, None), "c2": (LEAD, None)}))
+    for model in ["first_touch", "lead_creation_touch", "linear", "u_shaped"]:
+        assert_credits(lead_credits(result, model, "c1"), {"a1": 1.0})  # FT = LC: .8 -> 1
+    # Two touches: FT .4 and LC .4, no middle -> 1/2 each.
+    assert_credits(lead_credits(result, "u_shaped", "c2"), {"b1": 0.5, "b2": 0.5})
+    assert_credits(lead_credits(result, "lead_creation_touch", "c2"), {"b2": 1.0})
+
+
+def test_lead_lookback_parameter_is_inclusive() -> None:
+    tp = touches(
+        ("t_old", "c1", LEAD - 30 * DAY - pd.Timedelta(seconds=1)),
+        ("t_edge", "c1", LEAD - 30 * DAY),
+        ("t_new", "c1", LEAD - DAY),
+    )
+    result = run_leads(tp, lead_contacts({"c1": (LEAD, None)}), lookback_days=30)
+    assert_credits(lead_credits(result, "first_touch"), {"t_edge": 1.0})
+    assert_credits(lead_credits(result, "linear"), {"t_edge": 0.5, "t_new": 0.5})
+
+
+def test_lead_ties_broken_by_touchpoint_id() -> None:
+    tp = touches(("x2", "c1", LEAD - DAY), ("x1", "c1", LEAD - DAY))
+    result = run_leads(tp, lead_contacts({"c1": (LEAD, None)}))
+    assert_credits(lead_credits(result, "first_touch"), {"x1": 1.0})
+    assert_credits(lead_credits(result, "lead_creation_touch"), {"x2": 1.0})
+
+
+def test_lead_without_touches_in_window_is_unattributed() -> None:
+    tp = touches(("t_after", "c1", LEAD + DAY), ("t_c2", "c2", LEAD - DAY))
+    result = run_leads(tp, lead_contacts({"c1": (LEAD, LEAD + 2 * DAY)}))
+    assert len(result) == len(lead_ref.LEAD_MODELS)
+    assert result["touchpoint_id"].isna().all() and result["campaign_id"].isna().all()
+    assert result["touched_at"].isna().all()
+    assert (result["channel"] == "(unattributed)").all()
+    assert (result["credit"] == 1.0).all() and (result["mql_credit"] == 1.0).all()
+    assert (result["lead_created_at"] == LEAD).all()
+
+
+def test_lead_is_mql_and_mql_credit() -> None:
+    tp = touches(("a1", "c1", LEAD - 2 * DAY), ("a2", "c1", LEAD - DAY), ("b1", "c2", LEAD))
+    ct = lead_contacts({"c1": (LEAD, LEAD + 3 * DAY), "c2": (LEAD, None)})
+    result = run_leads(tp, ct)
+    c1 = result[(result["contact_id"] == "c1") & (result["model"] == "linear")]
+    assert c1["is_mql"].all() and c1["mql_credit"].tolist() == pytest.approx([0.5, 0.5])
+    c2 = result[result["contact_id"] == "c2"]
+    assert not c2["is_mql"].any() and (c2["mql_credit"] == 0.0).all()
+    row = result[(result["model"] == "first_touch") & (result["contact_id"] == "c1")].iloc[0]
+    assert (row["touchpoint_id"], row["channel"], row["campaign_id"]) == ("a1", "ch_a1", "cmp_a1")
+    assert row["touched_at"] == LEAD - 2 * DAY
+
+
+def test_lead_contacts_are_deduplicated() -> None:
+    # The newer version (updated_at) moves the lead earlier and sets mql_at.
+    ct = pd.DataFrame(
+        {
+            "contact_id": ["c1", "c1"],
+            "lead_created_at": [LEAD, LEAD - 5 * DAY],
+            "mql_at": [pd.NaT, LEAD],
+            "updated_at": [pd.Timestamp("2025-05-03"), pd.Timestamp("2025-05-04")],
+        }
+    )
+    tp = touches(("a1", "c1", LEAD - 6 * DAY), ("a2", "c1", LEAD - DAY))
+    result = run_leads(tp, ct)
+    assert_credits(lead_credits(result, "lead_creation_touch"), {"a1": 1.0})
+    assert result["is_mql"].all() and (result["lead_created_at"] == LEAD - 5 * DAY).all()
+
+
+def test_compare_lead_attribution_reports_differences() -> None:
+    result = run_leads(lead_journey(), lead_contacts({"c1": (LEAD, None), "c9": (LEAD, LEAD)}))
+    assert lead_ref.compare_lead_attribution(result, result.copy()) == []
+    mart = result.copy()
+    mart["is_mql"] = mart["is_mql"].astype(object)
+    mart["touched_at"] = mart["touched_at"].astype("datetime64[us]")
+    assert lead_ref.compare_lead_attribution(mart.sample(frac=1.0, random_state=2), result) == []
+    mart.loc[0, "mql_credit"] = 0.5
+    mart.loc[1, "lead_created_at"] += pd.Timedelta(seconds=1)
+    mart.loc[2, "is_mql"] = True
+    unattributed = mart.index[mart["touchpoint_id"].isna()][0]
+    mart = mart.drop(index=unattributed)
+    text = "\n".join(lead_ref.compare_lead_attribution(mart, result))
+    for col in ["mql_credit", "lead_created_at", "is_mql"]:
+        assert f"differ in {col}" in text, col
+    assert "keys only in expected" in text and "NULL" in text
+
+
 # ---- brute-force oracle on random data -------------------------------------------------------
 
 
@@ -597,6 +875,8 @@ def brute_force(
             and (r["touched_at"] < end if end is not None else r["touched_at"] <= as_of)
         ]
         oc = p[-1]["touchpoint_id"] if p else None
+        non_direct = [r for r in p if r["channel"] != "Direct"]
+        last_non_direct = (non_direct or p)[-1]["touchpoint_id"] if p else None
         cw = j[-1]["touchpoint_id"] if (j and o["is_won"]) else None
         for model in ref.MODELS:
             w = p if model.window == "P" else j
@@ -611,7 +891,9 @@ def brute_force(
             lcs = [r["touchpoint_id"] for r in w if r["touchpoint_id"] in lc_ids]
             holders = {"FT": w[0]["touchpoint_id"], "LC": lcs[0] if lcs else None, "OC": oc}
             holders["CW"] = cw
-            if model.time_decay:
+            if model.name == "last_non_direct":
+                raw = [1.0 if r["touchpoint_id"] == last_non_direct else 0.0 for r in w]
+            elif model.time_decay:
                 raw = [
                     2 ** (-((o["created_at"] - r["touched_at"]) / DAY) / half_life_days) for r in w
                 ]
@@ -648,6 +930,8 @@ def test_vectorised_reference_matches_brute_force(seed: int, scope: str) -> None
             for c in [rng.choice(contact_ids)]
         ]
     )
+    # About a third of the touches are Direct, so last_non_direct has to skip some.
+    tp["channel"] = [ch if rng.random() < 0.65 else "Direct" for ch in tp["channel"]]
     leads = {
         c: (base + rng.randrange(0, 200) * DAY if rng.random() < 0.7 else None) for c in contact_ids
     }

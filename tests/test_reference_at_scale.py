@@ -1,0 +1,242 @@
+"""The marts against the pandas references beyond the default build.
+
+* The committed sample built with ``attribution_scope: contact_role`` and a 90-day lookback,
+  compared row by row for every opportunity model (and the lead mart, whose window uses the
+  same lookback).
+* A generated dataset with more than 1M touchpoints, built by the full Dagster job, compared
+  row by row for every model; wall time and peak RSS of generation, build and
+  reference + comparison are printed (marker ``scale``, so ``-m "not scale"`` skips it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from dagster import DagsterInstance
+from warehouse_build import AS_OF, SAMPLE_DIR, BuiltWarehouse
+
+from dagster_project.definitions import build_definitions
+from dagster_project.lib.warehouse import WarehouseResource
+from dagster_project.settings import REPO_ROOT
+
+try:
+    import reference_attribution as ref
+    from test_attribution_matches_reference import ALL_MODELS, Frames, load_and_compute
+    from test_lead_attribution_matches_reference import assert_leads_match, load_and_compute_leads
+except ModuleNotFoundError:  # pragma: no cover - only with a non-default pytest import mode
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import reference_attribution as ref
+    from test_attribution_matches_reference import ALL_MODELS, Frames, load_and_compute
+    from test_lead_attribution_matches_reference import assert_leads_match, load_and_compute_leads
+
+# Generator scale giving >= 1M rows in fct_touchpoints (scale 1 ~ 25k; 45 gave 1,147,616).
+SCALE = 45
+MIN_TOUCHPOINTS = 1_000_000
+
+
+# ---- a parameterised build ---------------------------------------------------------------------
+
+
+def build_warehouse(
+    root: Path,
+    source_dir: Path = SAMPLE_DIR,
+    *,
+    lookback_days: int | None = None,
+    scope: str | None = None,
+    half_life_days: float | None = None,
+    as_of: str = AS_OF,
+) -> BuiltWarehouse:
+    """Run ``materialize_everything`` into ``root`` with the given dbt vars (None = default)."""
+    warehouse = WarehouseResource(
+        source_dir=str(source_dir),
+        raw_dir=str(root / "raw"),
+        warehouse_path=str(root / "warehouse.duckdb"),
+        as_of=as_of,
+        lookback_days=lookback_days,
+        scope=scope,
+        half_life_days=half_life_days,
+    )
+    job = build_definitions(warehouse).resolve_job_def("materialize_everything")
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    return BuiltWarehouse(
+        warehouse_path=Path(warehouse.warehouse_path),
+        raw_dir=Path(warehouse.raw_dir),
+        as_of=as_of,
+        lookback_days=365 if lookback_days is None else lookback_days,
+        half_life_days=7.0 if half_life_days is None else half_life_days,
+        scope="account" if scope is None else scope,
+        resource=warehouse,
+        result=result,
+    )
+
+
+def assert_attribution_matches(frames: Frames, what: str) -> None:
+    assert frames.models, f"{what}: no model in common between the mart and the reference"
+    problems = ref.compare_attribution(frames.mart, frames.reference)
+    if problems:
+        header = f"{what}: fct_attribution differs from the reference ({sorted(frames.models)}):"
+        pytest.fail("\n".join([header, *problems]), pytrace=False)
+
+
+def failed_steps(built: BuiltWarehouse) -> list[str]:
+    """Failed step keys with the start of their error message (dbt's FAIL lines included)."""
+    out = []
+    for event in built.result.all_events:
+        if event.is_step_failure:
+            error = getattr(event.event_specific_data, "error", None)
+            message = (getattr(error, "message", "") or "")[-1500:]
+            out.append(f"{event.step_key}: {message}")
+    return out
+
+
+# ---- contact_role scope, 90-day lookback ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def contact_role_build(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
+    root = tmp_path_factory.mktemp("contact_role_90")
+    return build_warehouse(root, lookback_days=90, scope="contact_role")
+
+
+@pytest.fixture(scope="module")
+def contact_role_frames(contact_role_build: BuiltWarehouse) -> Frames:
+    return load_and_compute(contact_role_build)
+
+
+def test_contact_role_build_succeeds(contact_role_build: BuiltWarehouse) -> None:
+    assert contact_role_build.result.success, f"failed steps: {failed_steps(contact_role_build)}"
+
+
+def test_contact_role_lookback_90_matches_reference(contact_role_frames: Frames) -> None:
+    assert contact_role_frames.reference["model"].nunique() == len(ref.MODELS)
+    assert ref.credit_sum_problems(contact_role_frames.reference) == []
+    assert_attribution_matches(contact_role_frames, "scope contact_role, lookback 90")
+
+
+def test_contact_role_lookback_90_has_every_model(contact_role_frames: Frames) -> None:
+    missing = ALL_MODELS - contact_role_frames.mart_models
+    assert not missing, f"fct_attribution lacks models {sorted(missing)}"
+
+
+def test_contact_role_lookback_90_differs_from_default(
+    contact_role_frames: Frames, built_warehouse: Any
+) -> None:
+    # Guard against the vars being ignored: the parameters must change the attribution.
+    default = load_and_compute(built_warehouse)
+    assert ref.compare_attribution(contact_role_frames.mart, default.mart, max_report=1)
+
+
+def test_lead_attribution_lookback_90_matches_reference(
+    contact_role_build: BuiltWarehouse,
+) -> None:
+    assert_leads_match(load_and_compute_leads(contact_role_build))
+
+
+# ---- >= 1M touchpoints --------------------------------------------------------------------------
+
+
+def _tree_rss_bytes(pid: int) -> int:
+    """Resident memory of ``pid`` and all its descendants (Linux /proc), 0 if gone."""
+    total = 0
+    stack = [pid]
+    page = os.sysconf("SC_PAGE_SIZE")
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/statm") as f:
+                total += int(f.read().split()[1]) * page
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    stack.extend(int(c) for c in f.read().split())
+        except (FileNotFoundError, ProcessLookupError, ValueError, PermissionError):
+            continue
+    return total
+
+
+@dataclass
+class Phase:
+    name: str
+    seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def measured(name: str, phases: list[Phase], interval: float = 0.1) -> Iterator[Phase]:
+    """Wall time and peak RSS (this process plus its children, sampled) of a block."""
+    phase = Phase(name)
+    stop = threading.Event()
+    peak = [_tree_rss_bytes(os.getpid())]
+
+    def sample() -> None:
+        while not stop.wait(interval):
+            peak[0] = max(peak[0], _tree_rss_bytes(os.getpid()))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    start = time.perf_counter()
+    sampler.start()
+    try:
+        yield phase
+    finally:
+        stop.set()
+        sampler.join()
+        phase.seconds = time.perf_counter() - start
+        phase.peak_rss_mb = max(peak[0], _tree_rss_bytes(os.getpid())) / 2**20
+        phases.append(phase)
+
+
+@pytest.mark.scale
+def test_one_million_touchpoints_match_reference(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    phases: list[Phase] = []
+    source = tmp_path / "source"
+    with measured("generate", phases) as phase:
+        cmd = [sys.executable, "-m", "dagster_project.generate", "--scale", str(SCALE)]
+        cmd += ["--out", str(source), "--format", "parquet"]
+        subprocess.run(cmd, cwd=REPO_ROOT, check=True, capture_output=True, text=True)
+        phase.extra["scale"] = SCALE
+
+    with measured("dagster build", phases) as phase:
+        built = build_warehouse(tmp_path / "build", source)
+    con = duckdb.connect(str(built.warehouse_path), read_only=True)
+    try:
+        n_touch = con.execute("select count(*) from marts.fct_touchpoints").fetchone()[0]
+        n_attr = con.execute("select count(*) from marts.fct_attribution").fetchone()[0]
+    finally:
+        con.close()
+    phase.extra.update(fct_touchpoints=n_touch, fct_attribution=n_attr)
+
+    with measured("reference + compare", phases) as phase:
+        frames = load_and_compute(built)
+        problems = ref.compare_attribution(frames.mart, frames.reference)
+        phase.extra["models"] = sorted(frames.models)
+
+    with capsys.disabled():
+        report = {
+            p.name: {"s": round(p.seconds, 1), "peak_rss_mb": round(p.peak_rss_mb)} for p in phases
+        }
+        for p in phases:
+            report[p.name].update(p.extra)
+        print("\n[scale] " + json.dumps(report))
+
+    assert built.result.success, f"failed steps: {failed_steps(built)}"
+    assert n_touch >= MIN_TOUCHPOINTS, f"only {n_touch} touchpoints at scale {SCALE}"
+    missing = ALL_MODELS - frames.mart_models
+    if problems:
+        header = f"scale {SCALE}: fct_attribution differs from the reference:"
+        pytest.fail("\n".join([header, *problems]), pytrace=False)
+    assert not missing, f"fct_attribution lacks models {sorted(missing)}"
