@@ -24,11 +24,8 @@ from typing import Any
 
 import duckdb
 import pytest
-from dagster import DagsterInstance
-from warehouse_build import AS_OF, SAMPLE_DIR, BuiltWarehouse
+from warehouse_build import BuiltWarehouse, materialize_all
 
-from dagster_project.definitions import build_definitions
-from dagster_project.lib.warehouse import WarehouseResource
 from dagster_project.settings import REPO_ROOT
 
 try:
@@ -47,40 +44,6 @@ MIN_TOUCHPOINTS = 1_000_000
 
 
 # ---- a parameterised build ---------------------------------------------------------------------
-
-
-def build_warehouse(
-    root: Path,
-    source_dir: Path = SAMPLE_DIR,
-    *,
-    lookback_days: int | None = None,
-    scope: str | None = None,
-    half_life_days: float | None = None,
-    as_of: str = AS_OF,
-) -> BuiltWarehouse:
-    """Run ``materialize_everything`` into ``root`` with the given dbt vars (None = default)."""
-    warehouse = WarehouseResource(
-        source_dir=str(source_dir),
-        raw_dir=str(root / "raw"),
-        warehouse_path=str(root / "warehouse.duckdb"),
-        as_of=as_of,
-        lookback_days=lookback_days,
-        scope=scope,
-        half_life_days=half_life_days,
-    )
-    job = build_definitions(warehouse).resolve_job_def("materialize_everything")
-    with DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
-    return BuiltWarehouse(
-        warehouse_path=Path(warehouse.warehouse_path),
-        raw_dir=Path(warehouse.raw_dir),
-        as_of=as_of,
-        lookback_days=365 if lookback_days is None else lookback_days,
-        half_life_days=7.0 if half_life_days is None else half_life_days,
-        scope="account" if scope is None else scope,
-        resource=warehouse,
-        result=result,
-    )
 
 
 def assert_attribution_matches(frames: Frames, what: str) -> None:
@@ -108,7 +71,7 @@ def failed_steps(built: BuiltWarehouse) -> list[str]:
 @pytest.fixture(scope="module")
 def contact_role_build(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
     root = tmp_path_factory.mktemp("contact_role_90")
-    return build_warehouse(root, lookback_days=90, scope="contact_role")
+    return materialize_all(root, lookback_days=90, scope="contact_role")
 
 
 @pytest.fixture(scope="module")
@@ -211,7 +174,7 @@ def test_one_million_touchpoints_match_reference(
         phase.extra["scale"] = SCALE
 
     with measured("dagster build", phases) as phase:
-        built = build_warehouse(tmp_path / "build", source)
+        built = materialize_all(tmp_path / "build", source)
     con = duckdb.connect(str(built.warehouse_path), read_only=True)
     try:
         n_touch = con.execute("select count(*) from marts.fct_touchpoints").fetchone()[0]

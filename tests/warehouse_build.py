@@ -41,15 +41,28 @@ class BuiltWarehouse(BuildParameters):
 
 
 def materialize_all(
-    root: Path, source_dir: Path = SAMPLE_DIR, dbt_target: str = "duckdb"
+    root: Path,
+    source_dir: Path = SAMPLE_DIR,
+    *,
+    dbt_target: str = "duckdb",
+    lookback_days: int | None = None,
+    scope: str | None = None,
+    half_life_days: float | None = None,
+    as_of: str = AS_OF,
 ) -> BuiltWarehouse:
-    """Run the full `materialize_everything` job into `root` on an ephemeral instance."""
+    """Run the full `materialize_everything` job into `root` on an ephemeral instance.
+
+    The attribution vars left as None keep dbt_project.yml's defaults (365, account, 7).
+    """
     warehouse = WarehouseResource(
         source_dir=str(source_dir),
         raw_dir=str(root / "raw"),
         warehouse_path=str(root / "warehouse.duckdb"),
         dbt_target=dbt_target,
-        as_of=AS_OF,
+        as_of=as_of,
+        lookback_days=lookback_days,
+        scope=scope,
+        half_life_days=half_life_days,
     )
     job = build_definitions(warehouse).resolve_job_def("materialize_everything")
     with DagsterInstance.ephemeral() as instance:
@@ -57,10 +70,10 @@ def materialize_all(
     return BuiltWarehouse(
         warehouse_path=Path(warehouse.warehouse_path),
         raw_dir=Path(warehouse.raw_dir),
-        as_of=AS_OF,
-        lookback_days=365,
-        half_life_days=7.0,
-        scope="account",
+        as_of=as_of,
+        lookback_days=365 if lookback_days is None else lookback_days,
+        half_life_days=7.0 if half_life_days is None else half_life_days,
+        scope="account" if scope is None else scope,
         resource=warehouse,
         result=result,
     )

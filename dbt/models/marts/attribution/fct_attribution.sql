@@ -31,45 +31,9 @@ models as (
 
 ),
 
-credited_pairs as (
-
-    select distinct
-        opportunity_id,
-        model
-
-    from credits
-
-),
-
-unattributed as (
-
-    select
-        opportunities.opportunity_id,
-        models.model,
-        cast(null as {{ dbt.type_string() }}) as touchpoint_id,
-        false as is_first_touch,
-        false as is_lead_creation_touch,
-        false as is_opportunity_creation_touch,
-        false as is_closed_won_touch,
-        1.0 as credit
-
-    from opportunities
-    cross join models
-    left join credited_pairs
-        on
-            opportunities.opportunity_id = credited_pairs.opportunity_id
-            and models.model = credited_pairs.model
-    where credited_pairs.opportunity_id is null
-
-),
-
-all_credits as (
-
-    select * from credits
-    union all
-    select * from unattributed
-
-),
+{{ with_unattributed('credits', 'opportunities', 'models', 'opportunity_id', [
+    'is_first_touch', 'is_lead_creation_touch', 'is_opportunity_creation_touch', 'is_closed_won_touch',
+]) }},
 
 final as (
 

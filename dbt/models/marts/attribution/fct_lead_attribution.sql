@@ -28,43 +28,7 @@ touchpoints as (
 
 ),
 
-credited_pairs as (
-
-    select distinct
-        contact_id,
-        model
-
-    from credits
-
-),
-
-unattributed as (
-
-    select
-        contacts.contact_id,
-        models.model,
-        cast(null as {{ dbt.type_string() }}) as touchpoint_id,
-        false as is_first_touch,
-        false as is_lead_creation_touch,
-        cast(1.0 as double) as credit
-
-    from contacts
-    cross join models
-    left join credited_pairs
-        on
-            contacts.contact_id = credited_pairs.contact_id
-            and models.model = credited_pairs.model
-    where credited_pairs.contact_id is null
-
-),
-
-all_credits as (
-
-    select * from credits
-    union all
-    select * from unattributed
-
-),
+{{ with_unattributed('credits', 'contacts', 'models', 'contact_id', ['is_first_touch', 'is_lead_creation_touch']) }},
 
 final as (
 

@@ -1,0 +1,44 @@
+{#- Completes credits so every entity (opportunity or lead) has rows under every model:
+    one with a NULL touchpoint and credit 1 where the model credited no touch, so totals
+    reconcile to the CRM. Emits CTEs ending in `all_credits`, with the columns of
+    `credits`: key, model, touchpoint_id, the role flags, credit. -#}
+{% macro with_unattributed(credits, entities, models, key, role_flags) -%}
+credited_pairs as (
+
+    select distinct
+        {{ key }},
+        model
+
+    from {{ credits }}
+
+),
+
+unattributed as (
+
+    select
+        {{ entities }}.{{ key }},
+        {{ models }}.model,
+        cast(null as {{ dbt.type_string() }}) as touchpoint_id,
+        {%- for flag in role_flags %}
+        false as {{ flag }},
+        {%- endfor %}
+        cast(1.0 as double) as credit
+
+    from {{ entities }}
+    cross join {{ models }}
+    left join credited_pairs
+        on
+            {{ entities }}.{{ key }} = credited_pairs.{{ key }}
+            and {{ models }}.model = credited_pairs.model
+    where credited_pairs.{{ key }} is null
+
+),
+
+all_credits as (
+
+    select * from {{ credits }}
+    union all
+    select * from unattributed
+
+)
+{%- endmacro %}
