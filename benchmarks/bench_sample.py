@@ -1,0 +1,98 @@
+"""Benchmark on the committed sample: medians of N runs, wall time and peak RSS.
+
+    .venv/bin/python benchmarks/bench_sample.py [--runs 3] [--spark]
+
+* `make run` from an empty data directory (ingestion, dbt, checks, summary);
+* `dbt build` alone on DuckDB, and with --spark on Spark too, on the raw area that run
+  landed (the engine comparison of the README).
+
+Peak RSS is the largest single process (GNU time's %M over the command's process tree).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TIME = "/usr/bin/time"
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
+    """Run once under GNU time; return (seconds, peak RSS in MB)."""
+    with tempfile.NamedTemporaryFile("r") as report:
+        subprocess.run(
+            [TIME, "-o", report.name, "-f", "%e %M", *command],
+            cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        seconds, kilobytes = report.read().split()[-2:]
+    return float(seconds), int(kilobytes) // 1024
+
+
+def bench(
+    name: str, runs: int, prepare, command: list[str], cwd: Path, env: dict[str, str]
+) -> None:
+    results = []
+    for _ in range(runs):
+        prepare()
+        results.append(timed(command, cwd, env))
+    seconds = [s for s, _ in results]
+    peaks = [m for _, m in results]
+    print(
+        f"{name:<28} median {statistics.median(seconds):7.1f} s"
+        f"  (runs {', '.join(f'{s:.1f}' for s in seconds)})"
+        f"  peak RSS median {statistics.median(peaks)} MB",
+        flush=True,
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--spark", action="store_true", help="also time dbt build on Spark")
+    args = parser.parse_args()
+    data = Path(tempfile.mkdtemp(prefix="bench-"))
+    env = {
+        **os.environ,
+        "ATTRIBUTION_DATA_DIR": str(data),
+        "ATTRIBUTION_WAREHOUSE_PATH": str(data / "warehouse.duckdb"),
+        "ATTRIBUTION_RAW_DIR": str(data / "raw"),
+        "ATTRIBUTION_SPARK_DIR": str(data / "spark"),
+        "ATTRIBUTION_AS_OF": "2026-10-01 00:00:00",
+        "DAGSTER_HOME": str(data / "dagster_home"),
+        "DO_NOT_TRACK": "1",
+    }
+
+    def fresh_data() -> None:
+        for child in ("raw", "warehouse.duckdb", "spark", "dagster_home"):
+            path = data / child
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(True)
+        (data / "dagster_home").mkdir(parents=True)
+        (data / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+
+    bench("make run (sample)", args.runs, fresh_data, ["make", "run"], REPO, env)
+    dbt = [str(REPO / ".venv" / "bin" / "dbt"), "build", "--vars", "{as_of: '2026-10-01 00:00:00'}"]
+
+    def drop_warehouse() -> None:
+        (data / "warehouse.duckdb").unlink(missing_ok=True)
+
+    bench("dbt build, DuckDB", args.runs, drop_warehouse, dbt, REPO / "dbt", env)
+    if args.spark:
+
+        def drop_spark() -> None:
+            shutil.rmtree(data / "spark", ignore_errors=True)
+
+        spark_env = {**env, "DBT_TARGET": "spark"}
+        bench("dbt build, Spark (local)", args.runs, drop_spark, dbt, REPO / "dbt", spark_env)
+    shutil.rmtree(data, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
