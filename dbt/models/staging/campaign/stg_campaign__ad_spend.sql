@@ -3,7 +3,8 @@ with
 
 source as (
 
-    select * from {{ source('campaign', 'ad_spend') }}
+    -- one row per key: a re-delivered file or overlapping drops must not double count
+    {{ latest_record(source('campaign', 'ad_spend'), 'spend_date, platform, campaign_id, utm_campaign', order_by_updated_at=false) }}
 
 ),
 
@@ -12,8 +13,7 @@ renamed as (
     select
         {{ dbt.concat([
             'cast(spend_date as ' ~ dbt.type_string() ~ ')', "'|'", 'platform', "'|'",
-            "coalesce(campaign_id, '')", "'|'", "coalesce(lower(trim(utm_campaign)), '')",
-            "'|'", 'cast(_source_line as ' ~ dbt.type_string() ~ ')', "'|'", '_source_file'
+            "coalesce(campaign_id, '')", "'|'", "coalesce(lower(trim(utm_campaign)), '')"
         ]) }} as ad_spend_id,
         spend_date,
         lower(trim(platform)) as platform,

@@ -4,7 +4,8 @@ with
 
 source as (
 
-    select * from {{ source('campaign', 'campaign_members') }}
+    -- one row per key: a re-delivered file or overlapping drops must not double count
+    {{ latest_record(source('campaign', 'campaign_members'), 'campaign_member_id', order_by_updated_at=false) }}
 
 ),
 

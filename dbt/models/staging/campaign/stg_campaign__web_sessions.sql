@@ -3,7 +3,8 @@ with
 
 source as (
 
-    select * from {{ source('campaign', 'web_sessions') }}
+    -- one row per key: a re-delivered file or overlapping drops must not double count
+    {{ latest_record(source('campaign', 'web_sessions'), 'session_id', order_by_updated_at=false) }}
 
 ),
 

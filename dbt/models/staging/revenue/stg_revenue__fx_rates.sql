@@ -3,7 +3,8 @@ with
 
 source as (
 
-    select * from {{ source('revenue', 'fx_rates') }}
+    -- one row per key: a re-delivered file or overlapping drops must not double count
+    {{ latest_record(source('revenue', 'fx_rates'), 'upper(trim(currency)), rate_date', order_by_updated_at=false) }}
 
 ),
 

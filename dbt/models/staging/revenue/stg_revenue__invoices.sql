@@ -3,7 +3,8 @@ with
 
 source as (
 
-    select * from {{ source('revenue', 'invoices') }}
+    -- one row per key: a re-delivered file or overlapping drops must not double count
+    {{ latest_record(source('revenue', 'invoices'), 'invoice_id', order_by_updated_at=false) }}
 
 ),
 

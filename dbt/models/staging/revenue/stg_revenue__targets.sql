@@ -3,7 +3,8 @@ with
 
 source as (
 
-    select * from {{ source('revenue', 'targets') }}
+    -- one row per key: a re-delivered file or overlapping drops must not double count
+    {{ latest_record(source('revenue', 'targets'), 'period_month, metric, segment, region', order_by_updated_at=false) }}
 
 ),
 
