@@ -4,7 +4,11 @@ with
 source as (
 
     -- one row per key: a re-delivered file or overlapping drops must not double count
-    {{ latest_record(source('campaign', 'ad_spend'), 'spend_date, platform, campaign_id, utm_campaign', order_by_updated_at=false) }}
+    {{ latest_record(
+        source('campaign', 'ad_spend'),
+        'spend_date, platform, campaign_id, utm_campaign',
+        order_by_updated_at=false
+    ) }}
 
 ),
 

@@ -5,7 +5,11 @@ with
 source as (
 
     -- one row per key: a re-delivered file or overlapping drops must not double count
-    {{ latest_record(source('campaign', 'campaign_members'), 'campaign_member_id', order_by_updated_at=false) }}
+    {{ latest_record(
+        source('campaign', 'campaign_members'),
+        'campaign_member_id',
+        order_by_updated_at=false
+    ) }}
 
 ),
 

@@ -4,7 +4,11 @@ with
 source as (
 
     -- one row per key: a re-delivered file or overlapping drops must not double count
-    {{ latest_record(source('crm', 'opportunity_contact_roles'), 'opportunity_id, contact_id, role', order_by_updated_at=false) }}
+    {{ latest_record(
+        source('crm', 'opportunity_contact_roles'),
+        'opportunity_id, contact_id, role',
+        order_by_updated_at=false
+    ) }}
 
 ),
 

@@ -4,7 +4,11 @@ with
 source as (
 
     -- one row per key: a re-delivered file or overlapping drops must not double count
-    {{ latest_record(source('crm', 'opportunity_stage_history'), 'opportunity_id, stage_name, entered_at', order_by_updated_at=false) }}
+    {{ latest_record(
+        source('crm', 'opportunity_stage_history'),
+        'opportunity_id, stage_name, entered_at',
+        order_by_updated_at=false
+    ) }}
 
 ),
 
