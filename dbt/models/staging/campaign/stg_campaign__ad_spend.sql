@@ -1,9 +1,9 @@
 -- Daily ad spend per platform, in its own currency.
+-- One row per key (latest_record): a re-delivered file or overlapping drops never double count.
 with
 
 source as (
 
-    -- one row per key: a re-delivered file or overlapping drops must not double count
     {{ latest_record(
         source('campaign', 'ad_spend'),
         'spend_date, platform, campaign_id, utm_campaign',

@@ -1,10 +1,10 @@
 -- Contacts in campaigns. A response counts at first_responded_at (or, when the export
+-- One row per key (latest_record): a re-delivered file or overlapping drops never double count.
 -- leaves that empty, at the membership's created_at).
 with
 
 source as (
 
-    -- one row per key: a re-delivered file or overlapping drops must not double count
     {{ latest_record(
         source('campaign', 'campaign_members'),
         'campaign_member_id',

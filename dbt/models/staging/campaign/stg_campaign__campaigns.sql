@@ -1,9 +1,9 @@
 -- The campaign catalogue. utm_campaign is lower-cased so that sessions and spend match it.
+-- One row per key (latest_record): a re-delivered file or overlapping drops never double count.
 with
 
 source as (
 
-    -- one row per key: a re-delivered file or overlapping drops must not double count
     {{ latest_record(source('campaign', 'campaigns'), 'campaign_id', order_by_updated_at=false) }}
 
 ),

@@ -1,9 +1,9 @@
 -- Form fills; the normalised email is what ties an anonymous visitor to a contact.
+-- One row per key (latest_record): a re-delivered file or overlapping drops never double count.
 with
 
 source as (
 
-    -- one row per key: a re-delivered file or overlapping drops must not double count
     {{ latest_record(source('campaign', 'form_submissions'), 'submission_id', order_by_updated_at=false) }}
 
 ),

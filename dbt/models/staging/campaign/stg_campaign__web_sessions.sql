@@ -1,9 +1,9 @@
 -- Web sessions with UTM tags and referrer lower-cased for channel rules and campaign matching.
+-- One row per key (latest_record): a re-delivered file or overlapping drops never double count.
 with
 
 source as (
 
-    -- one row per key: a re-delivered file or overlapping drops must not double count
     {{ latest_record(source('campaign', 'web_sessions'), 'session_id', order_by_updated_at=false) }}
 
 ),

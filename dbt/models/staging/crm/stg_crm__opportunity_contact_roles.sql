@@ -1,9 +1,9 @@
 -- Contact roles on opportunities; a contact may hold several roles on one opportunity.
+-- One row per key (latest_record): a re-delivered file or overlapping drops never double count.
 with
 
 source as (
 
-    -- one row per key: a re-delivered file or overlapping drops must not double count
     {{ latest_record(
         source('crm', 'opportunity_contact_roles'),
         'opportunity_id, contact_id, role',

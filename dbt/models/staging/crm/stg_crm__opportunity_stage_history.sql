@@ -1,9 +1,9 @@
 -- Every stage an opportunity entered.
+-- One row per key (latest_record): a re-delivered file or overlapping drops never double count.
 with
 
 source as (
 
-    -- one row per key: a re-delivered file or overlapping drops must not double count
     {{ latest_record(
         source('crm', 'opportunity_stage_history'),
         'opportunity_id, stage_name, entered_at',

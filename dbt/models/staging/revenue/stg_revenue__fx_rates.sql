@@ -1,9 +1,9 @@
 -- USD per unit of a currency per day. USD itself is always 1, exported or not.
+-- One row per key (latest_record): a re-delivered file or overlapping drops never double count.
 with
 
 source as (
 
-    -- one row per key: a re-delivered file or overlapping drops must not double count
     {{ latest_record(
         source('revenue', 'fx_rates'),
         'upper(trim(currency)), rate_date',

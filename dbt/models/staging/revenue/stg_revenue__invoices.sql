@@ -1,9 +1,9 @@
 -- Invoices in their own currency.
+-- One row per key (latest_record): a re-delivered file or overlapping drops never double count.
 with
 
 source as (
 
-    -- one row per key: a re-delivered file or overlapping drops must not double count
     {{ latest_record(source('revenue', 'invoices'), 'invoice_id', order_by_updated_at=false) }}
 
 ),

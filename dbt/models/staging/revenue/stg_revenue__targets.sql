@@ -1,9 +1,9 @@
 -- Monthly targets per metric; an empty segment or region means "all".
+-- One row per key (latest_record): a re-delivered file or overlapping drops never double count.
 with
 
 source as (
 
-    -- one row per key: a re-delivered file or overlapping drops must not double count
     {{ latest_record(
         source('revenue', 'targets'),
         'period_month, metric, segment, region',
