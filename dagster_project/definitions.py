@@ -12,6 +12,8 @@ from dagster_project.defs.checks.contribution import contribution_checks
 from dagster_project.defs.dbt.assets import attribution_dbt_models, leadership_reports
 from dagster_project.defs.dbt.project import attribution_dbt_project
 from dagster_project.defs.ingest.assets import ingestion_assets
+from dagster_project.defs.ingest.checks import ingestion_checks
+from dagster_project.defs.publish.assets import publish_assets
 from dagster_project.lib.warehouse import WarehouseResource
 
 materialize_everything = define_asset_job(
@@ -25,8 +27,8 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> Definitions
     """Definitions for a given warehouse (tests pass a temporary one)."""
     warehouse = warehouse or WarehouseResource.from_settings()
     return Definitions(
-        assets=[*ingestion_assets, attribution_dbt_models, leadership_reports],
-        asset_checks=contribution_checks,
+        assets=[*ingestion_assets, attribution_dbt_models, leadership_reports, *publish_assets],
+        asset_checks=[*ingestion_checks, *contribution_checks],
         jobs=[materialize_everything],
         resources={
             # The dbt of this interpreter's environment, whether or not .venv/bin is on PATH.

@@ -46,6 +46,8 @@ def render_summary(warehouse: WarehouseResource, outcomes: list[CheckOutcome], r
         "",
         "=" * 30 + " Attribution summary " + "=" * 30,
         f"Warehouse: {warehouse.warehouse_path}",
+        f"Serving:   {warehouse.serving_database_path}"
+        + ("" if run_ok else "  (not republished: the run failed; BI keeps the last good copy)"),
         "",
     ]
     try:

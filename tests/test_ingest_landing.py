@@ -2,6 +2,8 @@
 
 Every test writes small source exports into ``tmp_path`` and lands them with real DuckDB and
 Parquet, then reads the raw Parquet back, so the behaviour checked is the one dbt will see.
+Row-level problems are quarantined rather than raised; every class of them is covered in
+``test_ingest_quarantine.py``, and here only where it replaced an earlier raise.
 """
 
 from __future__ import annotations
@@ -37,6 +39,13 @@ def write(path: Path, text: str, *, newline: str = "\n", bom: bool = False) -> P
 def rows(result: LandingResult, columns: str = "*") -> list[tuple]:
     """All rows of the landed Parquet, in stored order."""
     return duckdb.sql(f"SELECT {columns} FROM read_parquet('{result.output_path}')").fetchall()
+
+
+def quarantine(result: LandingResult) -> list[tuple]:
+    """(file, line, column, reason) of every quarantined row, in stored order."""
+    return duckdb.sql(
+        f"SELECT file, line, \"column\", reason FROM read_parquet('{result.quarantine_path}')"
+    ).fetchall()
 
 
 def types(result: LandingResult) -> dict[str, str]:
@@ -86,7 +95,7 @@ def test_single_csv_is_typed_with_lineage(tmp_path: Path) -> None:
         "created_at,close_date,is_closed,is_won,primary_campaign_id,lead_source,updated_at\n"
         "O1,A1,Deal one,New Business,Closed Won,12500.50,USD,2025-01-05T10:00:00Z,2025-03-01,"
         "true,true,C1,Web,2025-03-01 12:00:00\n"
-        "O2,A2, Deal two ,Renewal,Prospecting,-3e2,EUR,2025-02-01,2025-06-30,false,false,,,",
+        "O2,A2, Deal two ,Renewal,Prospecting,3e2,EUR,2025-02-01,2025-06-30,false,false,,,",
     )
     result = land_source(OPPS, src, raw)
 
@@ -114,10 +123,15 @@ def test_single_csv_is_typed_with_lineage(tmp_path: Path) -> None:
     )  # fmt: skip
     # Free text is kept exactly as given (no trimming); empty fields are NULL.
     assert got[1][2] == " Deal two "
-    assert got[1][5] == -300.0
+    assert got[1][5] == 300.0
     assert got[1][7] == dt.datetime(2025, 2, 1)
     assert got[1][11:14] == (None, None, None)
-    assert [p.name for p in result.output_path.parent.iterdir()] == ["data.parquet"]
+    assert sorted(p.name for p in result.output_path.parent.iterdir()) == [
+        "_landing.json",
+        "data.parquet",
+    ]
+    assert result.rows_read == result.rows_loaded == 2 and result.rows_quarantined == 0
+    assert quarantine(result) == []
 
 
 def test_folder_and_file_are_read_together_in_sorted_order(tmp_path: Path) -> None:
@@ -328,7 +342,11 @@ def test_reload_gives_identical_table_and_single_file(tmp_path: Path) -> None:
     assert second == first
     assert rows(second) == first_rows
     assert pq.read_table(second.output_path).equals(pq.read_table(first.output_path))
-    assert sorted(p.name for p in second.output_path.parent.iterdir()) == ["data.parquet"]
+    assert sorted(p.name for p in second.output_path.parent.iterdir()) == [
+        "_landing.json",
+        "data.parquet",
+    ]
+    assert sorted(p.name for p in second.quarantine_path.parent.iterdir()) == ["data.parquet"]
     assert list((raw / landing.WORK_DIR_NAME).iterdir()) == []
 
 
@@ -381,17 +399,21 @@ def test_missing_required_column_names_file_and_column(tmp_path: Path) -> None:
     assert str(err.value) == "crm/opportunities.csv: missing required column 'amount'"
 
 
-def test_unparseable_timestamp_names_file_line_column_and_value(tmp_path: Path) -> None:
+def test_unparseable_timestamp_is_quarantined_with_file_line_column_and_value(
+    tmp_path: Path,
+) -> None:
     src = tmp_path / "src"
     header = "session_id,anonymous_id,started_at"
     write(src / "campaign/web_sessions/2025-q1.csv", f"{header}\ns1,a,2025-01-01\ns2,a,yesterday")
     write(src / "campaign/web_sessions/2025-q2.csv", f"{header}\ns3,a,bad-too")
-    with pytest.raises(SourceFileError) as err:
-        land_source(SESSIONS, src, tmp_path / "raw")
-    assert str(err.value) == (
-        "campaign/web_sessions/2025-q1.csv line 3, column 'started_at': "
-        "cannot parse 'yesterday' as timestamp"
-    )
+    result = land_source(SESSIONS, src, tmp_path / "raw")
+    q1, q2 = "campaign/web_sessions/2025-q1.csv", "campaign/web_sessions/2025-q2.csv"
+    assert quarantine(result) == [
+        (q1, 3, "started_at", "cannot parse 'yesterday' as timestamp"),
+        (q2, 2, "started_at", "cannot parse 'bad-too' as timestamp"),
+    ]
+    assert rows(result, "session_id, _source_line") == [("s1", 2)]
+    assert result.rows_per_file == {q1: 1, q2: 0}
 
 
 @pytest.mark.parametrize(
@@ -421,45 +443,58 @@ def test_unparseable_values_of_each_type(
         ",".join(bad.values()),
     ]
     write(src / "crm/opportunities.csv", "\n".join(lines))
-    with pytest.raises(SourceFileError) as err:
-        land_source(OPPS, src, tmp_path / "raw")
-    assert str(err.value) == (
-        f"crm/opportunities.csv line 4, column {column!r}: cannot parse {value!r} as {kind}"
-    )
+    result = land_source(OPPS, src, tmp_path / "raw")
+    assert quarantine(result) == [
+        ("crm/opportunities.csv", 4, column, f"cannot parse {value!r} as {kind}")
+    ]
+    assert rows(result, "_source_line") == [(2,), (3,)]
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 2, 1)
 
 
-def test_null_in_required_column_names_file_line_and_column(tmp_path: Path) -> None:
+def test_null_in_required_column_is_quarantined(tmp_path: Path) -> None:
     src = tmp_path / "src"
     write(
         src / "crm/accounts.csv",
         "account_id,account_name,created_at\nA1,Acme,2025-01-01\nA2,,2025-01-01\n,X,bad",
     )
-    with pytest.raises(SourceFileError) as err:
-        land_source(ACCOUNTS, src, tmp_path / "raw")
-    assert (
-        str(err.value) == "crm/accounts.csv line 3, column 'account_name': required value is empty"
-    )
+    result = land_source(ACCOUNTS, src, tmp_path / "raw")
+    assert quarantine(result) == [
+        ("crm/accounts.csv", 3, "account_name", "required value is empty"),
+        ("crm/accounts.csv", 4, "account_id", "required value is empty"),
+    ]
+    problems = duckdb.sql(
+        f"SELECT problem_count FROM read_parquet('{result.quarantine_path}')"
+    ).fetchall()
+    assert problems == [(1,), (2,)]  # line 4 also has an unparseable created_at
+    assert rows(result, "account_id") == [("A1",)]
 
 
 def test_failed_landing_keeps_previous_output(tmp_path: Path) -> None:
     src, raw = tmp_path / "src", tmp_path / "raw"
     path = write(src / "crm/accounts.csv", "account_id,account_name,created_at\nA1,Acme,2025-01-01")
     first = land_source(ACCOUNTS, src, raw)
-    write(path, "account_id,account_name,created_at\nA1,Acme,never")
-    with pytest.raises(SourceFileError, match="line 2, column 'created_at'"):
+    manifest = first.manifest_path.read_bytes()
+    write(path, "account_id,created_at\nA2,2025-01-01")
+    with pytest.raises(SourceFileError, match="missing required column 'account_name'"):
         land_source(ACCOUNTS, src, raw)
     assert rows(first, "account_id") == [("A1",)]
-    assert sorted(p.name for p in first.output_path.parent.iterdir()) == ["data.parquet"]
+    assert first.manifest_path.read_bytes() == manifest
+    assert sorted(p.name for p in first.output_path.parent.iterdir()) == [
+        "_landing.json",
+        "data.parquet",
+    ]
     assert list((raw / landing.WORK_DIR_NAME).iterdir()) == []  # intermediates cleaned up
 
 
-def test_malformed_csv_row_and_empty_file_are_source_errors(tmp_path: Path) -> None:
+def test_malformed_csv_row_is_quarantined_and_empty_file_is_fatal(tmp_path: Path) -> None:
     src = tmp_path / "src"
     path = write(
-        src / "crm/accounts.csv", "account_id,account_name,created_at\nA1,Acme,2025-01-01,x"
+        src / "crm/accounts.csv",
+        "account_id,account_name,created_at\nA1,Acme,2025-01-01,x\nA2,Beta,2025-01-02",
     )
-    with pytest.raises(SourceFileError, match=r"^crm/accounts\.csv: cannot read CSV"):
-        land_source(ACCOUNTS, src, tmp_path / "raw")
+    result = land_source(ACCOUNTS, src, tmp_path / "raw")
+    assert quarantine(result) == [("crm/accounts.csv", 2, None, "row has 4 fields, expected 3")]
+    assert rows(result, "account_id, _source_line") == [("A2", 3)]
     path.write_bytes(b"")
     with pytest.raises(SourceFileError, match=r"^crm/accounts\.csv: empty file"):
         land_source(ACCOUNTS, src, tmp_path / "raw")
@@ -514,7 +549,7 @@ def test_crlf_file_with_bare_newline_inside_quotes(tmp_path: Path) -> None:
     ]
 
 
-def test_parquet_errors_name_the_row_number(tmp_path: Path) -> None:
+def test_parquet_bad_value_is_quarantined_with_row_number(tmp_path: Path) -> None:
     src = tmp_path / "src"
     (src / "campaign").mkdir(parents=True)
     table = pa.table(
@@ -525,8 +560,27 @@ def test_parquet_errors_name_the_row_number(tmp_path: Path) -> None:
         }
     )
     pq.write_table(table, src / "campaign/web_sessions.parquet")
-    with pytest.raises(SourceFileError) as err:
-        land_source(SESSIONS, src, tmp_path / "raw")
-    assert str(err.value) == (
-        "campaign/web_sessions.parquet line 3, column 'session_id': required value is empty"
+    result = land_source(SESSIONS, src, tmp_path / "raw")
+    assert quarantine(result) == [
+        ("campaign/web_sessions.parquet", 3, "session_id", "required value is empty")
+    ]
+    assert rows(result, "session_id, _source_line") == [("s1", 1), ("s2", 2)]
+
+
+def test_output_order_guard_resorts_by_file_then_line(tmp_path: Path) -> None:
+    """Lineage order is checked after the COPY and restored if DuckDB ever lost it."""
+    path = tmp_path / "data.parquet"
+    table = pa.table(
+        {
+            "v": ["b1", "a2", "a1", "b2"],
+            "_source_file": ["b.csv", "a.csv", "a.csv", "b.csv"],
+            "_source_line": [2, 3, 2, 3],
+        }
     )
+    pq.write_table(table, path)
+    con = duckdb.connect()
+    landing._ensure_lineage_order(con, path, ["a.csv", "b.csv"])
+    assert pq.read_table(path)["v"].to_pylist() == ["a1", "a2", "b1", "b2"]
+    before = path.stat().st_mtime_ns
+    landing._ensure_lineage_order(con, path, ["a.csv", "b.csv"])  # ordered: left as is
+    assert path.stat().st_mtime_ns == before

@@ -27,6 +27,10 @@ class WarehouseResource(ConfigurableResource):
     dbt_target: str = "duckdb"
     # Spark's warehouse and metastore (DBT_TARGET=spark); default: beside the DuckDB file.
     spark_dir: str | None = None
+    # A source whose quarantined share exceeds this fails its check; below it, warns.
+    quarantine_error_rate: float = 0.01
+    # The read-only serving database that BI tools open; default: beside the DuckDB file.
+    serving_path: str | None = None
     # dbt vars; None keeps the default of dbt_project.yml.
     as_of: str | None = None
     lookback_days: int | None = None
@@ -45,6 +49,10 @@ class WarehouseResource(ConfigurableResource):
             warehouse_path=str(settings.warehouse_path),
             dbt_target=settings.dbt_target,
             spark_dir=os.environ.get("ATTRIBUTION_SPARK_DIR") or None,
+            quarantine_error_rate=float(
+                os.environ.get("ATTRIBUTION_QUARANTINE_ERROR_RATE") or 0.01
+            ),
+            serving_path=os.environ.get("ATTRIBUTION_SERVING_PATH") or None,
             as_of=os.environ.get("ATTRIBUTION_AS_OF") or None,
             lookback_days=int(lookback) if lookback else None,
             scope=os.environ.get("ATTRIBUTION_SCOPE") or None,
@@ -54,6 +62,12 @@ class WarehouseResource(ConfigurableResource):
     @property
     def spark_path(self) -> str:
         return self.spark_dir or str(Path(self.warehouse_path).parent / "spark")
+
+    @property
+    def serving_database_path(self) -> str:
+        """Where publishing swaps in the serving database (defs/publish)."""
+        path = self.serving_path or Path(self.warehouse_path).parent / "serving.duckdb"
+        return str(Path(path).expanduser().resolve())
 
     def ensure_dirs(self) -> None:
         Path(self.raw_dir).mkdir(parents=True, exist_ok=True)

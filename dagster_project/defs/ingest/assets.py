@@ -35,6 +35,9 @@ def _landing_asset(contract: SourceContract) -> AssetsDefinition:
         return MaterializeResult(
             metadata={
                 "dagster/row_count": result.row_count,
+                "rows_read": result.rows_read,
+                "rows_quarantined": result.rows_quarantined,
+                "quarantine_path": MetadataValue.path(str(result.quarantine_path)),
                 "source_files": MetadataValue.json(result.files),
                 "rows_per_file": MetadataValue.json(result.rows_per_file),
                 "extra_columns": MetadataValue.json(result.extra_columns),

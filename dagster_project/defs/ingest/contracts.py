@@ -1,16 +1,27 @@
 """The declared contract of every source export (see docs in /spec/sources.md) as data.
 
 This module is the single source of truth for what each source file looks like:
-its family and name, its ordered columns with a logical type and a required flag,
-and its primary key. Landing (``landing.py``) types raw files from it; later stages
-(quarantine, staging tests) can extend ``Column`` with allowed values without
-changing callers, which is why it is a small frozen dataclass model rather than
-ad-hoc dicts.
+its family and name, its ordered columns with a logical type, a required flag and optional
+value rules (allowed values, a lower bound, currency code, email), row-level rules
+(``is_won`` implies ``is_closed``) and its primary key. Landing (``landing.py``) types raw
+files from it and quarantines rows that break it; ``contract_markdown()`` renders it for the
+docs. It is a small frozen dataclass model rather than ad-hoc dicts so callers never change
+when a rule is added.
+
+How values are compared (decided to match what staging does with the value downstream):
+
+* Allowed values of ``segment`` and ``opportunity_type`` are compared exactly
+  (case-sensitive, no trimming): staging passes them through unchanged, so ``" smb"`` would
+  silently miss every segment join.
+* Allowed values of ``status`` and ``metric`` and currency codes are compared after trimming,
+  case-insensitively: staging normalises them with ``lower(trim())`` / ``upper(trim())``.
+* Emails are checked after trimming with a pragmatic pattern (``local@label.tld``).
+* Landing never rewrites a value: a row either loads as given or is quarantined.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -25,13 +36,87 @@ class LogicalType(StrEnum):
     BOOLEAN = "BOOLEAN"
 
 
+class ValueKind(StrEnum):
+    """Special value formats a VARCHAR column must follow."""
+
+    CURRENCY = "currency"  # ISO 4217 code, trimmed, any case
+    EMAIL = "email"  # local@domain.tld, trimmed
+
+
+# Active ISO 4217 codes (2025 list; ANG kept during its replacement by XCG). XXX ("no
+# currency") and XTS ("testing") are deliberately absent: they are never a real amount.
+_ISO_4217_TEXT = """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD
+    BTN BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUP CVE CZK DJF DKK DOP DZD
+    EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD
+    IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL
+    MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN
+    PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN
+    SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES
+    VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XUA YER ZAR ZMW
+    ZWG
+"""
+ISO_4217_CODES: frozenset[str] = frozenset(_ISO_4217_TEXT.split())
+
+# Pragmatic email shape: one @, a non-empty local part, dot-separated domain labels and a
+# TLD of two or more characters; no whitespace. Checked on the trimmed value.
+EMAIL_PATTERN = r"[^@\s]+@([^@\s.]+\.)+[^@\s.]{2,}"
+
+
 @dataclass(frozen=True)
 class Column:
-    """One declared source column: its name, logical type and whether it must be non-NULL."""
+    """One declared source column: name, logical type, required flag and value rules.
+
+    ``allowed_values``: the value must be one of these (exactly, or trimmed and ignoring case
+    when ``case_insensitive``). ``min_value``: lower bound of a numeric column, inclusive
+    unless ``min_exclusive``. ``kind``: a special VARCHAR format (currency code, email).
+    Rules apply to non-NULL values only; ``required`` covers NULLs.
+    """
 
     name: str
     type: LogicalType
     required: bool = False
+    allowed_values: tuple[str, ...] = ()
+    case_insensitive: bool = False
+    min_value: float | None = None
+    min_exclusive: bool = False
+    kind: ValueKind | None = None
+
+    def rule_text(self) -> str:
+        """Human description of the value rules (empty when the column has none)."""
+        parts = []
+        if self.allowed_values:
+            how = "trimmed, any case" if self.case_insensitive else "exact"
+            parts.append(f"one of {' / '.join(self.allowed_values)} ({how})")
+        if self.min_value is not None:
+            bound = _number_text(self.min_value)
+            parts.append(f"> {bound}" if self.min_exclusive else f">= {bound}")
+        if self.kind == ValueKind.CURRENCY:
+            parts.append("ISO 4217 currency code (trimmed, any case)")
+        elif self.kind == ValueKind.EMAIL:
+            parts.append("email address (local@domain.tld, trimmed)")
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Implies:
+    """Row rule: when boolean column ``if_true`` is true, boolean ``then_true`` must be too."""
+
+    if_true: str
+    then_true: str
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns the rule reads."""
+        return (self.if_true, self.then_true)
+
+    def describe(self) -> str:
+        """The rule as a sentence for docs."""
+        return f"`{self.if_true}` implies `{self.then_true}`"
+
+    def violation(self) -> str:
+        """The quarantine reason when a row breaks the rule."""
+        return f"{self.if_true} is true but {self.then_true} is false"
 
 
 @dataclass(frozen=True)
@@ -42,6 +127,7 @@ class SourceContract:
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
+    row_rules: tuple[Implies, ...] = field(default=())
 
     @property
     def qualified_name(self) -> str:
@@ -69,6 +155,23 @@ class SourceContract:
             if col.name == name:
                 return col
         raise KeyError(f"{self.qualified_name} has no column {name!r}")
+
+    def describe(self) -> str:
+        """The contract as a Markdown section: a table of columns and the row rules."""
+        lines = [
+            f"### {self.qualified_name}",
+            "",
+            f"Key: {', '.join(f'`{k}`' for k in self.key)}",
+            "",
+            "| column | type | required | rule |",
+            "|---|---|---|---|",
+        ]
+        for col in self.columns:
+            required = "yes" if col.required else ""
+            lines.append(f"| `{col.name}` | {col.type.value} | {required} | {col.rule_text()} |")
+        if self.row_rules:
+            lines += ["", "Row rules: " + "; ".join(r.describe() for r in self.row_rules) + "."]
+        return "\n".join(lines) + "\n"
 
 
 # Logical type of every contract column, by column name (the raw landing contract).
@@ -113,15 +216,42 @@ def _type_of(name: str) -> LogicalType:
     return LogicalType.VARCHAR
 
 
-def _contract(family: str, name: str, spec: str, key: tuple[str, ...]) -> SourceContract:
-    """Build a contract from the sources.md notation: comma-separated names, ``*`` = required."""
+def _number_text(value: float) -> str:
+    """``0`` rather than ``0.0`` in rule texts and reasons."""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+_NON_NEGATIVE = {"min_value": 0.0}
+_POSITIVE = {"min_value": 0.0, "min_exclusive": True}
+_CURRENCY = {"kind": ValueKind.CURRENCY}
+_EMAIL = {"kind": ValueKind.EMAIL}
+_SEGMENTS = {"allowed_values": ("SMB", "Mid-Market", "Enterprise")}
+
+
+def _contract(
+    family: str,
+    name: str,
+    spec: str,
+    key: tuple[str, ...],
+    rules: dict[str, dict] | None = None,
+    row_rules: tuple[Implies, ...] = (),
+) -> SourceContract:
+    """Build a contract from the sources.md notation: comma-separated names, ``*`` = required.
+
+    ``rules`` maps a column name to extra ``Column`` fields (allowed values, bounds, kind).
+    """
+    rules = rules or {}
     columns = []
     for raw in spec.split(","):
         col = raw.strip()
         required = col.endswith("*")
         col = col.rstrip("*")
-        columns.append(Column(col, _type_of(col), required))
-    return SourceContract(family, name, tuple(columns), key)
+        columns.append(Column(col, _type_of(col), required, **rules.get(col, {})))
+    unknown = set(rules) - {c.name for c in columns}
+    unknown |= {c for rule in row_rules for c in rule.columns} - {c.name for c in columns}
+    if unknown:
+        raise ValueError(f"{family}/{name}: rules for undeclared columns {sorted(unknown)}")
+    return SourceContract(family, name, tuple(columns), key, row_rules)
 
 
 _CONTRACTS: tuple[SourceContract, ...] = (
@@ -132,6 +262,7 @@ _CONTRACTS: tuple[SourceContract, ...] = (
         "account_id*, account_name*, domain, industry, region, segment, employee_count, "
         "created_at*, updated_at",
         ("account_id",),
+        {"segment": _SEGMENTS, "employee_count": _NON_NEGATIVE},
     ),
     _contract(
         "crm",
@@ -139,6 +270,7 @@ _CONTRACTS: tuple[SourceContract, ...] = (
         "contact_id*, account_id, email*, first_name, last_name, job_title, created_at*, "
         "lead_created_at, mql_at, sql_at, lead_source, updated_at",
         ("contact_id",),
+        {"email": _EMAIL},
     ),
     _contract(
         "crm",
@@ -147,6 +279,12 @@ _CONTRACTS: tuple[SourceContract, ...] = (
         "currency*, created_at*, close_date*, is_closed*, is_won*, primary_campaign_id, "
         "lead_source, updated_at",
         ("opportunity_id",),
+        {
+            "opportunity_type": {"allowed_values": ("New Business", "Expansion", "Renewal")},
+            "amount": _NON_NEGATIVE,
+            "currency": _CURRENCY,
+        },
+        (Implies("is_won", "is_closed"),),
     ),
     _contract(
         "crm",
@@ -159,6 +297,7 @@ _CONTRACTS: tuple[SourceContract, ...] = (
         "opportunity_stage_history",
         "opportunity_id*, stage_name*, entered_at*, amount",
         ("opportunity_id", "stage_name", "entered_at"),
+        {"amount": _NON_NEGATIVE},
     ),
     # campaign/
     _contract(
@@ -167,6 +306,7 @@ _CONTRACTS: tuple[SourceContract, ...] = (
         "campaign_id*, campaign_name*, campaign_type*, utm_campaign, channel, start_date, "
         "end_date, budgeted_cost, currency",
         ("campaign_id",),
+        {"budgeted_cost": _NON_NEGATIVE, "currency": _CURRENCY},
     ),
     _contract(
         "campaign",
@@ -180,6 +320,12 @@ _CONTRACTS: tuple[SourceContract, ...] = (
         "ad_spend",
         "spend_date*, platform*, campaign_id, utm_campaign, impressions, clicks, spend*, currency*",
         ("spend_date", "platform", "campaign_id", "utm_campaign"),
+        {
+            "impressions": _NON_NEGATIVE,
+            "clicks": _NON_NEGATIVE,
+            "spend": _NON_NEGATIVE,
+            "currency": _CURRENCY,
+        },
     ),
     _contract(
         "campaign",
@@ -193,6 +339,7 @@ _CONTRACTS: tuple[SourceContract, ...] = (
         "form_submissions",
         "submission_id*, anonymous_id*, email*, submitted_at*, form_name, page_url",
         ("submission_id",),
+        {"email": _EMAIL},
     ),
     # revenue/
     _contract(
@@ -201,20 +348,46 @@ _CONTRACTS: tuple[SourceContract, ...] = (
         "invoice_id*, account_id*, opportunity_id, invoice_date*, amount*, currency*, status*, "
         "service_start, service_end",
         ("invoice_id",),
+        # Negative amounts are credit notes: allowed.
+        {
+            "currency": _CURRENCY,
+            "status": {"allowed_values": ("paid", "open", "void"), "case_insensitive": True},
+        },
     ),
     _contract(
         "revenue",
         "fx_rates",
         "rate_date*, currency*, usd_per_unit*",
         ("rate_date", "currency"),
+        {"currency": _CURRENCY, "usd_per_unit": _POSITIVE},
     ),
     _contract(
         "revenue",
         "targets",
         "period_month*, metric*, target*, segment, region",
         ("period_month", "metric", "segment", "region"),
+        {
+            "metric": {
+                "allowed_values": (
+                    "leads",
+                    "mqls",
+                    "sqls",
+                    "opportunities",
+                    "pipeline_usd",
+                    "bookings_usd",
+                ),
+                "case_insensitive": True,
+            },
+            "target": _NON_NEGATIVE,
+            "segment": _SEGMENTS,
+        },
     ),
 )
 
 SOURCE_CONTRACTS: dict[str, SourceContract] = {c.qualified_name: c for c in _CONTRACTS}
 """Every declared source, keyed ``family/name`` (e.g. ``crm/accounts``), in contract order."""
+
+
+def contract_markdown() -> str:
+    """Every source contract as Markdown (one section and table per source), for the docs."""
+    return "\n".join(contract.describe() for contract in SOURCE_CONTRACTS.values())

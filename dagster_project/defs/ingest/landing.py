@@ -3,36 +3,56 @@
 ``land_source`` is the only entry point the Dagster assets need. It finds the input files
 of a source (``NAME.csv``, ``NAME.parquet`` and/or a folder ``NAME/`` of such files), checks
 their headers against the declared contract (``contracts.py``), types every value per the
-raw landing contract with DuckDB, and atomically writes one
-``<raw_dir>/<family>/<name>/data.parquet`` with lineage columns ``_source_file`` and
-``_source_line``.
+raw landing contract with DuckDB and atomically writes, per source:
+
+* ``<raw_dir>/<family>/<name>/data.parquet``: the rows that meet the contract, typed, with
+  lineage columns ``_source_file`` and ``_source_line`` (physical line of the row's start);
+* ``<raw_dir>/_quarantine/<family>/<name>/data.parquet``: one row per input row that breaks
+  the contract (``QUARANTINE_COLUMNS``: source, file, line, column, reason, raw_record,
+  problem_count); written, empty, even when nothing was quarantined;
+* ``<raw_dir>/<family>/<name>/_landing.json``: the landing's own record (per file sha256 and
+  rows read / loaded / quarantined), written last. Rows read = loaded + quarantined, exactly,
+  per file.
+
+Only whole-file problems are fatal (``SourceFileError`` naming the file and column): no input
+at all, a missing required column or a bad header, a file that cannot be read as CSV or
+Parquet. Nothing is then written, so the previous landing stays in place.
 
 Why it is built this way:
 
 * Nothing is guessed: CSV files are read as VARCHAR with explicit dialect options, and the
   typing is done by one explicit SQL expression per column, so a value either matches the
-  contract or the landing fails with file, line, column and value.
+  contract or its row is quarantined with file, line, column and value.
 * Line numbers must be exact and deterministic. DuckDB's CSV reader has no row-number
   column and ``row_number() over ()`` is not guaranteed to follow file order, so each CSV is
   streamed (insertion order is preserved) as Arrow batches, a running physical line number
   is attached (embedded newlines in quoted fields are counted), and the result is written to
   an intermediate Parquet file (under ``<raw_dir>/.landing_tmp/``, removed afterwards).
-  DuckDB skips blank lines silently; a cheap newline count detects that case and only then
-  are the line numbers recomputed exactly with Python's CSV reader.
+* Malformed rows (wrong field count, broken quoting, invalid UTF-8) are detected by DuckDB's
+  own reader (``store_rejects``). DuckDB 2.0's ``reject_errors`` cannot number them
+  exactly, though: its ``line`` counts records, not physical lines (quoted newlines and
+  blank lines are not counted), and a whitespace-only line stops the scan with "invalid
+  state" even with rejects on. So a file whose DuckDB read has any reject, fails, or skipped
+  a blank line (a cheap newline count tells) is re-staged by an exact streaming RFC 4180
+  tokenizer (``_csv_records``) that numbers every record and splits good from malformed
+  records; files without such problems never take that slower path.
 * It must scale: the typing runs as one streaming DuckDB ``COPY`` over the intermediate
   files with a memory limit and spilling, so tens of millions of rows never need to fit in
-  memory, and the contract check rides along in that same pass (``error()``); only when it
-  trips is a second, ordered query run to report the lowest offending line.
+  memory. The contract check rides along in that same pass (``error()``); only when it trips
+  are the bad rows selected into the quarantine and the good rows copied with a filter.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import numpy as np
@@ -40,12 +60,34 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dagster_project.defs.ingest.contracts import Column, LogicalType, SourceContract
+from dagster_project.defs.ingest.contracts import (
+    EMAIL_PATTERN,
+    ISO_4217_CODES,
+    Column,
+    LogicalType,
+    SourceContract,
+    ValueKind,
+)
 
 SOURCE_FILE_COLUMN = "_source_file"
 SOURCE_LINE_COLUMN = "_source_line"
 OUTPUT_FILE_NAME = "data.parquet"
+MANIFEST_FILE_NAME = "_landing.json"  # underscore: Spark and *.parquet globs skip it
+QUARANTINE_DIR_NAME = "_quarantine"  # <raw_dir>/_quarantine/<family>/<name>/data.parquet
 WORK_DIR_NAME = ".landing_tmp"  # under raw_dir; per-landing temp dirs, removed when done
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        pa.field("source", pa.string()),  # family/name
+        pa.field("file", pa.string()),  # relative path, as _source_file
+        pa.field("line", pa.int64()),  # physical start line (Parquet: 1-based row number)
+        pa.field("column", pa.string()),  # NULL for row-level problems
+        pa.field("reason", pa.string()),  # the first problem, in column order, row rules last
+        pa.field("raw_record", pa.string()),  # JSON: {column: text} or [fields] if malformed
+        pa.field("problem_count", pa.int32()),  # problems found in the row (>= 1)
+    ]
+)
+QUARANTINE_COLUMNS = tuple(QUARANTINE_SCHEMA.names)
 
 _INPUT_SUFFIXES = (".csv", ".parquet")
 _BATCH_ROWS = 500_000
@@ -69,16 +111,30 @@ _TYPE_WORDS = {
 
 
 class SourceFileError(ValueError):
-    """A source export breaks its contract (missing file or column, unparseable value...).
+    """A source export cannot be landed at all (missing file or column, unreadable file).
 
-    The message always names the file (relative to the source directory) and, for value
-    problems, the line and column, so a user can fix the export.
+    The message always names the file (relative to the source directory) and, for header
+    problems, the column, so a user can fix the export. Row-level problems are never raised:
+    those rows are quarantined.
     """
 
 
 @dataclass(frozen=True)
+class FileStats:
+    """Per input file: its content hash and rows read = rows loaded + rows quarantined."""
+
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    sha256: str
+
+
+@dataclass(frozen=True)
 class LandingResult:
-    """What one landing produced; every field is cheap and meant as Dagster metadata."""
+    """What one landing produced; every field is cheap and meant as Dagster metadata.
+
+    ``row_count`` == ``rows_loaded``; ``rows_per_file`` holds rows loaded per file.
+    """
 
     family: str
     name: str
@@ -88,6 +144,12 @@ class LandingResult:
     rows_per_file: dict[str, int]
     extra_columns: list[str]
     columns: list[str]
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    files_stats: dict[str, FileStats] = field(default_factory=dict)
+    quarantine_path: Path | None = None
+    manifest_path: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +160,18 @@ class _InputFile:
     rel: str
     header: tuple[str, ...]
     header_lines: int  # physical lines taken by the CSV header (0 for Parquet)
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """One staged input: candidate rows (all VARCHAR) and its malformed rows, if any."""
+
+    path: Path
+    rel: str  # the input file, as in _source_file
+    rows: int  # rows in the staged Parquet (well-formed, not yet checked against values)
+    malformed: Path | None  # quarantine-schema Parquet of malformed rows (CSV only)
+    malformed_rows: int
+    sha256: str
 
 
 # --------------------------------------------------------------------------- public API
@@ -130,6 +204,11 @@ def find_input_files(contract: SourceContract, source_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: _relative(p, source_dir))
 
 
+def quarantine_path(contract: SourceContract, raw_dir: Path) -> Path:
+    """Where the quarantined rows of a source are written."""
+    return Path(raw_dir) / QUARANTINE_DIR_NAME / contract.family / contract.name / OUTPUT_FILE_NAME
+
+
 def land_source(
     contract: SourceContract,
     source_dir: Path,
@@ -137,11 +216,11 @@ def land_source(
     *,
     memory_limit: str = "2GB",
 ) -> LandingResult:
-    """Land one source typed into ``<raw_dir>/<family>/<name>/data.parquet``.
+    """Land one source: good rows typed to ``data.parquet``, bad rows to the quarantine.
 
-    Raises ``SourceFileError`` when the input is missing, a file lacks a required column,
-    a required value is empty or a value cannot be parsed as its contract type; in that case
-    the previous ``data.parquet`` (if any) is left untouched.
+    Raises ``SourceFileError`` only when the input is missing, a file lacks a required
+    column (or has a bad header) or a file cannot be read at all; in that case nothing is
+    written and the previous landing (if any) is left untouched.
     """
     source_dir, raw_dir = Path(source_dir), Path(raw_dir)
     inputs = [_read_header(p, source_dir) for p in find_input_files(contract, source_dir)]
@@ -149,7 +228,9 @@ def land_source(
         _check_header(contract, item)
     extras = _extra_columns(contract, inputs)
     out_dir = raw_dir / contract.family / contract.name
+    q_path = quarantine_path(contract, raw_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    q_path.parent.mkdir(parents=True, exist_ok=True)
     # Intermediates live beside the raw area (same disk, not a possibly RAM-backed /tmp) but
     # outside the source folder, so a reader of <family>/<name>/ only ever sees data.parquet.
     work_root = raw_dir / WORK_DIR_NAME
@@ -158,26 +239,85 @@ def land_source(
     with tempfile.TemporaryDirectory(prefix=prefix, dir=work_root) as tmp:
         con = _connect(Path(tmp), memory_limit)
         try:
-            staged: list[Path] = []
-            rows_per_file: dict[str, int] = {}
-            for i, item in enumerate(inputs):
-                target = Path(tmp) / f"stage-{i:06d}.parquet"
-                rows_per_file[item.rel] = _stage_file(con, contract, extras, item, target)
-                staged.append(target)
-            output = _write_output(con, contract, extras, staged, out_dir)
+            staged = [
+                _stage_file(con, contract, extras, item, Path(tmp), i)
+                for i, item in enumerate(inputs)
+            ]
+            data_tmp, q_tmp = _write_outputs(con, contract, extras, staged, out_dir, q_path)
+            loaded = _count_by_file(con, data_tmp, SOURCE_FILE_COLUMN)
+            quarantined = _count_by_file(con, q_tmp, "file")
         finally:
             con.close()
+        stats: dict[str, FileStats] = {}
+        for item, st in zip(inputs, staged, strict=True):
+            rows_read = st.rows + st.malformed_rows
+            n_loaded, n_bad = loaded.get(item.rel, 0), quarantined.get(item.rel, 0)
+            if rows_read != n_loaded + n_bad:  # an internal invariant, never a data problem
+                raise RuntimeError(
+                    f"{item.rel}: landing lost rows: read {rows_read}, "
+                    f"loaded {n_loaded}, quarantined {n_bad}"
+                )
+            stats[item.rel] = FileStats(rows_read, n_loaded, n_bad, st.sha256)
+        # Publish: data, then quarantine, then the manifest (the landing's own record).
+        output = out_dir / OUTPUT_FILE_NAME
+        os.replace(data_tmp, output)
+        os.replace(q_tmp, q_path)
+        for folder, keep in ((out_dir, output), (q_path.parent, q_path)):
+            for other in folder.glob("*.parquet"):
+                if other != keep:
+                    other.unlink()
+        manifest = _write_manifest(contract, out_dir, stats)
 
     return LandingResult(
         family=contract.family,
         name=contract.name,
         output_path=output,
-        row_count=sum(rows_per_file.values()),
+        row_count=sum(s.rows_loaded for s in stats.values()),
         files=[item.rel for item in inputs],
-        rows_per_file=rows_per_file,
+        rows_per_file={rel: s.rows_loaded for rel, s in stats.items()},
         extra_columns=extras,
         columns=[*contract.column_names, *extras, SOURCE_FILE_COLUMN, SOURCE_LINE_COLUMN],
+        rows_read=sum(s.rows_read for s in stats.values()),
+        rows_loaded=sum(s.rows_loaded for s in stats.values()),
+        rows_quarantined=sum(s.rows_quarantined for s in stats.values()),
+        files_stats=stats,
+        quarantine_path=q_path,
+        manifest_path=manifest,
     )
+
+
+def _count_by_file(con: duckdb.DuckDBPyConnection, path: Path, column: str) -> dict[str, int]:
+    """Rows per file in a written Parquet (what was really written, not what was planned)."""
+    return dict(
+        con.execute(
+            f"SELECT {_ident(column)}, count(*) FROM read_parquet({_lit(str(path))}) GROUP BY 1"
+        ).fetchall()
+    )
+
+
+def _write_manifest(contract: SourceContract, out_dir: Path, stats: dict[str, FileStats]) -> Path:
+    """Write ``_landing.json`` atomically: per-file hashes and row reconciliation."""
+    body = {
+        "source": contract.qualified_name,
+        "files": [
+            {
+                "file": rel,
+                "sha256": s.sha256,
+                "rows_read": s.rows_read,
+                "rows_loaded": s.rows_loaded,
+                "rows_quarantined": s.rows_quarantined,
+            }
+            for rel, s in stats.items()
+        ],
+        "rows_read": sum(s.rows_read for s in stats.values()),
+        "rows_loaded": sum(s.rows_loaded for s in stats.values()),
+        "rows_quarantined": sum(s.rows_quarantined for s in stats.values()),
+    }
+    path = out_dir / MANIFEST_FILE_NAME
+    partial = out_dir / f"{MANIFEST_FILE_NAME}.tmp"
+    partial.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+    return path
 
 
 # --------------------------------------------------------------------------- headers
@@ -198,11 +338,14 @@ def _read_header(path: Path, source_dir: Path) -> _InputFile:
             raise SourceFileError(f"{rel}: cannot read Parquet file: {exc}") from exc
         return _InputFile(path, rel, names, 0)
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
+        # surrogateescape: a bad byte further down is a row problem, not a header problem.
+        with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
             reader = csv.reader(fh, delimiter=",", quotechar='"', doublequote=True, strict=True)
             header = next(reader, None)
             header_lines = reader.line_num
-    except (UnicodeDecodeError, csv.Error) as exc:
+        if header:
+            "".join(header).encode("utf-8")  # invalid UTF-8 in the header itself is fatal
+    except (UnicodeError, csv.Error) as exc:
         raise SourceFileError(f"{rel}: cannot read CSV header: {exc}") from exc
     if not header:
         raise SourceFileError(f"{rel}: empty file or blank first line, expected a header row")
@@ -250,21 +393,27 @@ def _connect(tmp: Path, memory_limit: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
+# --------------------------------------------------------------------------- staging
+
+
 def _stage_file(
     con: duckdb.DuckDBPyConnection,
     contract: SourceContract,
     extras: Sequence[str],
     item: _InputFile,
-    target: Path,
-) -> int:
-    """Write one input as an all-VARCHAR Parquet in the uniform column layout; return rows.
+    tmp: Path,
+    index: int,
+) -> _Staged:
+    """Write one input as an all-VARCHAR Parquet in the uniform column layout.
 
     Every staged file has the same columns (contract, extras, lineage), so the typing step can
     read them all with a single order-preserving ``read_parquet`` over the list.
     """
+    target = tmp / f"stage-{index:06d}.parquet"
     if item.path.suffix.lower() == ".parquet":
-        return _stage_parquet(con, contract, extras, item, target)
-    return _stage_csv(con, contract, extras, item, target)
+        rows = _stage_parquet(con, contract, extras, item, target)
+        return _Staged(target, item.rel, rows, None, 0, _sha256(item.path))
+    return _stage_csv(con, contract, extras, item, target, index)
 
 
 def _uniform_select(
@@ -284,18 +433,28 @@ def _stage_csv(
     extras: Sequence[str],
     item: _InputFile,
     target: Path,
-) -> int:
-    """Stream a CSV through Arrow, attaching the physical line number of every row."""
+    index: int,
+) -> _Staged:
+    """Stage a CSV: DuckDB's reader on the fast path, the exact tokenizer when it must.
+
+    The fast path streams DuckDB's strict read through Arrow, attaching the physical line
+    number of every row. It is kept only if DuckDB rejected nothing and the newline count
+    proves no blank line was skipped; otherwise the file is re-staged by ``_stage_csv_exact``.
+    """
+    newlines, trailing, digest = _scan_file(item.path)
+    rejects, scans = f"landing_rejects_{index}", f"landing_scans_{index}"
     columns = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in item.header) + "}"
     select = _uniform_select(contract, extras, set(item.header), {})
     query = (
         f"SELECT {select}, {_lit(item.rel)} AS {SOURCE_FILE_COLUMN} "
         f"FROM read_csv({_lit(str(item.path))}, header = true, auto_detect = false, "
         f"columns = {columns}, delim = ',', quote = '\"', escape = '\"', "
-        f"strict_mode = true, encoding = 'utf-8')"
+        f"strict_mode = true, encoding = 'utf-8', store_rejects = true, "
+        f"rejects_table = {_lit(rejects)}, rejects_scan = {_lit(scans)})"
     )
     rows = 0
     lines = _LineCounter(first_line=item.header_lines + 1)
+    exact = True
     try:
         reader = con.sql(query).to_arrow_reader(_BATCH_ROWS)
         schema = reader.schema.append(pa.field(SOURCE_LINE_COLUMN, pa.int64()))
@@ -307,12 +466,16 @@ def _stage_csv(
                     pa.RecordBatch.from_arrays([*batch.columns, starts], schema=schema)
                 )
                 rows += batch.num_rows
-    except duckdb.Error as exc:
-        raise SourceFileError(f"{item.rel}: cannot read CSV: {_first_line(exc)}") from exc
-    if _count_newlines(item.path) != lines.expected_newlines(item.path):
-        # DuckDB silently skips blank lines; only then is an exact (slower) pass needed.
-        _renumber_lines(item, target)
-    return rows
+        rejected = con.execute(f"SELECT count(*) FROM {_ident(rejects)}").fetchall()[0][0]
+        exact = rejected == 0 and newlines == lines.next_line - 2 + trailing
+    except duckdb.Error:
+        exact = False  # e.g. "invalid state" on a whitespace-only line: let the tokenizer see
+    finally:
+        for table in (rejects, scans):
+            con.execute(f"DROP TABLE IF EXISTS {_ident(table)}")
+    if exact:
+        return _Staged(target, item.rel, rows, None, 0, digest)
+    return _stage_csv_exact(contract, extras, item, target, digest)
 
 
 class _LineCounter:
@@ -338,64 +501,202 @@ class _LineCounter:
         self.next_line += int(spans.sum())
         return pa.array(starts, type=pa.int64())
 
-    def expected_newlines(self, path: Path) -> int:
-        """Newline bytes the file holds if no line was skipped (trailing blank lines allowed)."""
-        return self.next_line - 2 + _trailing_newlines(path)
 
-
-def _count_newlines(path: Path) -> int:
-    """Number of ``\\n`` bytes in a file, read in large chunks (fast, constant memory)."""
-    total = 0
+def _scan_file(path: Path) -> tuple[int, int, str]:
+    """One pass over a file's bytes: ``\\n`` count, line ends at its very end, sha256."""
+    total, digest, tail = 0, hashlib.sha256(), b""
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 24):
             total += chunk.count(b"\n")
-    return total
+            digest.update(chunk)
+            tail = (tail + chunk)[-4096:]
+    trailing = tail[len(tail.rstrip(b"\r\n")) :].count(b"\n")
+    return total, trailing, digest.hexdigest()
 
 
-def _trailing_newlines(path: Path) -> int:
-    """Number of line ends at the very end of a file (0 if the last line has none)."""
+def _sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    return _scan_file(path)[2]
+
+
+# --------------------------------------------------------------------------- exact CSV path
+
+
+class _Record(NamedTuple):
+    """One CSV record as the tokenizer saw it."""
+
+    line: int  # physical line where it starts
+    fields: list[str]  # decoded values; "" = empty field (NULL)
+    problem: str | None = None  # quoting or encoding problem found while reading it
+    problem_field: int | None = None  # 0-based field of an encoding problem
+
+
+def _decode_fields(line: int, fields: list[bytes], problem: str | None) -> _Record:
+    """Decode a record's fields; a field that is not UTF-8 is kept (replaced) and reported."""
+    out, bad = [], None
+    for i, value in enumerate(fields):
+        try:
+            out.append(value.decode("utf-8"))
+        except UnicodeDecodeError:
+            out.append(value.decode("utf-8", "replace"))
+            bad = i if bad is None else bad
+    if bad is not None and problem is None:
+        return _Record(line, out, f"invalid UTF-8 in field {bad + 1}", bad)
+    return _Record(line, out, problem)
+
+
+def _csv_records(path: Path, header_lines: int) -> Iterator[_Record]:
+    """Stream the data records of a CSV with exact physical start lines (RFC 4180).
+
+    Same dialect as the DuckDB read: ``,`` delimiter, ``"`` quotes doubled inside quoted
+    fields, ``\\n`` or ``\\r\\n`` line ends, blank lines skipped, empty field = NULL, a quote
+    inside an unquoted field kept as text. Text after a closing quote, a quote left open at
+    the end of the file and invalid UTF-8 are reported as the record's problem, never raised.
+    """
     with path.open("rb") as fh:
-        fh.seek(0, os.SEEK_END)
-        fh.seek(max(0, fh.tell() - 4096))
-        tail = fh.read()
-    return tail[len(tail.rstrip(b"\r\n")) :].count(b"\n")
-
-
-def _record_start_lines(item: _InputFile) -> Iterator[int]:
-    """Exact start line of every non-blank record, from Python's CSV reader (slow path)."""
-    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # long free-text cells
-    with item.path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh, delimiter=",", quotechar='"', doublequote=True, strict=True)
-        next(reader, None)
-        previous_end = reader.line_num
-        for record in reader:
-            if record:  # DuckDB skips blank lines; so do we
-                yield previous_end + 1
-            previous_end = reader.line_num
-
-
-def _renumber_lines(item: _InputFile, target: Path) -> None:
-    """Rewrite ``_source_line`` of a staged CSV with exact numbers when blank lines exist."""
-    starts = _record_start_lines(item)
-    renumbered = target.with_suffix(".renumbered.parquet")
-    schema = pq.read_schema(target)
-    with (
-        pq.ParquetFile(target) as staged,
-        pq.ParquetWriter(renumbered, schema, compression="lz4", use_dictionary=False) as writer,
-    ):
-        for batch in staged.iter_batches(batch_size=_BATCH_ROWS):
-            try:
-                lines = np.fromiter(starts, dtype=np.int64, count=batch.num_rows)
-            except (ValueError, csv.Error) as exc:
-                raise SourceFileError(
-                    f"{item.rel}: cannot number CSV lines exactly: {exc}"
-                ) from exc
-            writer.write_batch(
-                pa.RecordBatch.from_arrays(
-                    [*batch.columns[:-1], pa.array(lines, type=pa.int64())], schema=schema
-                )
+        for _ in range(header_lines):
+            fh.readline()
+        line_no = header_lines
+        start = 0
+        fields: list[bytes] | None = None
+        problem: str | None = None
+        buf = bytearray()
+        in_quotes = closed = at_start = False
+        for raw in fh:
+            line_no += 1
+            end = len(raw)
+            if raw.endswith(b"\n"):
+                end -= 2 if raw.endswith(b"\r\n") else 1
+            body = raw[:end]
+            if fields is None:
+                if not body:
+                    continue  # blank line between records
+                if b'"' not in body:  # the common case: no quoting at all
+                    try:
+                        yield _Record(line_no, body.decode("utf-8").split(","))
+                    except UnicodeDecodeError:
+                        yield _decode_fields(line_no, body.split(b","), None)
+                    continue
+                start, fields, problem, at_start = line_no, [], None, True
+                buf.clear()
+            pos, n = 0, len(body)
+            while pos < n:
+                if in_quotes:
+                    q = body.find(b'"', pos)
+                    if q < 0:
+                        buf += body[pos:]
+                        pos = n
+                    elif q + 1 < n and body[q + 1] == 0x22:
+                        buf += body[pos : q + 1]
+                        pos = q + 2
+                    else:
+                        buf += body[pos:q]
+                        in_quotes, closed, pos = False, True, q + 1
+                    continue
+                if closed and body[pos] != 0x2C:
+                    problem = problem or "unexpected text after a closing quote"
+                closed = False
+                if at_start and body[pos] == 0x22:
+                    in_quotes, at_start, pos = True, False, pos + 1
+                    continue
+                at_start = False
+                comma = body.find(b",", pos)
+                if comma < 0:
+                    buf += body[pos:]
+                    pos = n
+                else:
+                    buf += body[pos:comma]
+                    fields.append(bytes(buf))
+                    buf.clear()
+                    at_start, pos = True, comma + 1
+            if in_quotes:
+                buf += raw[end:]  # the line end belongs to the quoted value
+                continue
+            fields.append(bytes(buf))
+            buf.clear()
+            yield _decode_fields(start, fields, problem)
+            fields, closed = None, False
+        if fields is not None:
+            fields.append(bytes(buf))
+            yield _decode_fields(
+                start, fields, problem or "quoted field is not closed before end of file"
             )
-    os.replace(renumbered, target)
+
+
+def _record_problem(record: _Record, header: Sequence[str]) -> tuple[str | None, str, int]:
+    """(column, reason, problem count) of a malformed record; reason '' if it is well formed."""
+    problems: list[tuple[str | None, str]] = []
+    if record.problem:
+        i = record.problem_field
+        problems.append((header[i] if i is not None and i < len(header) else None, record.problem))
+    if len(record.fields) != len(header):
+        problems.append((None, f"row has {len(record.fields)} fields, expected {len(header)}"))
+    if not problems:
+        return None, "", 0
+    return problems[0][0], problems[0][1], len(problems)
+
+
+def _stage_csv_exact(
+    contract: SourceContract,
+    extras: Sequence[str],
+    item: _InputFile,
+    target: Path,
+    digest: str,
+) -> _Staged:
+    """Re-stage a CSV with ``_csv_records``: good records staged, malformed ones quarantined."""
+    layout = [*contract.column_names, *extras]
+    position = {name: i for i, name in enumerate(item.header)}
+    schema = pa.schema(
+        [pa.field(name, pa.string()) for name in layout]
+        + [pa.field(SOURCE_FILE_COLUMN, pa.string()), pa.field(SOURCE_LINE_COLUMN, pa.int64())]
+    )
+    malformed_path = target.with_suffix(".malformed.parquet")
+    good: list[list[str]] = []
+    lines: list[int] = []
+    bad: list[dict] = []
+    rows = 0
+    null = pa.scalar(None, pa.string())
+
+    def flush(writer: pq.ParquetWriter) -> None:
+        columns = list(zip(*good, strict=True)) if good else [()] * len(item.header)
+        arrays = []
+        for name in layout:
+            i = position.get(name)
+            if i is None:
+                arrays.append(pa.nulls(len(lines), pa.string()))
+            else:
+                values = pa.array(columns[i], pa.string())
+                arrays.append(pc.if_else(pc.equal(values, ""), null, values))  # empty = NULL
+        arrays.append(pa.array([item.rel] * len(lines), type=pa.string()))
+        arrays.append(pa.array(lines, type=pa.int64()))
+        writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+        good.clear()
+        lines.clear()
+
+    with pq.ParquetWriter(target, schema, compression="lz4", use_dictionary=False) as writer:
+        for record in _csv_records(item.path, item.header_lines):
+            column, reason, count = _record_problem(record, item.header)
+            if not reason:
+                good.append(record.fields)
+                lines.append(record.line)
+                rows += 1
+                if len(lines) >= _BATCH_ROWS:
+                    flush(writer)
+                continue
+            bad.append(
+                {
+                    "source": contract.qualified_name,
+                    "file": item.rel,
+                    "line": record.line,
+                    "column": column,
+                    "reason": reason,
+                    "raw_record": json.dumps([f or None for f in record.fields]),
+                    "problem_count": count,
+                }
+            )
+        flush(writer)
+    pq.write_table(pa.Table.from_pylist(bad, schema=QUARANTINE_SCHEMA), malformed_path)
+    return _Staged(target, item.rel, rows, malformed_path, len(bad), digest)
 
 
 def _stage_parquet(
@@ -461,7 +762,11 @@ def _parquet_text_expr(name: str, source_type: str, column: Column | None) -> st
 _PATTERN_CASTS: dict[LogicalType, tuple[str, str]] = {
     LogicalType.TIMESTAMP: (_TIMESTAMP_RE, "try_cast({} AS TIMESTAMPTZ)::TIMESTAMP"),
     LogicalType.DATE: (_DATE_RE, "try_cast({} AS DATE)"),
-    LogicalType.DOUBLE: (_DOUBLE_RE, "try_cast({} AS DOUBLE)"),
+    # An overflowing spelling (1e999) would cast to infinity: not a number an export means.
+    LogicalType.DOUBLE: (
+        _DOUBLE_RE,
+        "CASE WHEN isfinite(try_cast({0} AS DOUBLE)) THEN try_cast({0} AS DOUBLE) END",
+    ),
     LogicalType.BIGINT: (_BIGINT_RE, "try_cast({} AS BIGINT)"),
 }
 
@@ -484,99 +789,231 @@ def _parse_expr(column: Column, raw: str) -> str:
     return raw
 
 
-def _staged_source(staged: Sequence[Path]) -> str:
+def _staged_source(paths: Sequence[Path]) -> str:
     """``read_parquet`` over the staged files, in order (insertion order is preserved)."""
-    return "read_parquet([" + ", ".join(_lit(str(p)) for p in staged) + "])"
+    return "read_parquet([" + ", ".join(_lit(str(p)) for p in paths) + "])"
 
 
-def _violation_checks(contract: SourceContract) -> list[tuple[Column, str]]:
-    """SQL conditions on the staged text that flag a contract violation, per column.
+def _quoted(raw: str) -> str:
+    """SQL for the value in single quotes, for reasons: ``'yesterday'``."""
+    return f"'''' || {raw} || ''''"
 
-    A required column must be non-NULL, and a non-NULL value of a typed column must parse.
+
+def _column_problems(col: Column) -> list[tuple[str, str]]:
+    """(condition, reason) SQL pairs for one column, in the order they are reported.
+
+    Conditions are never NULL (wrapped in ``coalesce``), so ``NOT (a OR b)`` filters exactly.
+    Value sets are matched with one regular expression, not ``IN (...)`` or
+    ``list_contains``: with the 177 currency codes as a constant list, DuckDB 2.0's multi-file
+    COPY lost insertion order in ~10% of runs (``_ensure_lineage_order`` guards anyway).
     """
-    checks: list[tuple[Column, str]] = []
+    raw = _ident(col.name)
+    parsed = _parse_expr(col, raw)
+    problems: list[tuple[str, str]] = []
+    if col.required:
+        problems.append((f"{raw} IS NULL", _lit("required value is empty")))
+    if col.type != LogicalType.VARCHAR:
+        problems.append(
+            (
+                f"({raw} IS NOT NULL AND ({parsed}) IS NULL)",
+                f"'cannot parse ' || {_quoted(raw)} || {_lit(' as ' + _TYPE_WORDS[col.type])}",
+            )
+        )
+    if col.allowed_values:
+        if col.case_insensitive:
+            norm, allowed = f"lower(trim({raw}))", [v.lower() for v in col.allowed_values]
+        else:
+            norm, allowed = raw, list(col.allowed_values)
+        listed = ", ".join(col.allowed_values)
+        problems.append(
+            (
+                f"coalesce(NOT regexp_full_match({norm}, {_lit(_alternation(allowed))}), false)",
+                f"{_quoted(raw)} || {_lit(' is not one of ' + listed)}",
+            )
+        )
+    if col.kind == ValueKind.CURRENCY:
+        codes = _lit(_alternation(sorted(ISO_4217_CODES)))
+        problems.append(
+            (
+                f"coalesce(NOT regexp_full_match(upper(trim({raw})), {codes}), false)",
+                f"{_quoted(raw)} || ' is not an ISO 4217 currency code'",
+            )
+        )
+    elif col.kind == ValueKind.EMAIL:
+        problems.append(
+            (
+                f"coalesce(NOT regexp_full_match(trim({raw}), {_lit(EMAIL_PATTERN)}), false)",
+                f"{_quoted(raw)} || ' is not an email'",
+            )
+        )
+    if col.min_value is not None:
+        bound = repr(float(col.min_value))
+        op = "<=" if col.min_exclusive else "<"
+        if col.min_exclusive:
+            words = f"{col.name} must be greater than {_number(col.min_value)}, got "
+        elif col.min_value == 0:
+            words = f"negative {col.name} "
+        else:
+            words = f"{col.name} must be at least {_number(col.min_value)}, got "
+        problems.append(
+            (f"coalesce(({parsed}) {op} {bound}, false)", f"{_lit(words)} || trim({raw})")
+        )
+    return problems
+
+
+def _alternation(values: Sequence[str]) -> str:
+    """A regular expression matching exactly one of ``values`` (metacharacters escaped)."""
+    special = set("\\.^$|?*+()[]{}")
+    escaped = ["".join(f"\\{ch}" if ch in special else ch for ch in v) for v in values]
+    return "(?:" + "|".join(escaped) + ")"
+
+
+def _number(value: float) -> str:
+    """``0`` rather than ``0.0`` in reasons."""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _row_problems(contract: SourceContract) -> list[tuple[str, str]]:
+    """(condition, reason) SQL pairs for the contract's row rules (reported after columns)."""
+    problems = []
+    for rule in contract.row_rules:
+        if_true = _parse_expr(contract.column(rule.if_true), _ident(rule.if_true))
+        then_true = _parse_expr(contract.column(rule.then_true), _ident(rule.then_true))
+        problems.append(
+            (f"coalesce(({if_true}) AND NOT ({then_true}), false)", _lit(rule.violation()))
+        )
+    return problems
+
+
+def _checks(contract: SourceContract) -> tuple[list[tuple[str | None, str]], str]:
+    """Per check: (column or None for row rules, SQL reason-or-NULL); and the any-bad condition.
+
+    A column's reason is its first failing problem (required, parse, allowed, kind, bound).
+    """
+    reasons: list[tuple[str | None, str]] = []
+    conditions: list[str] = []
     for col in contract.columns:
-        raw = _ident(col.name)
-        if col.required:
-            checks.append((col, f"{raw} IS NULL"))
-        if col.type != LogicalType.VARCHAR:
-            checks.append((col, f"({raw} IS NOT NULL AND ({_parse_expr(col, raw)}) IS NULL)"))
-    return checks
+        problems = _column_problems(col)
+        if problems:
+            whens = " ".join(f"WHEN {cond} THEN {reason}" for cond, reason in problems)
+            reasons.append((col.name, f"CASE {whens} END"))
+            conditions += [cond for cond, _ in problems]
+    for cond, reason in _row_problems(contract):
+        reasons.append((None, f"CASE WHEN {cond} THEN {reason} END"))
+        conditions.append(cond)
+    return reasons, " OR ".join(conditions) or "false"
 
 
-def _raise_first_bad_value(
-    con: duckdb.DuckDBPyConnection, contract: SourceContract, staged: Sequence[Path]
-) -> None:
-    """Raise for the first row (lowest file, then line) with an empty required or bad value.
-
-    Deeper quarantine handling is a later concern; until then a bad row stops the landing
-    rather than being dropped or turned into NULL silently. Ordering makes the reported row
-    deterministic whatever the parallel scan order.
-    """
-    checks = _violation_checks(contract)
-    if not checks:
-        return
-    flags = ", ".join(f"{cond} AS f{i}" for i, (_, cond) in enumerate(checks))
-    values = ", ".join(_ident(col.name) for col, _ in checks)
-    any_bad = " OR ".join(cond for _, cond in checks)
-    row = con.execute(
-        f"SELECT {SOURCE_FILE_COLUMN}, {SOURCE_LINE_COLUMN}, {flags}, {values} "
-        f"FROM {_staged_source(staged)} WHERE {any_bad} "
-        f"ORDER BY {SOURCE_FILE_COLUMN}, {SOURCE_LINE_COLUMN} LIMIT 1"
-    ).fetchone()
-    if row is None:
-        return
-    rel, line = row[0], row[1]
-    n = len(checks)
-    for i, (col, _) in enumerate(checks):
-        if row[2 + i]:
-            value = row[2 + n + i]
-            where = f"{rel} line {line}, column {col.name!r}"
-            if value is None:
-                raise SourceFileError(f"{where}: required value is empty")
-            raise SourceFileError(f"{where}: cannot parse {value!r} as {_TYPE_WORDS[col.type]}")
+def _quarantine_query(
+    contract: SourceContract, extras: Sequence[str], staged: Sequence[Path]
+) -> str:
+    """Rows of the staged files that break a value rule, in the quarantine layout."""
+    reasons, any_bad = _checks(contract)
+    pairs = ", ".join(f"{_lit(n)}, {_ident(n)}" for n in [*contract.column_names, *extras])
+    inner = ", ".join(f"{sql} AS p{i}" for i, (_, sql) in enumerate(reasons))
+    ps = [f"p{i}" for i in range(len(reasons))]
+    column = " ".join(
+        f"WHEN p{i} IS NOT NULL THEN {_lit(name) if name else 'NULL'}"
+        for i, (name, _) in enumerate(reasons)
+    )
+    count = " + ".join(f"(p{i} IS NOT NULL)::INTEGER" for i in range(len(reasons)))
+    return (
+        f"SELECT {_lit(contract.qualified_name)} AS source, {SOURCE_FILE_COLUMN} AS file, "
+        f'{SOURCE_LINE_COLUMN}::BIGINT AS line, (CASE {column} END)::VARCHAR AS "column", '
+        f"coalesce({', '.join(ps)}) AS reason, raw_record, ({count})::INTEGER AS problem_count "
+        f"FROM (SELECT {SOURCE_FILE_COLUMN}, {SOURCE_LINE_COLUMN}, {inner}, "
+        f"json_object({pairs})::VARCHAR AS raw_record "
+        f"FROM {_staged_source(staged)} WHERE {any_bad})"
+    )
 
 
-def _write_output(
+def _write_outputs(
     con: duckdb.DuckDBPyConnection,
     contract: SourceContract,
     extras: Sequence[str],
-    staged: Sequence[Path],
+    staged: Sequence[_Staged],
     out_dir: Path,
-) -> Path:
-    """Type all staged rows in one streaming COPY and publish ``data.parquet`` atomically.
+    q_path: Path,
+) -> tuple[Path, Path]:
+    """Type the staged rows into the data file and collect bad ones into the quarantine file.
 
-    The COPY itself aborts on the first violating row it meets (DuckDB ``error()``), so the
-    happy path reads the staged data once; only on failure does ``_raise_first_bad_value``
-    run to report the lowest offending line deterministically. Readers never see a
-    half-written file (write to ``.tmp``, then ``os.replace``), and any other Parquet file in
-    the folder is removed so the raw area holds exactly one file.
+    Both are written into the landing's temp dir (``land_source`` publishes them). Optimistic:
+    one streaming COPY types everything and aborts on the first violating row (DuckDB
+    ``error()``), so a clean source is read once. Only then are the violating rows selected
+    into the quarantine and the good rows copied with the inverse filter. Malformed CSV rows
+    found at staging are added to the quarantine, which is ordered by file and line.
     """
-    checks = _violation_checks(contract)
-    any_bad = " OR ".join(cond for _, cond in checks) or "false"
+    tmp = staged[0].path.parent
+    data_tmp, q_tmp = tmp / "data.parquet", tmp / "quarantine.parquet"
+    paths = [s.path for s in staged]
+    _, any_bad = _checks(contract)
     typed = [f"{_parse_expr(c, _ident(c.name))} AS {_ident(c.name)}" for c in contract.columns]
     typed += [_ident(name) for name in extras]
-    typed += [
-        SOURCE_FILE_COLUMN,
+    typed.append(SOURCE_FILE_COLUMN)
+    select = ", ".join(typed)
+    guarded = (
         f"CASE WHEN {any_bad} THEN error({_lit(_VIOLATION_MARKER)}) "
-        f"ELSE {SOURCE_LINE_COLUMN} END AS {SOURCE_LINE_COLUMN}",
+        f"ELSE {SOURCE_LINE_COLUMN} END AS {SOURCE_LINE_COLUMN}"
+    )
+    copy = f"TO {_lit(str(data_tmp))} (FORMAT parquet, COMPRESSION zstd)"
+    parts = [
+        f"SELECT * FROM read_parquet({_lit(str(s.malformed))})"
+        for s in staged
+        if s.malformed is not None and s.malformed_rows
     ]
-    output = out_dir / OUTPUT_FILE_NAME
-    partial = out_dir / f"{OUTPUT_FILE_NAME}.tmp"
     try:
+        con.execute(f"COPY (SELECT {select}, {guarded} FROM {_staged_source(paths)}) {copy}")
+    except duckdb.Error as exc:
+        if _VIOLATION_MARKER not in str(exc):
+            raise
+        data_tmp.unlink(missing_ok=True)
         con.execute(
-            f"COPY (SELECT {', '.join(typed)} FROM {_staged_source(staged)}) "
-            f"TO {_lit(str(partial))} (FORMAT parquet, COMPRESSION zstd)"
+            f"COPY (SELECT {select}, {SOURCE_LINE_COLUMN} FROM {_staged_source(paths)} "
+            f"WHERE NOT ({any_bad})) {copy}"
         )
-    except duckdb.Error:
-        partial.unlink(missing_ok=True)
-        _raise_first_bad_value(con, contract, staged)
-        raise
-    os.replace(partial, output)
-    for other in out_dir.glob("*.parquet"):
-        if other.name != OUTPUT_FILE_NAME:
-            other.unlink()
-    return output
+        parts.insert(0, _quarantine_query(contract, extras, paths))
+    _ensure_lineage_order(con, data_tmp, [s.rel for s in staged])
+    if parts:
+        union = " UNION ALL ".join(f"({p})" for p in parts)
+        con.execute(
+            f"COPY (SELECT * FROM ({union}) ORDER BY file, line) "
+            f"TO {_lit(str(q_tmp))} (FORMAT parquet, COMPRESSION zstd)"
+        )
+    else:
+        pq.write_table(QUARANTINE_SCHEMA.empty_table(), q_tmp)
+    return data_tmp, q_tmp
+
+
+def _ensure_lineage_order(con: duckdb.DuckDBPyConnection, data: Path, files: Sequence[str]) -> None:
+    """Guarantee the data file is in input order (file, then line); re-sort if it is not.
+
+    The COPYs rely on DuckDB's ``preserve_insertion_order``; this streaming check over the
+    two lineage columns costs little and turns "should be ordered" into "is ordered".
+    """
+    order = pa.array(list(files), pa.string())  # inputs are sorted by relative path
+    previous = -1
+    ordered = True
+    with pq.ParquetFile(data) as reader:
+        for batch in reader.iter_batches(
+            batch_size=_BATCH_ROWS, columns=[SOURCE_FILE_COLUMN, SOURCE_LINE_COLUMN]
+        ):
+            index = pc.index_in(batch.column(0), value_set=order).to_numpy(zero_copy_only=False)
+            key = index.astype(np.int64) * (1 << 40) + batch.column(1).to_numpy(
+                zero_copy_only=False
+            )
+            if len(key) and (key[0] < previous or np.any(np.diff(key) < 0)):
+                ordered = False
+                break
+            previous = int(key[-1]) if len(key) else previous
+    if ordered:
+        return
+    resorted = data.with_suffix(".sorted.parquet")
+    con.execute(
+        f"COPY (SELECT * FROM read_parquet({_lit(str(data))}) "
+        f"ORDER BY {SOURCE_FILE_COLUMN}, {SOURCE_LINE_COLUMN}) "
+        f"TO {_lit(str(resorted))} (FORMAT parquet, COMPRESSION zstd)"
+    )
+    os.replace(resorted, data)
 
 
 # --------------------------------------------------------------------------- SQL helpers

@@ -1,0 +1,129 @@
+"""Checks that prove ingestion lost nothing: per source and file, rows read = rows loaded +
+rows quarantined, and a quarantine rate that warns under a threshold and fails above it.
+
+They trust neither the landing's row counts nor its files alone: the manifest the landing
+wrote (`_landing.json`) is compared with the rows actually present in the raw and quarantine
+Parquet files, so a broken export cannot quietly shrink revenue.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from dagster import (
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    MetadataValue,
+    asset_check,
+)
+
+from dagster_project.defs.dbt.translator import raw_asset_key
+from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS, SourceContract
+from dagster_project.lib.warehouse import WarehouseResource
+
+MANIFEST = "_landing.json"
+QUARANTINE_DIR = "_quarantine"
+
+
+def _rows_per_file(folder: Path, file_column: str) -> dict[str, int]:
+    if not any(folder.glob("*.parquet")):
+        return {}
+    with duckdb.connect() as con:
+        rows = con.execute(
+            f"select {file_column}, count(*) from read_parquet('{folder}/*.parquet') group by 1"
+        ).fetchall()
+    return {str(file): int(count) for file, count in rows}
+
+
+def reconciliation(contract: SourceContract, raw_dir: Path) -> pd.DataFrame:
+    """Per input file: what the manifest says and what the Parquet files hold."""
+    folder = raw_dir / contract.family / contract.name
+    manifest = json.loads((folder / MANIFEST).read_text())
+    loaded = _rows_per_file(folder, "_source_file")
+    quarantined = _rows_per_file(raw_dir / QUARANTINE_DIR / contract.family / contract.name, "file")
+    frame = pd.DataFrame(manifest["files"])[
+        ["file", "rows_read", "rows_loaded", "rows_quarantined"]
+    ]
+    frame["rows_in_raw"] = frame["file"].map(loaded).fillna(0).astype(int)
+    frame["rows_in_quarantine"] = frame["file"].map(quarantined).fillna(0).astype(int)
+    return frame
+
+
+def _reconcile_check(contract: SourceContract) -> AssetChecksDefinition:
+    @asset_check(
+        asset=raw_asset_key(contract.family, contract.name),
+        name="rows_read_equal_loaded_plus_quarantined",
+        blocking=True,
+        description=(
+            f"Per file of `{contract.qualified_name}`: rows read = rows loaded + rows "
+            "quarantined, and the raw and quarantine Parquet files hold exactly those rows."
+        ),
+    )
+    def _check(warehouse: WarehouseResource) -> AssetCheckResult:
+        frame = reconciliation(contract, Path(warehouse.raw_dir))
+        bad = frame[
+            (frame["rows_read"] != frame["rows_loaded"] + frame["rows_quarantined"])
+            | (frame["rows_in_raw"] != frame["rows_loaded"])
+            | (frame["rows_in_quarantine"] != frame["rows_quarantined"])
+        ]
+        return AssetCheckResult(
+            passed=bad.empty,
+            metadata={
+                "rows_read": int(frame["rows_read"].sum()),
+                "rows_loaded": int(frame["rows_loaded"].sum()),
+                "rows_quarantined": int(frame["rows_quarantined"].sum()),
+                "files": MetadataValue.md(frame.to_markdown(index=False)),
+            },
+        )
+
+    return _check
+
+
+def _quarantine_rate_check(contract: SourceContract) -> AssetChecksDefinition:
+    @asset_check(
+        asset=raw_asset_key(contract.family, contract.name),
+        name="quarantine_rate",
+        blocking=True,  # at ERROR only: a warning lets the run go on
+        description=(
+            f"Share of `{contract.qualified_name}` rows quarantined: passes at 0, warns up to "
+            "the threshold (ATTRIBUTION_QUARANTINE_ERROR_RATE, default 1%), fails above it."
+        ),
+    )
+    def _check(warehouse: WarehouseResource) -> AssetCheckResult:
+        frame = reconciliation(contract, Path(warehouse.raw_dir))
+        read = int(frame["rows_read"].sum())
+        quarantined = int(frame["rows_quarantined"].sum())
+        rate = quarantined / read if read else 0.0
+        threshold = warehouse.quarantine_error_rate
+        metadata: dict[str, object] = {
+            "rows_read": read,
+            "rows_quarantined": quarantined,
+            "quarantine_rate": rate,
+            "error_above_rate": threshold,
+        }
+        if quarantined:
+            folder = Path(warehouse.raw_dir) / QUARANTINE_DIR / contract.family / contract.name
+            with duckdb.connect() as con:
+                reasons = con.execute(
+                    'select file, line, "column", reason'
+                    f" from read_parquet('{folder}/*.parquet') order by file, line limit 20"
+                ).df()
+            metadata["first_quarantined_rows"] = MetadataValue.md(reasons.to_markdown(index=False))
+        return AssetCheckResult(
+            passed=quarantined == 0,
+            severity=AssetCheckSeverity.ERROR if rate > threshold else AssetCheckSeverity.WARN,
+            metadata=metadata,
+        )
+
+    return _check
+
+
+ingestion_checks: list[AssetChecksDefinition] = [
+    check
+    for contract in SOURCE_CONTRACTS.values()
+    for check in (_reconcile_check(contract), _quarantine_rate_check(contract))
+]

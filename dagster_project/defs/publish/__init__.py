@@ -1,0 +1,1 @@
+"""Publishing: the public tables, copied and atomically swapped into a serving database."""

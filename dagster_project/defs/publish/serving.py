@@ -1,0 +1,252 @@
+"""Publishing the public tables to a separate, read-only serving database, crash-safely.
+
+BI tools never read the warehouse that dbt is rebuilding: they open the serving database,
+a DuckDB file that only this module writes, and only by replacing it whole:
+
+1. take an exclusive lock (`<serving>.lock`, flock: released by the kernel if we die), so
+   publishes run one at a time and any `<serving>.tmp-*` file left is a dead run's litter,
+   which is removed;
+2. write a NEW file `<serving>.tmp-<publish id>` beside the target: every public table,
+   copied with its column types (DuckDB target: ATTACH the warehouse READ_ONLY and CREATE
+   TABLE AS SELECT; Spark target: through `warehouse.query`, one pandas frame per table),
+   its documentation as comments, and `main.publish_log` (this publish's tables and row
+   counts, after the history carried over from the file being replaced);
+3. CHECKPOINT and close it, let the caller validate it (the asset runs the blocking
+   contribution checks on the copy), fsync it;
+4. `os.replace` it onto the serving path (one atomic rename on POSIX) and fsync the folder.
+
+A run that fails or is killed before step 4 never touches the serving file; readers that
+hold the old file open keep reading the old inode until they reconnect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.lib.warehouse import WarehouseResource
+
+PUBLISH_LOG = "main.publish_log"
+STAGING_INFIX = ".tmp-"
+
+
+class PublishError(RuntimeError):
+    """The staged copy is incomplete or invalid; the serving file was left as it was."""
+
+
+@dataclass(frozen=True)
+class PublicTable:
+    """One table to publish, with the documentation dbt holds for it."""
+
+    schema: str
+    name: str
+    description: str = ""
+    columns: Mapping[str, str] = field(default_factory=dict)  # column -> description
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What one publish swapped in."""
+
+    path: Path
+    publish_id: str
+    published_at: datetime
+    row_counts: dict[str, int]
+    size_bytes: int
+    removed_staging_files: list[str]
+    seconds: float
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def staging_path(target: Path, publish_id: str) -> Path:
+    return target.with_name(f"{target.name}{STAGING_INFIX}{publish_id}")
+
+
+def staging_files(target: Path) -> list[Path]:
+    """Staged files (and their WALs) beside the target: in progress or left by a dead run."""
+    return sorted(target.parent.glob(f"{target.name}{STAGING_INFIX}*"))
+
+
+@contextlib.contextmanager
+def _exclusive_lock(target: Path) -> Iterator[None]:
+    """One publisher at a time per serving file; the kernel drops the lock if we are killed."""
+    with (target.parent / f"{target.name}.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _discard(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def _copy_tables(
+    con: duckdb.DuckDBPyConnection, warehouse: WarehouseResource, tables: Sequence[PublicTable]
+) -> dict[str, int]:
+    """Copy each table into the staged file; return its row counts, checked against the source."""
+    spark = warehouse.dbt_target == "spark"
+    if not spark:
+        con.execute(f"attach {_literal(warehouse.warehouse_path)} as source (read_only)")
+    counts: dict[str, int] = {}
+    for schema in sorted({table.schema for table in tables}):
+        con.execute(f'create schema if not exists "{schema}"')
+    for table in tables:
+        target = f'"{table.schema}"."{table.name}"'
+        if spark:
+            # Spark: the engine-neutral reader, then DuckDB types inferred from the frame.
+            frame = warehouse.query(f"select * from {table.qualified_name}")
+            con.register("incoming", frame)
+            con.execute(f"create table {target} as select * from incoming")
+            con.unregister("incoming")
+            expected = len(frame)
+        else:
+            # DuckDB: table to table inside one engine, every column type kept.
+            con.execute(f"create table {target} as select * from source.{target}")
+            row = con.execute(f"select count(*) from source.{target}").fetchone()
+            expected = int(row[0]) if row else -1
+        row = con.execute(f"select count(*) from {target}").fetchone()
+        copied = int(row[0]) if row else -1
+        if copied != expected:
+            raise PublishError(f"{table.qualified_name}: copied {copied} of {expected} rows")
+        counts[table.qualified_name] = copied
+        _comment(con, table)
+    if not spark:
+        con.execute("detach source")
+    return counts
+
+
+def _comment(con: duckdb.DuckDBPyConnection, table: PublicTable) -> None:
+    """dbt's descriptions as table and column comments, for BI tools that show them."""
+    target = f'"{table.schema}"."{table.name}"'
+    if table.description:
+        con.execute(f"comment on table {target} is {_literal(table.description)}")
+    present = {
+        name
+        for (name,) in con.execute(
+            "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
+            [table.schema, table.name],
+        ).fetchall()
+    }
+    for column, description in table.columns.items():
+        if column in present and description:
+            con.execute(f'comment on column {target}."{column}" is {_literal(description)}')
+
+
+def _write_log(
+    con: duckdb.DuckDBPyConnection,
+    target: Path,
+    warehouse: WarehouseResource,
+    publish_id: str,
+    published_at: datetime,
+    counts: Mapping[str, int],
+) -> None:
+    """One row per published table; earlier publishes' rows carried over from the old file."""
+    con.execute(
+        f"""
+        create table {PUBLISH_LOG} (
+            published_at timestamp not null,  -- UTC
+            publish_id varchar not null,      -- the Dagster run id
+            engine varchar not null,
+            source varchar not null,          -- the warehouse the tables were copied from
+            table_name varchar not null,
+            row_count bigint not null
+        )
+        """
+    )
+    con.execute(
+        f"comment on table {PUBLISH_LOG} is"
+        " 'Every publish of this serving database: when (UTC), by which run, what it copied.'"
+    )
+    if target.exists():
+        try:
+            con.execute(f"attach {_literal(str(target))} as previous (read_only)")
+            con.execute(f"insert into {PUBLISH_LOG} by name select * from previous.{PUBLISH_LOG}")
+            con.execute("detach previous")
+        except duckdb.Error:
+            # Unreadable or pre-log serving file: history restarts, the publish goes on.
+            with contextlib.suppress(duckdb.Error):
+                con.execute("detach database if exists previous")
+    source = warehouse.spark_path if warehouse.dbt_target == "spark" else warehouse.warehouse_path
+    con.executemany(
+        f"insert into {PUBLISH_LOG} values (?, ?, ?, ?, ?, ?)",
+        [
+            [published_at, publish_id, warehouse.dbt_target, source, name, rows]
+            for name, rows in counts.items()
+        ],
+    )
+
+
+def publish(
+    warehouse: WarehouseResource,
+    tables: Sequence[PublicTable],
+    *,
+    publish_id: str | None = None,
+    validate: Callable[[Path], None] | None = None,
+) -> Publication:
+    """Copy `tables` into a new file and atomically swap it in as the serving database.
+
+    `validate(staged_path)` may raise to refuse the publish; the serving file is then left
+    untouched and the staged file removed.
+    """
+    started = time.perf_counter()
+    target = Path(warehouse.serving_database_path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    publish_id = publish_id or uuid.uuid4().hex
+    with _exclusive_lock(target):
+        # Under the lock no one else is publishing: any staged file is a dead run's.
+        removed = [str(path) for path in staging_files(target)]
+        for path in staging_files(target):
+            path.unlink(missing_ok=True)
+        staged = staging_path(target, publish_id)
+        try:
+            published_at = datetime.now(UTC).replace(tzinfo=None)
+            with duckdb.connect(str(staged)) as con:
+                counts = _copy_tables(con, warehouse, tables)
+                _write_log(con, target, warehouse, publish_id, published_at, counts)
+                con.execute("checkpoint")
+            if staged.with_name(staged.name + ".wal").exists():
+                raise PublishError(f"{staged}: write-ahead log left after checkpoint and close")
+            if validate is not None:
+                validate(staged)
+            _fsync(staged)
+            os.replace(staged, target)  # the one step readers can observe: atomic
+            with contextlib.suppress(OSError):  # not every platform fsyncs a directory
+                _fsync(target.parent)
+        finally:
+            _discard(staged)  # nothing left once replaced; the whole attempt otherwise
+    return Publication(
+        path=target,
+        publish_id=publish_id,
+        published_at=published_at,
+        row_counts=counts,
+        size_bytes=target.stat().st_size,
+        removed_staging_files=removed,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,411 @@
+"""Crash-safe publishing of the public marts and reports to the serving database.
+
+No mocks: real Dagster runs of the sample, real processes killed with SIGKILL mid-build and
+mid-publish, real readers holding the serving file open while it is replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from dagster import AssetKey, DagsterInstance
+from warehouse_build import AS_OF, SAMPLE_DIR, BuiltWarehouse
+
+from dagster_project.definitions import build_definitions
+from dagster_project.defs.publish.assets import PUBLIC_TABLES, validate_staged
+from dagster_project.defs.publish.serving import PublishError, publish, staging_files
+from dagster_project.lib.warehouse import WarehouseResource
+from dagster_project.settings import REPO_ROOT
+
+SERVING = AssetKey("serving_database")
+PUBLIC_NAMES = [table.qualified_name for table in PUBLIC_TABLES]
+BUILD_TIMEOUT = 300
+MART_REBUILT = "OK created sql table model marts."
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _checksums(path: Path) -> dict[str, tuple[int, int]]:
+    """Row count and an order-independent hash of every row, per public table."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {
+            name: tuple(con.execute(f"select count(*), sum(hash(t)) from {name} as t").fetchone())
+            for name in PUBLIC_NAMES
+        }
+
+
+def _published_tables(path: Path) -> set[str]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables()"
+            " where schema_name in ('marts', 'reports')"
+        ).fetchall()
+    return {name for (name,) in rows}
+
+
+def _publish_ids(path: Path) -> list[str]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            "select publish_id from publish_log group by 1 order by min(published_at)"
+        ).fetchall()
+    return [publish_id for (publish_id,) in rows]
+
+
+def assert_consistent(path: Path) -> None:
+    """The invariants leadership numbers rely on, read from the serving file alone."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        off_one = con.execute(
+            "select count(*) from (select model, opportunity_id from marts.fct_attribution"
+            " group by all having abs(sum(credit) - 1) > 1e-9)"
+        ).fetchone()
+        assert off_one == (0,)
+        revenue = con.execute(
+            """
+            select model, sum(attributed_revenue_usd) as revenue,
+                (select sum(amount_usd) from marts.dim_opportunities where is_won) as won,
+                count(distinct opportunity_id) as opportunities,
+                (select count(*) from marts.dim_opportunities) as crm_opportunities
+            from marts.fct_attribution group by model
+            """
+        ).df()
+        assert len(revenue) > 0
+        assert ((revenue["revenue"] - revenue["won"]).abs() < 0.005).all(), revenue
+        assert (revenue["opportunities"] == revenue["crm_opportunities"]).all(), revenue
+        report = con.execute(
+            "select model, sum(attributed_revenue_usd) as revenue"
+            " from reports.rpt_attribution_by_channel group by model"
+        ).df()
+        won = revenue["won"].iloc[0]
+        assert ((report["revenue"] - won).abs() < 0.01).all(), report
+        # The log's latest publish names exactly the tables present, with their row counts.
+        logged = con.execute(
+            "select table_name, row_count from publish_log"
+            " where published_at = (select max(published_at) from publish_log)"
+        ).fetchall()
+    counts = {name: rows for name, (rows, _) in _checksums(path).items()}
+    assert dict(logged) == counts
+
+
+def assert_same_tables(serving: Path, warehouse: Path) -> None:
+    """Every public table of the serving file equals the warehouse's, row for row."""
+    with duckdb.connect() as con:
+        con.execute(f"attach '{serving}' as serving (read_only)")
+        con.execute(f"attach '{warehouse}' as warehouse (read_only)")
+        for name in PUBLIC_NAMES:
+            types = [
+                con.execute(
+                    "select column_name, data_type from duckdb_columns()"
+                    " where database_name = ? and schema_name || '.' || table_name = ?"
+                    " order by column_index",
+                    [database, name],
+                ).fetchall()
+                for database in ("serving", "warehouse")
+            ]
+            assert types[0] == types[1], name
+            for left, right in (("serving", "warehouse"), ("warehouse", "serving")):
+                extra = con.execute(
+                    f"select count(*) from (select * from {left}.{name}"
+                    f" except all select * from {right}.{name})"
+                ).fetchone()
+                assert extra == (0,), f"{name}: rows in {left} not in {right}"
+
+
+def test_sample_build_publishes_every_public_table(built_warehouse: BuiltWarehouse) -> None:
+    result = built_warehouse.result
+    assert result.success
+    serving = Path(built_warehouse.resource.serving_database_path)
+    assert serving == built_warehouse.warehouse_path.parent / "serving.duckdb"
+    [materialization] = result.asset_materializations_for_node("serving_database")
+    metadata = materialization.metadata
+    assert metadata["path"].value == str(serving)
+    assert metadata["size_bytes"].value == serving.stat().st_size
+    assert set(metadata["row_counts"].value) == set(PUBLIC_NAMES)
+    assert {"marts.fct_attribution", "reports.rpt_marketing_contribution"} <= set(PUBLIC_NAMES)
+    # Every table of the public schemas, and nothing half-written beside it.
+    with duckdb.connect(str(built_warehouse.warehouse_path), read_only=True) as con:
+        in_warehouse = {
+            name
+            for (name,) in con.execute(
+                "select schema_name || '.' || table_name from duckdb_tables()"
+                " where schema_name in ('marts', 'reports')"
+            ).fetchall()
+        }
+    assert _published_tables(serving) == in_warehouse == set(PUBLIC_NAMES)
+    assert_same_tables(serving, built_warehouse.warehouse_path)
+    assert_consistent(serving)
+    assert _publish_ids(serving) == [result.run_id]
+    assert staging_files(serving) == []
+    with duckdb.connect(str(serving), read_only=True) as con, pytest.raises(duckdb.Error):
+        con.execute("delete from marts.fct_attribution")
+
+
+# ---------------------------------------------------------------- killed runs, re-runs
+
+
+def _run_env(root: Path) -> dict[str, str]:
+    """`make run`'s environment, every path in `root`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ATTRIBUTION_", "DBT_"))}
+    home = root / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    return {
+        **env,
+        "ATTRIBUTION_SOURCE_DIR": str(SAMPLE_DIR),
+        "ATTRIBUTION_DATA_DIR": str(root / "data"),
+        "ATTRIBUTION_WAREHOUSE_PATH": str(root / "data" / "warehouse.duckdb"),
+        "ATTRIBUTION_RAW_DIR": str(root / "data" / "raw"),
+        "ATTRIBUTION_SERVING_PATH": str(root / "serving" / "attribution.duckdb"),
+        "ATTRIBUTION_AS_OF": AS_OF,
+        "DAGSTER_HOME": str(home),
+        "DBT_TARGET": "duckdb",
+        "DO_NOT_TRACK": "1",
+    }
+
+
+def _make_run(env: dict[str, str], log: Path) -> subprocess.CompletedProcess[str]:
+    completed = subprocess.run(
+        [sys.executable, "-m", "dagster_project.run"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT,
+        check=False,
+    )
+    log.write_text(completed.stdout + completed.stderr)
+    return completed
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the run and everything it started (dbt), and wait until all are gone."""
+    with contextlib.suppress(ProcessLookupError):  # nothing left of it already
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    raise AssertionError("processes of the killed run still alive")
+
+
+def test_killed_run_leaves_serving_intact_and_rerun_completes(tmp_path: Path) -> None:
+    env = _run_env(tmp_path)
+    warehouse = Path(env["ATTRIBUTION_WAREHOUSE_PATH"])
+    serving = Path(env["ATTRIBUTION_SERVING_PATH"])
+    first = _make_run(env, tmp_path / "first.log")
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    assert f"Serving:   {serving}" in first.stdout
+    published_hash, published_tables = _sha256(serving), _checksums(serving)
+    [first_publish] = _publish_ids(serving)
+    warehouse_mtime = warehouse.stat().st_mtime_ns
+    wal = warehouse.with_name(warehouse.name + ".wal")
+
+    # Second run: SIGKILL it (whole process group, dbt included) as soon as dbt has replaced
+    # a first public mart in the warehouse, while the others and the reports are still old.
+    killed_log = tmp_path / "killed.log"
+    with killed_log.open("wb") as log:
+        killed = subprocess.Popen(
+            [sys.executable, "-m", "dagster_project.run"],
+            cwd=REPO_ROOT,
+            env={**env, "PYTHONUNBUFFERED": "1"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + BUILD_TIMEOUT
+            while MART_REBUILT not in killed_log.read_text(errors="replace"):
+                assert killed.poll() is None, "the run ended before dbt rebuilt a mart"
+                assert time.monotonic() < deadline, "dbt never rebuilt a mart"
+                time.sleep(0.05)
+        finally:
+            _kill_group(killed)
+    assert killed.returncode == -signal.SIGKILL
+    progress = killed_log.read_text(errors="replace")
+    assert "OK created sql table model reports." not in progress  # killed mid-way indeed
+    assert warehouse.stat().st_mtime_ns != warehouse_mtime or wal.exists()
+
+    # The published database is exactly what the first run published, and consistent.
+    assert _sha256(serving) == published_hash
+    assert _checksums(serving) == published_tables
+    assert_consistent(serving)
+    assert staging_files(serving) == []
+
+    # A re-run recovers the warehouse (DuckDB replays or drops its WAL), completes, republishes.
+    again = _make_run(env, tmp_path / "rerun.log")
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert _sha256(serving) != published_hash
+    publishes = _publish_ids(serving)
+    assert len(publishes) == 2
+    assert publishes[0] == first_publish  # history carried over; the killed run left no row
+    # Same inputs, same marts, row for row; reports' float sums may differ in the last bit.
+    republished = _checksums(serving)
+    for name, (rows, checksum) in published_tables.items():
+        assert republished[name][0] == rows, name
+        if name.startswith("marts."):
+            assert republished[name][1] == checksum, name
+    assert_consistent(serving)
+    assert_same_tables(serving, warehouse)
+    assert staging_files(serving) == []
+
+
+def _serving_copy(built: BuiltWarehouse, serving: Path) -> WarehouseResource:
+    """The fixture's warehouse, publishing to `serving` instead of its own serving file."""
+    return built.resource.model_copy(update={"serving_path": str(serving)})
+
+
+PUBLISH_FOREVER = textwrap.dedent(
+    """
+    import sys
+    from dagster_project.defs.publish.assets import PUBLIC_TABLES, validate_staged
+    from dagster_project.defs.publish.serving import publish
+    from dagster_project.lib.warehouse import WarehouseResource
+
+    warehouse = WarehouseResource.model_validate_json(sys.argv[1])
+    while True:
+        publish(warehouse, PUBLIC_TABLES, validate=validate_staged)
+    """
+)
+
+
+def test_publish_killed_mid_copy_leaves_last_publish_and_litter_is_cleared(
+    built_warehouse: BuiltWarehouse, tmp_path: Path
+) -> None:
+    serving = tmp_path / "serving.duckdb"
+    warehouse = _serving_copy(built_warehouse, serving)
+    publisher = subprocess.Popen(
+        [sys.executable, "-c", PUBLISH_FOREVER, warehouse.model_dump_json()],
+        cwd=REPO_ROOT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (serving.exists() and staging_files(serving)):
+            assert publisher.poll() is None, "the publisher died"
+            assert time.monotonic() < deadline, "no publish in progress seen"
+            time.sleep(0.01)
+    finally:
+        _kill_group(publisher)
+    litter = staging_files(serving)
+    assert_consistent(serving)
+    assert_same_tables(serving, built_warehouse.warehouse_path)
+    # The next publish takes the dead publisher's lock, clears its staged file, swaps anew.
+    publication = publish(warehouse, PUBLIC_TABLES, validate=validate_staged)
+    assert publication.removed_staging_files == [str(path) for path in litter]
+    assert staging_files(serving) == []
+    assert_consistent(serving)
+
+
+def test_reader_keeps_old_tables_across_a_publish(
+    built_warehouse: BuiltWarehouse, tmp_path: Path
+) -> None:
+    serving = tmp_path / "serving.duckdb"
+    warehouse = _serving_copy(built_warehouse, serving)
+    publish(warehouse, PUBLIC_TABLES, publish_id="first")
+    reader = duckdb.connect(str(serving), read_only=True)  # a BI tool, holding the file open
+    try:
+        assert reader.execute("select distinct publish_id from publish_log").fetchall() == [
+            ("first",)
+        ]
+        publish(warehouse, PUBLIC_TABLES, publish_id="second", validate=validate_staged)
+        # The old connection reads the old file: old log, and whole tables it had not read yet.
+        assert reader.execute("select distinct publish_id from publish_log").fetchall() == [
+            ("first",)
+        ]
+        expected = _checksums(built_warehouse.warehouse_path)
+        for name in PUBLIC_NAMES:
+            row = reader.execute(f"select count(*), sum(hash(t)) from {name} as t").fetchone()
+            assert tuple(row) == expected[name], name
+    finally:
+        reader.close()
+    # A new reader (another process, as a BI tool reconnecting) sees the new publish.
+    seen = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True);"
+            " print(con.execute('select publish_id from publish_log group by 1"
+            " order by min(published_at)').fetchall())",
+            str(serving),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert seen.stdout.strip() == "[('first',), ('second',)]"
+    assert _publish_ids(serving) == ["first", "second"]
+
+
+def test_publish_refuses_a_warehouse_that_does_not_reconcile(
+    built_warehouse: BuiltWarehouse, tmp_path: Path
+) -> None:
+    """Started on its own after a bad or half-finished build, the asset still publishes
+    nothing wrong: the blocking checks run on the staged copy before the swap."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse.warehouse_path, copy)
+    serving = tmp_path / "serving.duckdb"
+    warehouse = built_warehouse.resource.model_copy(
+        update={"warehouse_path": str(copy), "serving_path": str(serving)}
+    )
+    publish(warehouse, PUBLIC_TABLES, publish_id="good", validate=validate_staged)
+    good = _sha256(serving)
+    with duckdb.connect(str(copy)) as con:  # a deal won twice as big as the CRM says
+        con.execute(
+            "update marts.fct_attribution set attributed_revenue_usd = 2 * attributed_revenue_usd"
+            " where opportunity_id = (select min(opportunity_id) from marts.fct_attribution"
+            " where is_won)"
+        )
+    (serving.parent / f"{serving.name}.tmp-dead-run").write_bytes(b"litter of a killed run")
+    with pytest.raises(PublishError, match="attribution_reconciles_to_crm"):
+        publish(warehouse, PUBLIC_TABLES, publish_id="bad", validate=validate_staged)
+    assert _sha256(serving) == good
+    assert staging_files(serving) == []  # its own staged file and the old litter are gone
+
+
+def test_failing_build_publishes_nothing(built_warehouse: BuiltWarehouse, tmp_path: Path) -> None:
+    """An opportunity in a currency without FX rates: amount_usd is NULL, dbt's not_null test
+    on dim_opportunities fails, the run fails, and the serving file is not touched."""
+    source_dir = tmp_path / "exports"
+    shutil.copytree(SAMPLE_DIR, source_dir)
+    opportunities_csv = source_dir / "crm" / "opportunities.csv"
+    opportunities = pd.read_csv(opportunities_csv, dtype=str, keep_default_na=False)
+    opportunities.loc[0, "currency"] = "XTS"  # ISO 4217's code for testing: no rate anywhere
+    opportunities.to_csv(opportunities_csv, index=False)
+    serving = tmp_path / "serving.duckdb"
+    shutil.copy(built_warehouse.resource.serving_database_path, serving)
+    before = _sha256(serving)
+    warehouse = WarehouseResource(
+        source_dir=str(source_dir),
+        raw_dir=str(tmp_path / "raw"),
+        warehouse_path=str(tmp_path / "warehouse.duckdb"),
+        serving_path=str(serving),
+        as_of=AS_OF,
+    )
+    job = build_definitions(warehouse).resolve_job_def("materialize_everything")
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    failed = {event.step_key for event in result.all_events if event.is_step_failure}
+    assert "attribution_dbt_models" in failed
+    materialized = {event.asset_key for event in result.all_events if event.is_step_materialization}
+    assert SERVING not in materialized
+    assert _sha256(serving) == before
+    assert staging_files(serving) == []
+    assert_consistent(serving)
