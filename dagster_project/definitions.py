@@ -13,6 +13,7 @@ from dagster_project.defs.dbt.assets import attribution_dbt_models, leadership_r
 from dagster_project.defs.dbt.project import attribution_dbt_project
 from dagster_project.defs.ingest.assets import ingestion_assets
 from dagster_project.defs.ingest.checks import ingestion_checks
+from dagster_project.defs.ingest.sensors import new_source_files
 from dagster_project.defs.publish.assets import publish_assets
 from dagster_project.lib.warehouse import WarehouseResource
 
@@ -30,6 +31,7 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> Definitions
         assets=[*ingestion_assets, attribution_dbt_models, leadership_reports, *publish_assets],
         asset_checks=[*ingestion_checks, *contribution_checks],
         jobs=[materialize_everything],
+        sensors=[new_source_files],
         resources={
             # The dbt of this interpreter's environment, whether or not .venv/bin is on PATH.
             "dbt": DbtCliResource(

@@ -37,14 +37,19 @@ def write(path: Path, text: str, *, newline: str = "\n", bom: bool = False) -> P
 
 
 def rows(result: LandingResult, columns: str = "*") -> list[tuple]:
-    """All rows of the landed Parquet, in stored order."""
-    return duckdb.sql(f"SELECT {columns} FROM read_parquet('{result.output_path}')").fetchall()
+    """All rows of the landed Parquet, in file order (one part per file; each part is stored
+    in line order)."""
+    return duckdb.sql(
+        f"SELECT {columns} FROM read_parquet('{result.output_path}') "
+        "ORDER BY _source_file, _source_line"
+    ).fetchall()
 
 
 def quarantine(result: LandingResult) -> list[tuple]:
     """(file, line, column, reason) of every quarantined row, in stored order."""
     return duckdb.sql(
-        f"SELECT file, line, \"column\", reason FROM read_parquet('{result.quarantine_path}')"
+        f"SELECT file, line, \"column\", reason FROM read_parquet('{result.quarantine_path}') "
+        "ORDER BY file, line"
     ).fetchall()
 
 
@@ -99,7 +104,7 @@ def test_single_csv_is_typed_with_lineage(tmp_path: Path) -> None:
     )
     result = land_source(OPPS, src, raw)
 
-    assert result.output_path == raw / "crm/opportunities/data.parquet"
+    assert result.output_path == raw / "crm/opportunities/*.parquet"
     assert result.row_count == 2
     assert result.files == ["crm/opportunities.csv"]
     assert result.rows_per_file == {"crm/opportunities.csv": 2}
@@ -128,7 +133,7 @@ def test_single_csv_is_typed_with_lineage(tmp_path: Path) -> None:
     assert got[1][11:14] == (None, None, None)
     assert sorted(p.name for p in result.output_path.parent.iterdir()) == [
         "_landing.json",
-        "data.parquet",
+        landing.part_name("crm/opportunities.csv"),
     ]
     assert result.rows_read == result.rows_loaded == 2 and result.rows_quarantined == 0
     assert quarantine(result) == []
@@ -335,18 +340,16 @@ def test_reload_gives_identical_table_and_single_file(tmp_path: Path) -> None:
     first = land_source(SESSIONS, src, raw)
     first_rows = rows(first)
     stale = first.output_path.parent / "part-0.parquet"
-    stale.write_bytes(first.output_path.read_bytes())
+    stale.write_bytes((first.output_path.parent / landing.part_name(first.files[0])).read_bytes())
 
     second = land_source(SESSIONS, src, raw)
 
     assert second == first
     assert rows(second) == first_rows
-    assert pq.read_table(second.output_path).equals(pq.read_table(first.output_path))
-    assert sorted(p.name for p in second.output_path.parent.iterdir()) == [
-        "_landing.json",
-        "data.parquet",
-    ]
-    assert sorted(p.name for p in second.quarantine_path.parent.iterdir()) == ["data.parquet"]
+    assert second.files_skipped == first.files_landed == first.files
+    parts = sorted(landing.part_name(rel) for rel in first.files)
+    assert sorted(p.name for p in second.output_path.parent.iterdir()) == ["_landing.json", *parts]
+    assert sorted(p.name for p in second.quarantine_path.parent.iterdir()) == parts
     assert list((raw / landing.WORK_DIR_NAME).iterdir()) == []
 
 
@@ -371,7 +374,7 @@ def test_line_numbers_and_order_on_a_multi_batch_file(
     assert result.row_count == n
     # Row i sits on line 2 + i plus one extra line per earlier multi-line landing_page (i % 1000
     # == 7). Read with pyarrow so the stored row order itself is what is checked.
-    table = pq.read_table(result.output_path, columns=["session_id", "_source_line"])
+    table = pq.read_table(result.output_path.parent, columns=["session_id", "_source_line"])
     pos = np.arange(n)
     extra = np.where(pos >= 8, (pos - 8) // 1000 + 1, 0)
     assert table["session_id"].to_pylist() == [f"s{i}" for i in range(n)]
@@ -481,7 +484,7 @@ def test_failed_landing_keeps_previous_output(tmp_path: Path) -> None:
     assert first.manifest_path.read_bytes() == manifest
     assert sorted(p.name for p in first.output_path.parent.iterdir()) == [
         "_landing.json",
-        "data.parquet",
+        landing.part_name("crm/accounts.csv"),
     ]
     assert list((raw / landing.WORK_DIR_NAME).iterdir()) == []  # intermediates cleaned up
 

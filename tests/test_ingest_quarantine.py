@@ -86,7 +86,7 @@ def quarantine(result: LandingResult) -> list[tuple]:
 
 def quarantine_full(result: LandingResult) -> list[dict]:
     """Every quarantined row with all its columns."""
-    return pq.read_table(result.quarantine_path).to_pylist()
+    return pq.read_table(result.quarantine_path.parent).to_pylist()
 
 
 def loaded(result: LandingResult, columns: str) -> list[tuple]:
@@ -492,8 +492,8 @@ def test_clean_source_writes_empty_quarantine_and_manifest(tmp_path: Path) -> No
         "opportunity_id,contact_id\nO1,C1\nO1,C2",
     )
     result = land(C["crm/opportunity_contact_roles"], src, raw)
-    assert result.quarantine_path == raw / "_quarantine/crm/opportunity_contact_roles/data.parquet"
-    table = pq.read_table(result.quarantine_path)
+    assert result.quarantine_path == raw / "_quarantine/crm/opportunity_contact_roles/*.parquet"
+    table = pq.read_table(result.quarantine_path.parent)
     assert table.num_rows == 0 and table.schema == landing.QUARANTINE_SCHEMA
     assert result.manifest_path == raw / "crm/opportunity_contact_roles/_landing.json"
 
@@ -554,7 +554,7 @@ def test_missing_required_column_is_fatal_and_names_file_and_column(tmp_path: Pa
     with pytest.raises(SourceFileError) as err:
         land_source(C["campaign/ad_spend"], src, tmp_path / "raw")
     assert str(err.value) == "campaign/ad_spend/d2.csv: missing required column 'spend'"
-    assert not (tmp_path / "raw/campaign/ad_spend/data.parquet").exists()
+    assert not list((tmp_path / "raw/campaign/ad_spend").glob("*.parquet"))
 
 
 def test_no_input_files_is_fatal(tmp_path: Path) -> None:

@@ -380,14 +380,15 @@ def test_publish_refuses_a_warehouse_that_does_not_reconcile(
 
 
 def test_failing_build_publishes_nothing(built_warehouse: BuiltWarehouse, tmp_path: Path) -> None:
-    """An opportunity in a currency without FX rates: amount_usd is NULL, dbt's not_null test
-    on dim_opportunities fails, the run fails, and the serving file is not touched."""
+    """A contact of an account that does not exist: dbt's relationships test on staging
+    fails, the run fails, and the serving file is not touched. (Landing cannot catch this:
+    it checks each row alone, not references between sources.)"""
     source_dir = tmp_path / "exports"
     shutil.copytree(SAMPLE_DIR, source_dir)
-    opportunities_csv = source_dir / "crm" / "opportunities.csv"
-    opportunities = pd.read_csv(opportunities_csv, dtype=str, keep_default_na=False)
-    opportunities.loc[0, "currency"] = "XTS"  # ISO 4217's code for testing: no rate anywhere
-    opportunities.to_csv(opportunities_csv, index=False)
+    contacts_csv = source_dir / "crm" / "contacts.csv"
+    contacts = pd.read_csv(contacts_csv, dtype=str, keep_default_na=False)
+    contacts.loc[0, "account_id"] = "ACC-DOES-NOT-EXIST"
+    contacts.to_csv(contacts_csv, index=False)
     serving = tmp_path / "serving.duckdb"
     shutil.copy(built_warehouse.resource.serving_database_path, serving)
     before = _sha256(serving)

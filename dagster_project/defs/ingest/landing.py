@@ -3,16 +3,24 @@
 ``land_source`` is the only entry point the Dagster assets need. It finds the input files
 of a source (``NAME.csv``, ``NAME.parquet`` and/or a folder ``NAME/`` of such files), checks
 their headers against the declared contract (``contracts.py``), types every value per the
-raw landing contract with DuckDB and atomically writes, per source:
+raw landing contract with DuckDB and atomically writes, per input file (``part-<key>`` where
+key is a short hash of the file's path relative to the source directory):
 
-* ``<raw_dir>/<family>/<name>/data.parquet``: the rows that meet the contract, typed, with
-  lineage columns ``_source_file`` and ``_source_line`` (physical line of the row's start);
-* ``<raw_dir>/_quarantine/<family>/<name>/data.parquet``: one row per input row that breaks
-  the contract (``QUARANTINE_COLUMNS``: source, file, line, column, reason, raw_record,
-  problem_count); written, empty, even when nothing was quarantined;
+* ``<raw_dir>/<family>/<name>/part-<key>.parquet``: the rows that meet the contract, typed,
+  with lineage columns ``_source_file`` and ``_source_line`` (physical line of the row's
+  start). Every part of a source has the same column list, so ``*.parquet`` globs (dbt-duckdb)
+  and folder readers (Spark) see one table;
+* ``<raw_dir>/_quarantine/<family>/<name>/part-<key>.parquet``: one row per input row that
+  breaks the contract (``QUARANTINE_COLUMNS``: source, file, line, column, reason,
+  raw_record, problem_count); written, empty, even when nothing was quarantined;
 * ``<raw_dir>/<family>/<name>/_landing.json``: the landing's own record (per file sha256 and
-  rows read / loaded / quarantined), written last. Rows read = loaded + quarantined, exactly,
-  per file.
+  rows read / loaded / quarantined), written last. Rows read = loaded +
+  quarantined, exactly, per file.
+
+Loading is incremental: a file whose path and sha256 are in the manifest (and whose parts
+exist) is not read again; only new or changed files are landed, and the parts of files that
+left the source folder are deleted. A change of the output column list re-lands every file.
+The sensor in ``sensors.py`` uses the same file discovery and manifest to trigger runs.
 
 Only whole-file problems are fatal (``SourceFileError`` naming the file and column): no input
 at all, a missing required column or a bad header, a file that cannot be read as CSV or
@@ -71,9 +79,10 @@ from dagster_project.defs.ingest.contracts import (
 
 SOURCE_FILE_COLUMN = "_source_file"
 SOURCE_LINE_COLUMN = "_source_line"
-OUTPUT_FILE_NAME = "data.parquet"
+PART_PREFIX = "part-"  # <raw_dir>/<family>/<name>/part-<hash of the input path>.parquet
+PARTS_GLOB = "*.parquet"
 MANIFEST_FILE_NAME = "_landing.json"  # underscore: Spark and *.parquet globs skip it
-QUARANTINE_DIR_NAME = "_quarantine"  # <raw_dir>/_quarantine/<family>/<name>/data.parquet
+QUARANTINE_DIR_NAME = "_quarantine"  # <raw_dir>/_quarantine/<family>/<name>/part-*.parquet
 WORK_DIR_NAME = ".landing_tmp"  # under raw_dir; per-landing temp dirs, removed when done
 
 QUARANTINE_SCHEMA = pa.schema(
@@ -133,7 +142,12 @@ class FileStats:
 class LandingResult:
     """What one landing produced; every field is cheap and meant as Dagster metadata.
 
+    Counts cover every current input file, landed now or skipped as unchanged.
     ``row_count`` == ``rows_loaded``; ``rows_per_file`` holds rows loaded per file.
+    ``output_path`` and ``quarantine_path`` are ``*.parquet`` globs over the part files (DuckDB
+    reads them as they are; their ``.parent`` is the folder). ``files_landed`` and
+    ``files_skipped`` say what this call did and are left out of equality: two landings of the
+    same inputs are equal whether or not the second one had anything to do.
     """
 
     family: str
@@ -150,6 +164,8 @@ class LandingResult:
     files_stats: dict[str, FileStats] = field(default_factory=dict)
     quarantine_path: Path | None = None
     manifest_path: Path | None = None
+    files_landed: list[str] = field(default_factory=list, compare=False)
+    files_skipped: list[str] = field(default_factory=list, compare=False)
 
 
 @dataclass(frozen=True)
@@ -204,9 +220,46 @@ def find_input_files(contract: SourceContract, source_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: _relative(p, source_dir))
 
 
+def relative_path(path: Path, source_dir: Path) -> str:
+    """An input file's path relative to the source directory, as in ``_source_file``."""
+    return _relative(Path(path), Path(source_dir))
+
+
+def part_name(rel: str) -> str:
+    """The part file that holds the rows of input file ``rel``: stable, one per input file."""
+    return f"{PART_PREFIX}{hashlib.sha256(rel.encode('utf-8')).hexdigest()[:16]}.parquet"
+
+
+def output_dir(contract: SourceContract, raw_dir: Path) -> Path:
+    """The folder of a source's landed part files and manifest."""
+    return Path(raw_dir) / contract.family / contract.name
+
+
+def manifest_path(contract: SourceContract, raw_dir: Path) -> Path:
+    """Where a source's landing manifest (``_landing.json``) is written."""
+    return output_dir(contract, raw_dir) / MANIFEST_FILE_NAME
+
+
+def quarantine_dir(contract: SourceContract, raw_dir: Path) -> Path:
+    """The folder of a source's quarantine part files."""
+    return Path(raw_dir) / QUARANTINE_DIR_NAME / contract.family / contract.name
+
+
 def quarantine_path(contract: SourceContract, raw_dir: Path) -> Path:
-    """Where the quarantined rows of a source are written."""
-    return Path(raw_dir) / QUARANTINE_DIR_NAME / contract.family / contract.name / OUTPUT_FILE_NAME
+    """Glob over the quarantine part files of a source (what DuckDB reads)."""
+    return quarantine_dir(contract, raw_dir) / PARTS_GLOB
+
+
+def read_manifest(contract: SourceContract, raw_dir: Path) -> dict | None:
+    """The last landing's manifest, or None when there is none (or it is unreadable)."""
+    path = manifest_path(contract, raw_dir)
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(body, dict) or body.get("source") != contract.qualified_name:
+        return None
+    return body
 
 
 def land_source(
@@ -216,7 +269,13 @@ def land_source(
     *,
     memory_limit: str = "2GB",
 ) -> LandingResult:
-    """Land one source: good rows typed to ``data.parquet``, bad rows to the quarantine.
+    """Land one source incrementally: one data part and one quarantine part per input file.
+
+    A file whose relative path and sha256 match the previous manifest (same output columns,
+    parts present) is skipped without being read; new and changed files are landed, and the
+    parts of files gone from the source folder are deleted. If the output column list changes
+    (an extra column appears or disappears), every file is landed again so all parts keep the
+    same schema. The manifest, rewritten last, always covers all current files.
 
     Raises ``SourceFileError`` only when the input is missing, a file lacks a required
     column (or has a bad header) or a file cannot be read at all; in that case nothing is
@@ -227,63 +286,124 @@ def land_source(
     for item in inputs:
         _check_header(contract, item)
     extras = _extra_columns(contract, inputs)
-    out_dir = raw_dir / contract.family / contract.name
-    q_path = quarantine_path(contract, raw_dir)
+    columns = [*contract.column_names, *extras, SOURCE_FILE_COLUMN, SOURCE_LINE_COLUMN]
+    out_dir = output_dir(contract, raw_dir)
+    q_dir = quarantine_dir(contract, raw_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    q_path.parent.mkdir(parents=True, exist_ok=True)
+    q_dir.mkdir(parents=True, exist_ok=True)
+
+    previous = read_manifest(contract, raw_dir) or {}
+    known = {entry["file"]: entry for entry in previous.get("files", [])}
+    stats: dict[str, FileStats] = {}
+    to_land: list[_InputFile] = []
+    for item in inputs:
+        digest = file_sha256(item.path)
+        entry = known.get(item.rel)
+        part = part_name(item.rel)
+        if (
+            entry is not None
+            and entry.get("sha256") == digest
+            and _part_columns(out_dir / part) == columns  # else the column list changed
+            and (q_dir / part).is_file()
+        ):
+            stats[item.rel] = FileStats(
+                int(entry["rows_read"]),
+                int(entry["rows_loaded"]),
+                int(entry["rows_quarantined"]),
+                digest,
+            )
+        else:
+            to_land.append(item)
+    if to_land and any(
+        _part_columns(out_dir / part_name(rel)) != columns for rel in stats
+    ):  # an unchanged file's part has another column list: land everything again
+        stats, to_land = {}, list(inputs)
+
     # Intermediates live beside the raw area (same disk, not a possibly RAM-backed /tmp) but
-    # outside the source folder, so a reader of <family>/<name>/ only ever sees data.parquet.
+    # outside the source folder, so a reader of <family>/<name>/ only ever sees part files.
     work_root = raw_dir / WORK_DIR_NAME
     work_root.mkdir(parents=True, exist_ok=True)
     prefix = f"{contract.family}-{contract.name}-"
     with tempfile.TemporaryDirectory(prefix=prefix, dir=work_root) as tmp:
-        con = _connect(Path(tmp), memory_limit)
-        try:
-            staged = [
-                _stage_file(con, contract, extras, item, Path(tmp), i)
-                for i, item in enumerate(inputs)
-            ]
-            data_tmp, q_tmp = _write_outputs(con, contract, extras, staged, out_dir, q_path)
-            loaded = _count_by_file(con, data_tmp, SOURCE_FILE_COLUMN)
-            quarantined = _count_by_file(con, q_tmp, "file")
-        finally:
-            con.close()
-        stats: dict[str, FileStats] = {}
-        for item, st in zip(inputs, staged, strict=True):
-            rows_read = st.rows + st.malformed_rows
-            n_loaded, n_bad = loaded.get(item.rel, 0), quarantined.get(item.rel, 0)
+        landed = _land_files(contract, extras, to_land, Path(tmp), memory_limit)
+        stats.update({rel: st for rel, (st, _, _) in landed.items()})
+        # Publish: the new parts, then drop parts of no current file, then the manifest.
+        for rel, (_, data_tmp, q_tmp) in landed.items():
+            os.replace(data_tmp, out_dir / part_name(rel))
+            os.replace(q_tmp, q_dir / part_name(rel))
+        keep = {part_name(item.rel) for item in inputs}
+        for folder in (out_dir, q_dir):
+            for other in folder.glob("*.parquet"):  # old parts and the former data.parquet
+                if other.name not in keep:
+                    other.unlink()
+        ordered = {item.rel: stats[item.rel] for item in inputs}
+        manifest = _write_manifest(contract, out_dir, ordered)
+
+    return LandingResult(
+        family=contract.family,
+        name=contract.name,
+        output_path=out_dir / PARTS_GLOB,
+        row_count=sum(s.rows_loaded for s in ordered.values()),
+        files=[item.rel for item in inputs],
+        rows_per_file={rel: s.rows_loaded for rel, s in ordered.items()},
+        extra_columns=extras,
+        columns=columns,
+        rows_read=sum(s.rows_read for s in ordered.values()),
+        rows_loaded=sum(s.rows_loaded for s in ordered.values()),
+        rows_quarantined=sum(s.rows_quarantined for s in ordered.values()),
+        files_stats=ordered,
+        quarantine_path=q_dir / PARTS_GLOB,
+        manifest_path=manifest,
+        files_landed=[item.rel for item in to_land],
+        files_skipped=[item.rel for item in inputs if item not in to_land],
+    )
+
+
+def _part_columns(path: Path) -> list[str] | None:
+    """Column names of a landed part (its footer only), None if it is missing or unreadable."""
+    try:
+        return list(pq.read_schema(path).names)
+    except (OSError, pa.ArrowException):
+        return None
+
+
+def _land_files(
+    contract: SourceContract,
+    extras: Sequence[str],
+    items: Sequence[_InputFile],
+    tmp: Path,
+    memory_limit: str,
+) -> dict[str, tuple[FileStats, Path, Path]]:
+    """Stage and type each file on its own; per file: stats, data part and quarantine part.
+
+    The parts are written into ``tmp``; ``land_source`` publishes them once all succeeded.
+    """
+    if not items:
+        return {}
+    landed: dict[str, tuple[FileStats, Path, Path]] = {}
+    con = _connect(tmp, memory_limit)
+    try:
+        for i, item in enumerate(items):
+            staged = _stage_file(con, contract, extras, item, tmp, i)
+            data_tmp, q_tmp = _write_outputs(con, contract, extras, [staged], tmp, tmp)
+            data_part = data_tmp.rename(tmp / f"data-{i:06d}.parquet")
+            q_part = q_tmp.rename(tmp / f"quarantine-{i:06d}.parquet")
+            for path in (staged.path, staged.malformed):
+                if path is not None:
+                    path.unlink(missing_ok=True)
+            rows_read = staged.rows + staged.malformed_rows
+            n_loaded = _count_by_file(con, data_part, SOURCE_FILE_COLUMN).get(item.rel, 0)
+            n_bad = _count_by_file(con, q_part, "file").get(item.rel, 0)
             if rows_read != n_loaded + n_bad:  # an internal invariant, never a data problem
                 raise RuntimeError(
                     f"{item.rel}: landing lost rows: read {rows_read}, "
                     f"loaded {n_loaded}, quarantined {n_bad}"
                 )
-            stats[item.rel] = FileStats(rows_read, n_loaded, n_bad, st.sha256)
-        # Publish: data, then quarantine, then the manifest (the landing's own record).
-        output = out_dir / OUTPUT_FILE_NAME
-        os.replace(data_tmp, output)
-        os.replace(q_tmp, q_path)
-        for folder, keep in ((out_dir, output), (q_path.parent, q_path)):
-            for other in folder.glob("*.parquet"):
-                if other != keep:
-                    other.unlink()
-        manifest = _write_manifest(contract, out_dir, stats)
-
-    return LandingResult(
-        family=contract.family,
-        name=contract.name,
-        output_path=output,
-        row_count=sum(s.rows_loaded for s in stats.values()),
-        files=[item.rel for item in inputs],
-        rows_per_file={rel: s.rows_loaded for rel, s in stats.items()},
-        extra_columns=extras,
-        columns=[*contract.column_names, *extras, SOURCE_FILE_COLUMN, SOURCE_LINE_COLUMN],
-        rows_read=sum(s.rows_read for s in stats.values()),
-        rows_loaded=sum(s.rows_loaded for s in stats.values()),
-        rows_quarantined=sum(s.rows_quarantined for s in stats.values()),
-        files_stats=stats,
-        quarantine_path=q_path,
-        manifest_path=manifest,
-    )
+            stats = FileStats(rows_read, n_loaded, n_bad, staged.sha256)
+            landed[item.rel] = (stats, data_part, q_part)
+    finally:
+        con.close()
+    return landed
 
 
 def _count_by_file(con: duckdb.DuckDBPyConnection, path: Path, column: str) -> dict[str, int]:
@@ -296,7 +416,10 @@ def _count_by_file(con: duckdb.DuckDBPyConnection, path: Path, column: str) -> d
 
 
 def _write_manifest(contract: SourceContract, out_dir: Path, stats: dict[str, FileStats]) -> Path:
-    """Write ``_landing.json`` atomically: per-file hashes and row reconciliation."""
+    """Write ``_landing.json`` atomically: per-file hashes and row reconciliation.
+
+    A file's parts are named by ``part_name(file)``; the column list is read from the parts.
+    """
     body = {
         "source": contract.qualified_name,
         "files": [
@@ -517,6 +640,15 @@ def _scan_file(path: Path) -> tuple[int, int, str]:
 def _sha256(path: Path) -> str:
     """Hex sha256 of a file's bytes."""
     return _scan_file(path)[2]
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes, streamed (as recorded in the manifest)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(1 << 24):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------- exact CSV path

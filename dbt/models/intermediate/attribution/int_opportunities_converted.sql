@@ -1,5 +1,7 @@
 -- Opportunities in USD, stamped with their account's segment, region and industry as of
--- creation. amount_usd uses the rate of the close date, or the latest earlier rate.
+-- creation. amount_usd uses the rate of the close date, or the latest earlier rate. An
+-- opportunity whose currency has no rate on or before its close date is never converted
+-- as 1.0: it is quarantined in int_opportunities_unconverted instead.
 with
 
 opportunities as (
@@ -111,3 +113,4 @@ converted as (
 )
 
 select * from converted
+where usd_per_unit is not null

@@ -1,0 +1,61 @@
+-- Quarantine: opportunities that cannot be converted to USD because their currency has no
+-- fx rate on or before the close date (or none at all). They are left out of every mart
+-- rather than converted as 1.0; a warning test lists them so nothing is lost silently.
+with
+
+opportunities as (
+
+    select * from {{ ref('stg_crm__opportunities') }}
+
+),
+
+converted as (
+
+    select opportunity_id from {{ ref('int_opportunities_converted') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('stg_revenue__fx_rates') }}
+
+),
+
+currencies_with_rates as (
+
+    select
+        currency,
+        min(rate_date) as first_rate_date
+
+    from fx_rates
+    group by currency
+
+),
+
+unconverted as (
+
+    select
+        opportunities.opportunity_id,
+        opportunities.account_id,
+        opportunities.currency,
+        opportunities.amount,
+        opportunities.close_date,
+        case
+            when currencies_with_rates.currency is null
+                then {{ dbt.concat(["'no fx rate at all for currency '", 'opportunities.currency']) }}
+            else {{ dbt.concat([
+                "'no fx rate on or before close date; first rate is '",
+                dbt.cast('currencies_with_rates.first_rate_date', dbt.type_string()),
+            ]) }}
+        end as reason
+
+    from opportunities
+    left join converted
+        on opportunities.opportunity_id = converted.opportunity_id
+    left join currencies_with_rates
+        on opportunities.currency = currencies_with_rates.currency
+    where converted.opportunity_id is null
+
+)
+
+select * from unconverted
