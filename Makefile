@@ -10,6 +10,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export ATTRIBUTION_WAREHOUSE_PATH ?= $(CURDIR)/data/warehouse.duckdb
 export ATTRIBUTION_RAW_DIR ?= $(CURDIR)/data/raw
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 DBT := cd dbt && ../$(BIN)/dbt
 
 .PHONY: run test dev lint manifest bootstrap clean

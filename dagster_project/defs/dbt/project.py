@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 from dagster_dbt import DbtProject
 
 from dagster_project.settings import DBT_PROJECT_DIR, load_settings
+
+# dagster-dbt's preparer (used by `dagster dev`) runs plain `dbt`: make it the dbt installed
+# beside this interpreter even when the venv's bin directory is not on PATH.
+_BIN = str(Path(sys.executable).parent)
+if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
 
 attribution_dbt_project = DbtProject(
     project_dir=DBT_PROJECT_DIR,
