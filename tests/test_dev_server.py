@@ -15,6 +15,7 @@ from pathlib import Path
 
 from dagster_project.settings import REPO_ROOT
 
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
