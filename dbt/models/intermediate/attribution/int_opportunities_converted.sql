@@ -10,12 +10,6 @@ opportunities as (
 
 ),
 
-fx_rates as (
-
-    select * from {{ ref('stg_revenue__fx_rates') }}
-
-),
-
 account_versions as (
 
     select * from {{ ref('stg_crm__account_versions') }}
@@ -24,20 +18,7 @@ account_versions as (
 
 rates_on_or_before_close as (
 
-    select
-        opportunities.opportunity_id,
-        fx_rates.usd_per_unit,
-        fx_rates.rate_date,
-        row_number() over (
-            partition by opportunities.opportunity_id
-            order by fx_rates.rate_date desc
-        ) as rate_rank
-
-    from opportunities
-    inner join fx_rates
-        on
-            opportunities.currency = fx_rates.currency
-            and opportunities.close_date >= fx_rates.rate_date
+    {{ usd_rate_on_or_before('opportunities', 'opportunity_id', 'currency', 'close_date') }}
 
 ),
 
@@ -69,16 +50,11 @@ rated as (
 
     select
         opportunities.*,
-        case
-            when opportunities.currency = 'USD' then 1.0
-            else rates_on_or_before_close.usd_per_unit
-        end as usd_per_unit
+        rates_on_or_before_close.usd_per_unit
 
     from opportunities
     left join rates_on_or_before_close
-        on
-            opportunities.opportunity_id = rates_on_or_before_close.opportunity_id
-            and rates_on_or_before_close.rate_rank = 1
+        on opportunities.opportunity_id = rates_on_or_before_close.opportunity_id
 
 ),
 

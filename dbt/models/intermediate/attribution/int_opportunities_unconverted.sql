@@ -40,14 +40,8 @@ unconverted as (
         opportunities.currency,
         opportunities.amount,
         opportunities.close_date,
-        case
-            when currencies_with_rates.currency is null
-                then {{ dbt.concat(["'no fx rate at all for currency '", 'opportunities.currency']) }}
-            else {{ dbt.concat([
-                "'no fx rate on or before close date; first rate is '",
-                dbt.cast('currencies_with_rates.first_rate_date', dbt.type_string()),
-            ]) }}
-        end as reason
+        {{ usd_unconverted_reason('opportunities.currency', 'currencies_with_rates.first_rate_date', 'close date') }}
+            as reason
 
     from opportunities
     left join converted

@@ -1,0 +1,83 @@
+-- One row per calendar month from the first month with CRM or spend activity up to the month
+-- of the run's as-of time: the month ends at which open pipeline and prospect inventory are
+-- counted, and the months plans and spend are laid on.
+with
+
+spine as (
+
+    {{ dbt.date_spine(
+        'month',
+        "cast('2000-01-01' as date)",
+        dbt.dateadd('month', 1, dbt.date_trunc('month', as_of_timestamp())),
+    ) }}
+
+),
+
+opportunities as (
+
+    select created_at as active_at from {{ ref('stg_crm__opportunities') }}
+
+),
+
+contacts as (
+
+    select lead_created_at as active_at from {{ ref('stg_crm__contacts') }}
+
+),
+
+ad_spend as (
+
+    select cast(spend_date as {{ dbt.type_timestamp() }}) as active_at from {{ ref('stg_campaign__ad_spend') }}
+
+),
+
+first_activity as (
+
+    select min(active_at) as first_active_at
+    from (
+        select active_at from opportunities
+        union all
+        select active_at from contacts
+        union all
+        select active_at from ad_spend
+    ) as activity
+
+),
+
+months as (
+
+    select
+        cast(spine.date_month as date) as month_start,
+        cast({{ dbt.dateadd('month', 1, 'spine.date_month') }} as date) as next_month_start,
+        cast({{ dbt.date_trunc('quarter', 'spine.date_month') }} as date) as quarter_start,
+        cast({{ dbt.date_trunc('year', 'spine.date_month') }} as date) as year_start
+
+    from spine
+    cross join first_activity
+    where spine.date_month >= {{ dbt.date_trunc('month', 'first_activity.first_active_at') }}
+
+),
+
+final as (
+
+    select
+        month_start,
+        cast({{ dbt.dateadd('day', -1, 'next_month_start') }} as date) as month_end,
+        -- Exclusive upper bound as a timestamp: "at month end" means strictly before this.
+        cast(next_month_start as {{ dbt.type_timestamp() }}) as month_end_exclusive_at,
+        -- The instant point-in-time counts are taken: the month end, or the as-of time for the
+        -- month in progress.
+        case
+            when cast(next_month_start as {{ dbt.type_timestamp() }}) <= {{ as_of_timestamp() }}
+                then cast(next_month_start as {{ dbt.type_timestamp() }})
+            else {{ as_of_timestamp() }}
+        end as snapshot_at,
+        cast(next_month_start as {{ dbt.type_timestamp() }}) <= {{ as_of_timestamp() }} as is_complete,
+        quarter_start,
+        year_start
+
+    from months
+
+)
+
+select * from final
