@@ -3,13 +3,26 @@
 -- counted, and the months plans and spend are laid on.
 with
 
+digits as (
+
+    {% for digit in range(10) -%}
+        select {{ digit }} as digit
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+-- Months 2000-01 .. 2083-04: plain SQL both engines run (dbt's date_spine asks the engine
+-- for the interval count at compile time, which dbt-spark's session mode cannot answer).
 spine as (
 
-    {{ dbt.date_spine(
-        'month',
-        "cast('2000-01-01' as date)",
-        dbt.dateadd('month', 1, dbt.date_trunc('month', as_of_timestamp())),
-    ) }}
+    select
+        {{ dbt.dateadd('month', 'hundreds.digit * 100 + tens.digit * 10 + ones.digit', "cast('2000-01-01' as date)") }}
+            as date_month
+
+    from digits as hundreds
+    cross join digits as tens
+    cross join digits as ones
 
 ),
 
@@ -54,7 +67,9 @@ months as (
 
     from spine
     cross join first_activity
-    where spine.date_month >= {{ dbt.date_trunc('month', 'first_activity.first_active_at') }}
+    where
+        spine.date_month >= {{ dbt.date_trunc('month', 'first_activity.first_active_at') }}
+        and spine.date_month <= {{ dbt.date_trunc('month', as_of_timestamp()) }}
 
 ),
 
