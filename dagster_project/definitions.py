@@ -5,7 +5,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from dagster import AssetSelection, Definitions, define_asset_job
+from dagster import (
+    AssetSelection,
+    DefaultScheduleStatus,
+    Definitions,
+    ScheduleDefinition,
+    define_asset_job,
+)
 from dagster_dbt import DbtCliResource
 
 from dagster_project.defs.checks.contribution import contribution_checks
@@ -23,6 +29,16 @@ materialize_everything = define_asset_job(
     description="Land every source, build every dbt model and report, run every check.",
 )
 
+# Exports arrive overnight; leadership reads the numbers in the morning (UTC).
+daily_materialization = ScheduleDefinition(
+    name="daily_materialization",
+    job=materialize_everything,
+    cron_schedule="0 6 * * *",
+    execution_timezone="UTC",
+    default_status=DefaultScheduleStatus.RUNNING,
+    description="Every day at 06:00 UTC: land, build, check and publish everything.",
+)
+
 
 def build_definitions(warehouse: WarehouseResource | None = None) -> Definitions:
     """Definitions for a given warehouse (tests pass a temporary one)."""
@@ -31,6 +47,7 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> Definitions
         assets=[*ingestion_assets, attribution_dbt_models, leadership_reports, *publish_assets],
         asset_checks=[*ingestion_checks, *contribution_checks],
         jobs=[materialize_everything],
+        schedules=[daily_materialization],
         sensors=[new_source_files],
         resources={
             # The dbt of this interpreter's environment, whether or not .venv/bin is on PATH.

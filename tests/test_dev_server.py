@@ -1,5 +1,6 @@
 """`make dev`'s server: the Dagster webserver loads the code location (as `dagster dev`
-does, with dagster-dbt's dev-mode preparer) and its GraphQL API lists the assets."""
+does, with dagster-dbt's dev-mode preparer) and its GraphQL API lists the assets, their
+owners and their checks."""
 
 from __future__ import annotations
 
@@ -22,10 +23,21 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+QUERY = """
+{
+  assetNodes {
+    assetKey { path }
+    owners { ... on TeamAssetOwner { team } }
+    assetChecksOrError { ... on AssetChecks { checks { name blocking } } }
+  }
+}
+"""
+
+
 def _graphql(port: int) -> dict:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": "{ assetNodes { assetKey { path } } }"}).encode(),
+        data=json.dumps({"query": QUERY}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -61,6 +73,16 @@ def test_dev_server_lists_the_assets(tmp_path: Path) -> None:
         assert "raw/crm/opportunities" in paths
         assert "marts/fct_attribution" in paths
         assert "serving_database" in {p.split("/")[-1] for p in paths}
+        assert all(node["owners"] for node in nodes)
+        checks = {
+            (path, check["name"], check["blocking"])
+            for node in nodes
+            for path in ["/".join(node["assetKey"]["path"])]
+            for check in node["assetChecksOrError"].get("checks", [])
+        }
+        assert ("marts/fct_attribution", "credits_sum_to_one", True) in checks
+        assert any(name.startswith("rows_read_equal_loaded") for _, name, _ in checks)
+        assert any(name.startswith("unique_") for _, name, _ in checks)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)

@@ -15,6 +15,9 @@ from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS, SourceContra
 from dagster_project.defs.ingest.landing import land_source
 from dagster_project.lib.warehouse import WarehouseResource
 
+# Who answers for a source's landing: the data platform team (file formats, contracts).
+INGESTION_OWNERS = ["team:data-platform"]
+
 
 def _landing_asset(contract: SourceContract) -> AssetsDefinition:
     """Build the asset for one source; a factory because all thirteen work the same way."""
@@ -29,6 +32,7 @@ def _landing_asset(contract: SourceContract) -> AssetsDefinition:
         ),
         kinds={"parquet", "duckdb"},
         tags={"layer": "raw"},
+        owners=INGESTION_OWNERS,
     )
     def _land(warehouse: WarehouseResource) -> MaterializeResult:
         result = land_source(contract, Path(warehouse.source_dir), Path(warehouse.raw_dir))

@@ -70,6 +70,7 @@ def validate_staged(staged: Path) -> None:
     key=AssetKey("serving_database"),
     group_name="publish",
     kinds={"duckdb"},
+    owners=["team:analytics-engineering", "team:revenue-operations"],
     deps=[key for key, _ in PUBLIC_MODELS],
     description=(
         "Read-only DuckDB file for BI tools with every public mart and report "
