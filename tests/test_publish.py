@@ -124,6 +124,42 @@ def assert_same_tables(serving: Path, warehouse: Path) -> None:
                 assert extra == (0,), f"{name}: rows in {left} not in {right}"
 
 
+def assert_parquet_matches(serving: Path, publish_id: str) -> None:
+    """`<serving>_parquet/current` is this publish's folder, one file per table, equal to the
+    serving database's table row for row."""
+    root = serving.with_name(f"{serving.stem}_parquet")
+    current = root / "current"
+    assert current.is_symlink() and os.readlink(current) == publish_id
+    files = {f"{path.parent.name}.{path.stem}" for path in current.glob("*/*.parquet")}
+    assert files == set(PUBLIC_NAMES)
+    with duckdb.connect() as con:
+        con.execute(f"attach '{serving}' as serving (read_only)")
+        for name in PUBLIC_NAMES:
+            schema, table = name.split(".")
+            parquet = f"read_parquet('{current / schema / table}.parquet')"
+            for left, right in ((parquet, f"serving.{name}"), (f"serving.{name}", parquet)):
+                extra = con.execute(
+                    f"select count(*) from (select * from {left} except all select * from {right})"
+                ).fetchone()
+                assert extra == (0,), f"{name}: Parquet and serving database differ"
+
+
+BI_TYPES = {"VARCHAR", "DOUBLE", "BIGINT", "INTEGER", "BOOLEAN", "TIMESTAMP", "DATE"}
+
+
+def test_public_tables_use_types_every_bi_tool_and_parquet_reads(
+    built_warehouse: BuiltWarehouse,
+) -> None:
+    """No HUGEINT (DuckDB's sum of integers), DECIMAL or engine-specific type leaks out."""
+    with duckdb.connect(str(built_warehouse.warehouse_path), read_only=True) as con:
+        odd = con.execute(
+            "select schema_name || '.' || table_name || '.' || column_name, data_type"
+            " from duckdb_columns() where schema_name in ('marts', 'reports')"
+            f" and data_type not in ({', '.join(repr(t) for t in sorted(BI_TYPES))})"
+        ).fetchall()
+    assert odd == []
+
+
 def test_sample_build_publishes_every_public_table(built_warehouse: BuiltWarehouse) -> None:
     result = built_warehouse.result
     assert result.success
@@ -149,6 +185,8 @@ def test_sample_build_publishes_every_public_table(built_warehouse: BuiltWarehou
     assert_consistent(serving)
     assert _publish_ids(serving) == [result.run_id]
     assert staging_files(serving) == []
+    assert_parquet_matches(serving, result.run_id)
+    assert metadata["parquet_dir"].value == str(serving.with_name("serving_parquet") / "current")
     with duckdb.connect(str(serving), read_only=True) as con, pytest.raises(duckdb.Error):
         con.execute("delete from marts.fct_attribution")
 
@@ -320,6 +358,8 @@ def test_reader_keeps_old_tables_across_a_publish(
     warehouse = _serving_copy(built_warehouse, serving)
     publish(warehouse, PUBLIC_TABLES, publish_id="first")
     reader = duckdb.connect(str(serving), read_only=True)  # a BI tool, holding the file open
+    # A Parquet reader mid-way: it resolved `current` to the first publish's folder.
+    first_parquet = (tmp_path / "serving_parquet" / "current").resolve()
     try:
         assert reader.execute("select distinct publish_id from publish_log").fetchall() == [
             ("first",)
@@ -351,6 +391,14 @@ def test_reader_keeps_old_tables_across_a_publish(
     )
     assert seen.stdout.strip() == "[('first',), ('second',)]"
     assert _publish_ids(serving) == ["first", "second"]
+    assert_parquet_matches(serving, "second")
+    # The first publish's Parquet files are still whole for the reader that was using them.
+    with duckdb.connect() as con:
+        for name in PUBLIC_NAMES:
+            schema, table = name.split(".")
+            path = first_parquet / schema / f"{table}.parquet"
+            row = con.execute(f"select count(*), sum(hash(t)) from '{path}' as t").fetchone()
+            assert tuple(row) == expected[name], name
 
 
 def test_publish_refuses_a_warehouse_that_does_not_reconcile(
@@ -376,6 +424,8 @@ def test_publish_refuses_a_warehouse_that_does_not_reconcile(
     with pytest.raises(PublishError, match="attribution_reconciles_to_crm"):
         publish(warehouse, PUBLIC_TABLES, publish_id="bad", validate=validate_staged)
     assert _sha256(serving) == good
+    assert_parquet_matches(serving, "good")
+    assert not (tmp_path / "serving_parquet" / "bad").exists()
     assert staging_files(serving) == []  # its own staged file and the old litter are gone
 
 

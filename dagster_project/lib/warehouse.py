@@ -69,6 +69,12 @@ class WarehouseResource(ConfigurableResource):
         path = self.serving_path or Path(self.warehouse_path).parent / "serving.duckdb"
         return str(Path(path).expanduser().resolve())
 
+    @property
+    def serving_parquet_dir(self) -> str:
+        """Where publishing writes the Parquet copies: `<dir>/current/<schema>/<table>.parquet`."""
+        serving = Path(self.serving_database_path)
+        return str(serving.with_name(f"{serving.stem}_parquet"))
+
     def ensure_dirs(self) -> None:
         Path(self.raw_dir).mkdir(parents=True, exist_ok=True)
         Path(self.warehouse_path).parent.mkdir(parents=True, exist_ok=True)

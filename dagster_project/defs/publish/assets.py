@@ -74,7 +74,8 @@ def validate_staged(staged: Path) -> None:
     deps=[key for key, _ in PUBLIC_MODELS],
     description=(
         "Read-only DuckDB file for BI tools with every public mart and report "
-        f"({', '.join(PUBLIC_SCHEMAS)}) and a publish_log. It runs last, after the blocking "
+        f"({', '.join(PUBLIC_SCHEMAS)}) and a publish_log, plus the same tables as Parquet "
+        "under serving_parquet/current/<schema>/<table>.parquet. It runs last, after the blocking "
         "checks have passed on the marts and reports; it writes a new file, re-runs those "
         "checks on it and atomically swaps it in. A failed or killed run therefore leaves the "
         "last published tables intact and consistent, and readers never see a build mid-way."
@@ -95,6 +96,7 @@ def serving_database(
     return MaterializeResult(
         metadata={
             "path": MetadataValue.path(str(publication.path)),
+            "parquet_dir": MetadataValue.path(str(publication.parquet_dir)),
             "size_bytes": publication.size_bytes,
             "published_at_utc": publication.published_at.isoformat(sep=" "),
             "tables": MetadataValue.md("| table | rows |\n|---|---:|\n" + rows),

@@ -13,10 +13,15 @@ a DuckDB file that only this module writes, and only by replacing it whole:
    counts, after the history carried over from the file being replaced);
 3. CHECKPOINT and close it, let the caller validate it (the asset runs the blocking
    contribution checks on the copy), fsync it;
-4. `os.replace` it onto the serving path (one atomic rename on POSIX) and fsync the folder.
+4. export every table of the validated copy as Parquet into a new folder
+   `<serving>_parquet/<publish id>/<schema>/<table>.parquet`, fsynced;
+5. `os.replace` the staged file onto the serving path (one atomic rename on POSIX), then
+   point the symlink `<serving>_parquet/current` at the new folder (another atomic
+   rename), and fsync both folders. The previous Parquet folder is kept, so a reader in the
+   middle of it finishes; older ones are removed by the next publish.
 
-A run that fails or is killed before step 4 never touches the serving file; readers that
-hold the old file open keep reading the old inode until they reconnect.
+A run that fails or is killed before step 5 never touches the serving file nor `current`;
+readers that hold the old file open keep reading the old inode until they reconnect.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -37,6 +43,7 @@ from dagster_project.lib.warehouse import WarehouseResource
 
 PUBLISH_LOG = "main.publish_log"
 STAGING_INFIX = ".tmp-"
+CURRENT_LINK = "current"
 
 
 class PublishError(RuntimeError):
@@ -65,6 +72,7 @@ class Publication:
     publish_id: str
     published_at: datetime
     row_counts: dict[str, int]
+    parquet_dir: Path
     size_bytes: int
     removed_staging_files: list[str]
     seconds: float
@@ -203,6 +211,41 @@ def _write_log(
     )
 
 
+def _export_parquet(staged: Path, folder: Path, tables: Sequence[PublicTable]) -> None:
+    """One Parquet file per public table, written from the validated staged copy."""
+    folder.mkdir(parents=True)
+    with duckdb.connect(str(staged), read_only=True) as con:
+        for table in tables:
+            (folder / table.schema).mkdir(exist_ok=True)
+            path = folder / table.schema / f"{table.name}.parquet"
+            con.execute(
+                f'copy "{table.schema}"."{table.name}" to {_literal(str(path))}'
+                " (format parquet, compression zstd)"
+            )
+    for path in sorted(folder.rglob("*.parquet")):
+        _fsync(path)
+
+
+def _point_current_at(parquet_root: Path, publish_id: str) -> None:
+    """Atomically repoint `current` (a relative symlink) at this publish's folder."""
+    link = parquet_root / CURRENT_LINK
+    new_link = parquet_root / f".{CURRENT_LINK}{STAGING_INFIX}{publish_id}"
+    new_link.unlink(missing_ok=True)
+    new_link.symlink_to(publish_id, target_is_directory=True)
+    os.replace(new_link, link)
+
+
+def _prune_parquet(parquet_root: Path, keep: Sequence[str]) -> None:
+    """Remove Parquet folders of older publishes and of dead runs (called under the lock)."""
+    for path in parquet_root.iterdir():
+        if path.name == CURRENT_LINK or path.name in keep:
+            continue
+        if path.is_symlink() or path.is_file():
+            path.unlink(missing_ok=True)
+        elif path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+
+
 def publish(
     warehouse: WarehouseResource,
     tables: Sequence[PublicTable],
@@ -218,13 +261,20 @@ def publish(
     started = time.perf_counter()
     target = Path(warehouse.serving_database_path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    parquet_root = Path(warehouse.serving_parquet_dir)
+    parquet_root.mkdir(parents=True, exist_ok=True)
     publish_id = publish_id or uuid.uuid4().hex
     with _exclusive_lock(target):
         # Under the lock no one else is publishing: any staged file is a dead run's.
         removed = [str(path) for path in staging_files(target)]
         for path in staging_files(target):
             path.unlink(missing_ok=True)
+        current = parquet_root / CURRENT_LINK
+        previous = os.readlink(current) if current.is_symlink() else None
+        _prune_parquet(parquet_root, keep=[previous] if previous else [])
         staged = staging_path(target, publish_id)
+        parquet_dir = parquet_root / publish_id
+        swapped = False
         try:
             published_at = datetime.now(UTC).replace(tzinfo=None)
             with duckdb.connect(str(staged)) as con:
@@ -235,17 +285,24 @@ def publish(
                 raise PublishError(f"{staged}: write-ahead log left after checkpoint and close")
             if validate is not None:
                 validate(staged)
+            _export_parquet(staged, parquet_dir, tables)
             _fsync(staged)
-            os.replace(staged, target)  # the one step readers can observe: atomic
+            os.replace(staged, target)  # the steps readers can observe: atomic renames
+            swapped = True
+            _point_current_at(parquet_root, publish_id)
             with contextlib.suppress(OSError):  # not every platform fsyncs a directory
                 _fsync(target.parent)
+                _fsync(parquet_root)
         finally:
             _discard(staged)  # nothing left once replaced; the whole attempt otherwise
+            if not swapped:
+                shutil.rmtree(parquet_dir, ignore_errors=True)
     return Publication(
         path=target,
         publish_id=publish_id,
         published_at=published_at,
         row_counts=counts,
+        parquet_dir=parquet_root / CURRENT_LINK,
         size_bytes=target.stat().st_size,
         removed_staging_files=removed,
         seconds=time.perf_counter() - started,

@@ -16,8 +16,8 @@ pipeline as (
         {{ dbt.date_trunc('month', 'created_at') }} as month_start,
         coalesce(segment, '(none)') as segment,
         count(*) as opportunities,
-        sum(case when is_marketing_sourced then 1 else 0 end) as sourced_opportunities,
-        sum(case when is_marketing_influenced then 1 else 0 end) as influenced_opportunities,
+        cast(sum(case when is_marketing_sourced then 1 else 0 end) as bigint) as sourced_opportunities,
+        cast(sum(case when is_marketing_influenced then 1 else 0 end) as bigint) as influenced_opportunities,
         sum(amount_usd) as pipeline_usd,
         sum(case when is_marketing_sourced then amount_usd else 0 end) as sourced_pipeline_usd,
         sum(case when is_marketing_influenced then amount_usd else 0 end) as influenced_pipeline_usd
