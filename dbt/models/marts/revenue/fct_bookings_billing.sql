@@ -49,6 +49,27 @@ deal_invoices as (
 
 ),
 
+deal_terms as (
+
+    select
+        opportunity_id,
+        {{ dbt.datediff(
+            'first_service_start',
+            'invoiced_through',
+            'day',
+        ) }} + 1 as days_invoiced,
+        cast(
+            {{ dbt.dateadd(
+                'month',
+                var('billing_term_months'),
+                'first_service_start',
+            ) }} as date
+        ) as term_end_exclusive
+
+    from deal_invoices
+
+),
+
 bookings as (
 
     select
@@ -72,14 +93,8 @@ bookings as (
             when deal_invoices.first_service_start is null then 0.0
             else least(
                 1.0,
-                ({{ dbt.datediff('deal_invoices.first_service_start', 'deal_invoices.invoiced_through', 'day') }} + 1)
-                / nullif(
-                    {{ dbt.datediff(
-                        'deal_invoices.first_service_start',
-                        dbt.dateadd('month', var('billing_term_months'), 'deal_invoices.first_service_start'),
-                        'day',
-                    ) }},
-                    0
+                deal_terms.days_invoiced / nullif(
+                    {{ dbt.datediff('deal_invoices.first_service_start', 'deal_terms.term_end_exclusive', 'day') }}, 0
                 )
             )
         end as term_share_invoiced
@@ -87,6 +102,8 @@ bookings as (
     from won
     left join deal_invoices
         on won.opportunity_id = deal_invoices.opportunity_id
+    left join deal_terms
+        on won.opportunity_id = deal_terms.opportunity_id
 
 ),
 

@@ -97,8 +97,8 @@ open_at_month_end as (
     from months
     inner join dimensioned
         on
-            dimensioned.created_at < months.snapshot_at
-            and (dimensioned.closed_at is null or dimensioned.closed_at >= months.snapshot_at)
+            months.snapshot_at > dimensioned.created_at
+            and (dimensioned.closed_at is null or months.snapshot_at <= dimensioned.closed_at)
     group by
         months.month_start,
         dimensioned.opportunity_type,

@@ -89,8 +89,8 @@ quarter_targets as (
     from snapshots
     inner join bookings_targets
         on
-            bookings_targets.period_start >= snapshots.quarter_start
-            and bookings_targets.period_start < snapshots.next_quarter_start
+            snapshots.quarter_start <= bookings_targets.period_start
+            and snapshots.next_quarter_start > bookings_targets.period_start
     group by snapshots.month_start, bookings_targets.segment, bookings_targets.region
 
 ),
@@ -106,9 +106,9 @@ won_in_quarter as (
     from snapshots
     inner join dimensioned
         on
-            dimensioned.is_won
-            and dimensioned.close_date >= snapshots.quarter_start
-            and dimensioned.closed_at < snapshots.snapshot_at
+            snapshots.quarter_start <= dimensioned.close_date
+            and snapshots.snapshot_at > dimensioned.closed_at
+            and dimensioned.is_won
     group by snapshots.month_start, dimensioned.segment, dimensioned.region
 
 ),
@@ -125,8 +125,8 @@ open_at_month_end as (
     from snapshots
     inner join dimensioned
         on
-            dimensioned.created_at < snapshots.snapshot_at
-            and (dimensioned.closed_at is null or dimensioned.closed_at >= snapshots.snapshot_at)
+            snapshots.snapshot_at > dimensioned.created_at
+            and (dimensioned.closed_at is null or snapshots.snapshot_at <= dimensioned.closed_at)
     group by snapshots.month_start, dimensioned.segment, dimensioned.region
 
 ),

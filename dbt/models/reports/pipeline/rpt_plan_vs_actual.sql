@@ -245,8 +245,8 @@ final as (
 
 select * from final
 order by
-    case when is_shortfall then 0 else 1 end,
-    case period_type when 'year' then 1 when 'quarter' then 2 else 3 end,
-    shortfall_rank,
+    case when is_shortfall then 0 else 1 end asc,
+    case period_type when 'year' then 1 when 'quarter' then 2 else 3 end asc,
+    shortfall_rank asc,
     period_start desc,
-    report_row_id
+    report_row_id asc

@@ -36,7 +36,12 @@ customers as (
         account_id,
         cast(sum(amount_usd) as double) as revenue_to_date_usd,
         min(case when opportunity_id is not null then coalesce(service_start, invoice_date) end) as first_service_day,
-        max(case when opportunity_id is not null then coalesce(service_end, invoice_date) end) as last_service_day
+        max(case when opportunity_id is not null then coalesce(service_end, invoice_date) end) as last_service_day,
+        {{ dbt.datediff(
+            'min(case when opportunity_id is not null then coalesce(service_start, invoice_date) end)',
+            'max(case when opportunity_id is not null then coalesce(service_end, invoice_date) end)',
+            'day',
+        ) }} as contract_days
 
     from invoices
     where not is_void
@@ -85,7 +90,7 @@ profiled as (
         -- (a one-off invoice is not annualised).
         case
             when customers.first_service_day is null then 1.0
-            else ({{ dbt.datediff('customers.first_service_day', 'customers.last_service_day', 'day') }} + 1) / 365.25
+            else (customers.contract_days + 1) / 365.25
         end as customer_years
 
     from customers
