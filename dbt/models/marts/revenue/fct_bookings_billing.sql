@@ -58,13 +58,7 @@ deal_terms as (
             'invoiced_through',
             'day',
         ) }} + 1 as days_invoiced,
-        cast(
-            {{ dbt.dateadd(
-                'month',
-                var('billing_term_months'),
-                'first_service_start',
-            ) }} as date
-        ) as term_end_exclusive
+        {{ add_months_to_date('first_service_start', var('billing_term_months')) }} as term_end_exclusive
 
     from deal_invoices
 
@@ -134,7 +128,7 @@ booking_rows as (
                 then
                     case
                         when
-                            {{ dbt.dateadd('day', var('billing_grace_days'), 'close_date') }}
+                            {{ add_days_to_date('close_date', var('billing_grace_days')) }}
                             >= cast({{ as_of_timestamp() }} as date)
                             then 'awaiting_invoice'
                         else 'booking_without_invoice'
@@ -144,7 +138,7 @@ booking_rows as (
             -- Under-invoiced, but on schedule: the next instalment is not overdue yet and what
             -- is billed matches the share of the term the invoices cover.
             when
-                {{ dbt.dateadd('day', var('billing_grace_days') + 1, 'invoiced_through') }}
+                {{ add_days_to_date('invoiced_through', var('billing_grace_days') + 1) }}
                 >= cast({{ as_of_timestamp() }} as date)
                 and abs(invoiced_usd - booked_usd * term_share_invoiced) <= greatest(
                     {{ var('billing_tolerance_usd') }},

@@ -45,7 +45,7 @@ snapshots as (
         snapshot_at,
         is_complete,
         cast({{ dbt.date_trunc('quarter', 'snapshot_at') }} as date) as quarter_start,
-        cast({{ dbt.dateadd('month', 3, dbt.date_trunc('quarter', 'snapshot_at')) }} as date) as next_quarter_start
+        {{ add_months_to_date(dbt.date_trunc('quarter', 'snapshot_at'), 3) }} as next_quarter_start
 
     from months
 

@@ -125,7 +125,7 @@ periods as (
     select
         'month' as period_type,
         period_start,
-        cast({{ dbt.dateadd('month', 1, 'period_start') }} as date) as period_end_exclusive,
+        {{ add_months_to_date('period_start', 1) }} as period_end_exclusive,
         metric,
         segment,
         region,
@@ -138,7 +138,7 @@ periods as (
     select
         'quarter' as period_type,
         cast({{ dbt.date_trunc('quarter', 'period_start') }} as date) as period_start,
-        cast({{ dbt.dateadd('month', 3, dbt.date_trunc('quarter', 'period_start')) }} as date) as period_end_exclusive,
+        {{ add_months_to_date(dbt.date_trunc('quarter', 'period_start'), 3) }} as period_end_exclusive,
         metric,
         segment,
         region,
@@ -151,7 +151,7 @@ periods as (
     select
         'year' as period_type,
         cast({{ dbt.date_trunc('year', 'period_start') }} as date) as period_start,
-        cast({{ dbt.dateadd('month', 12, dbt.date_trunc('year', 'period_start')) }} as date) as period_end_exclusive,
+        {{ add_months_to_date(dbt.date_trunc('year', 'period_start'), 12) }} as period_end_exclusive,
         metric,
         segment,
         region,
@@ -187,7 +187,7 @@ started as (
         ]) }} as report_row_id,
         period_type,
         period_start,
-        cast({{ dbt.dateadd('day', -1, 'period_end_exclusive') }} as date) as period_end,
+        {{ add_days_to_date('period_end_exclusive', -1) }} as period_end,
         cast(period_end_exclusive as {{ dbt.type_timestamp() }}) <= {{ as_of_timestamp() }} as is_complete,
         metric,
         coalesce(segment, '(all)') as segment,
