@@ -15,6 +15,7 @@ from dagster import (
 from dagster_dbt import DbtCliResource
 
 from dagster_project.defs.checks.contribution import contribution_checks
+from dagster_project.defs.checks.revenue import revenue_checks
 from dagster_project.defs.dbt.assets import attribution_dbt_models, leadership_reports
 from dagster_project.defs.dbt.project import attribution_dbt_project
 from dagster_project.defs.ingest.assets import ingestion_assets
@@ -45,7 +46,7 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> Definitions
     warehouse = warehouse or WarehouseResource.from_settings()
     return Definitions(
         assets=[*ingestion_assets, attribution_dbt_models, leadership_reports, *publish_assets],
-        asset_checks=[*ingestion_checks, *contribution_checks],
+        asset_checks=[*ingestion_checks, *contribution_checks, *revenue_checks],
         jobs=[materialize_everything],
         schedules=[daily_materialization],
         sensors=[new_source_files],

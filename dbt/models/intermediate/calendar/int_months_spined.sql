@@ -13,11 +13,12 @@ digits as (
 ),
 
 -- Months 2000-01 .. 2083-04: plain SQL both engines run (dbt's date_spine asks the engine
--- for the interval count at compile time, which dbt-spark's session mode cannot answer).
+-- for the interval count at compile time, which dbt-spark's session mode cannot answer;
+-- dbt-spark's dateadd is NULL under TIMESTAMP_NTZ, hence add_months_to_date).
 spine as (
 
     select
-        {{ dbt.dateadd('month', 'hundreds.digit * 100 + tens.digit * 10 + ones.digit', "cast('2000-01-01' as date)") }}
+        {{ add_months_to_date("cast('2000-01-01' as date)", 'hundreds.digit * 100 + tens.digit * 10 + ones.digit') }}
             as date_month
 
     from digits as hundreds
@@ -61,7 +62,7 @@ months as (
 
     select
         cast(spine.date_month as date) as month_start,
-        cast({{ dbt.dateadd('month', 1, 'spine.date_month') }} as date) as next_month_start,
+        {{ add_months_to_date('spine.date_month', 1) }} as next_month_start,
         cast({{ dbt.date_trunc('quarter', 'spine.date_month') }} as date) as quarter_start,
         cast({{ dbt.date_trunc('year', 'spine.date_month') }} as date) as year_start
 
@@ -77,7 +78,7 @@ final as (
 
     select
         month_start,
-        cast({{ dbt.dateadd('day', -1, 'next_month_start') }} as date) as month_end,
+        {{ add_days_to_date('next_month_start', -1) }} as month_end,
         -- Exclusive upper bound as a timestamp: "at month end" means strictly before this.
         cast(next_month_start as {{ dbt.type_timestamp() }}) as month_end_exclusive_at,
         -- The instant point-in-time counts are taken: the month end, or the as-of time for the
