@@ -124,6 +124,22 @@ timed_steps as (
 
 ),
 
+closed_opportunities as (
+
+    select
+        opportunity_id,
+        created_at,
+        cast(created_at as date) as created_date,
+        close_date,
+        coalesce(segment, '(none)') as segment
+
+    from opportunities
+    where
+        is_closed
+        and cast(close_date as {{ dbt.type_timestamp() }}) <= {{ as_of_timestamp() }}
+
+),
+
 -- Opportunities: created -> closed in calendar days (close_date is a date), for deals closed by the
 -- as-of time, won or lost.
 cycle_steps as (
@@ -136,13 +152,13 @@ cycle_steps as (
         20 as transition_order,
         created_at as started_at,
         cast(close_date as {{ dbt.type_timestamp() }}) as ended_at,
-        cast({{ dbt.datediff('cast(created_at as date)', 'close_date', 'day') }} as double) as duration_days,
-        coalesce(segment, '(none)') as segment
+        cast(
+            {{ dbt.datediff('created_date', 'close_date', 'day') }}
+            as double
+        ) as duration_days,
+        segment
 
-    from opportunities
-    where
-        is_closed
-        and cast(close_date as {{ dbt.type_timestamp() }}) <= {{ as_of_timestamp() }}
+    from closed_opportunities
 
 ),
 

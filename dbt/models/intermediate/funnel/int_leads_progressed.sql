@@ -93,7 +93,7 @@ conversions as (
     inner join opportunities
         on
             contact_roles.opportunity_id = opportunities.opportunity_id
-            and opportunities.created_at >= leads.lead_created_at
+            and leads.lead_created_at <= opportunities.created_at
             and opportunities.created_at <= {{ as_of_timestamp() }}
 
 ),

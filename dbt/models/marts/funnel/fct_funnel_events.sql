@@ -36,19 +36,39 @@ opportunity_first_touch_channels as (
 
 lead_stages as (
 
-    select 'lead' as stage, 1 as stage_order, leads.contact_id, leads.lead_created_at as reached_at
+    select
+        'lead' as stage,
+        1 as stage_order,
+        leads.contact_id,
+        leads.lead_created_at as reached_at
     from leads
     union all
-    select 'mql' as stage, 2 as stage_order, leads.contact_id, leads.mql_at as reached_at
+    select
+        'mql' as stage,
+        2 as stage_order,
+        leads.contact_id,
+        leads.mql_at as reached_at
     from leads
     union all
-    select 'sql' as stage, 3 as stage_order, leads.contact_id, leads.sql_at as reached_at
+    select
+        'sql' as stage,
+        3 as stage_order,
+        leads.contact_id,
+        leads.sql_at as reached_at
     from leads
     union all
-    select 'opportunity' as stage, 4 as stage_order, leads.contact_id, leads.opportunity_created_at as reached_at
+    select
+        'opportunity' as stage,
+        4 as stage_order,
+        leads.contact_id,
+        leads.opportunity_created_at as reached_at
     from leads
     union all
-    select 'won' as stage, 5 as stage_order, leads.contact_id, leads.won_at as reached_at
+    select
+        'won' as stage,
+        5 as stage_order,
+        leads.contact_id,
+        leads.won_at as reached_at
     from leads
 
 ),
@@ -101,10 +121,18 @@ opportunities_as_of as (
 
 opportunity_stages as (
 
-    select 'opportunity' as stage, 4 as stage_order, opportunity_id, created_at as reached_at
+    select
+        'opportunity' as stage,
+        4 as stage_order,
+        opportunity_id,
+        created_at as reached_at
     from opportunities_as_of
     union all
-    select 'won' as stage, 5 as stage_order, opportunity_id, won_at as reached_at
+    select
+        'won' as stage,
+        5 as stage_order,
+        opportunity_id,
+        won_at as reached_at
     from opportunities_as_of
 
 ),

@@ -53,9 +53,9 @@ open_prospects as (
     from months
     inner join leads
         on
-            leads.lead_at < months.snapshot_at
-            and (leads.sql_at is null or leads.sql_at >= months.snapshot_at)
-            and (leads.opportunity_at is null or leads.opportunity_at >= months.snapshot_at)
+            months.snapshot_at > leads.lead_at
+            and (leads.sql_at is null or months.snapshot_at <= leads.sql_at)
+            and (leads.opportunity_at is null or months.snapshot_at <= leads.opportunity_at)
 
 ),
 
@@ -69,8 +69,8 @@ recently_touched as (
     inner join touchpoints
         on
             open_prospects.contact_id = touchpoints.contact_id
-            and touchpoints.touched_at < open_prospects.snapshot_at
-            and touchpoints.touched_at >= {{ add_days('open_prospects.snapshot_at', -90) }}
+            and open_prospects.snapshot_at > touchpoints.touched_at
+            and {{ add_days('open_prospects.snapshot_at', -90) }} <= touchpoints.touched_at
 
 ),
 
@@ -82,8 +82,9 @@ aged as (
         open_prospects.stage,
         open_prospects.segment,
         -- Whole days from entering the stage to the snapshot.
-        cast(floor({{ seconds_between('open_prospects.entered_at', 'open_prospects.snapshot_at') }} / 86400.0) as bigint)
-            as age_days,
+        cast(
+            floor({{ seconds_between('open_prospects.entered_at', 'open_prospects.snapshot_at') }} / 86400.0) as bigint
+        ) as age_days,
         -- Stale: no touch and no stage entry in the 90 days before the snapshot.
         case
             when

@@ -9,6 +9,16 @@ opportunities as (
 
 ),
 
+dated_opportunities as (
+
+    select
+        opportunities.*,
+        cast(opportunities.created_at as date) as created_date
+
+    from opportunities
+
+),
+
 -- One row per opportunity created and one per opportunity closed, each in its own quarter; closes
 -- after the as-of time are not closes yet.
 quarter_events as (
@@ -22,7 +32,7 @@ quarter_events as (
         cast(null as double) as won_amount_usd,
         cast(null as double) as won_cycle_days
 
-    from opportunities
+    from dated_opportunities
     where created_at <= {{ as_of_timestamp() }}
 
     union all
@@ -35,10 +45,14 @@ quarter_events as (
         case when is_won then 1 else 0 end as is_won,
         case when is_won then amount_usd end as won_amount_usd,
         case
-            when is_won then cast({{ dbt.datediff('cast(created_at as date)', 'close_date', 'day') }} as double)
+            when is_won
+                then cast(
+                    {{ dbt.datediff('created_date', 'close_date', 'day') }}
+                    as double
+                )
         end as won_cycle_days
 
-    from opportunities
+    from dated_opportunities
     where
         is_closed
         and cast(close_date as {{ dbt.type_timestamp() }}) <= {{ as_of_timestamp() }}
@@ -82,7 +96,7 @@ rated as (
 
     select
         aggregated.*,
-        cast(opportunities_won as double) / nullif(opportunities_closed, 0) as win_rate
+        cast(aggregated.opportunities_won as double) / nullif(aggregated.opportunities_closed, 0) as win_rate
 
     from aggregated
 
