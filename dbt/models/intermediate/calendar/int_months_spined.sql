@@ -70,7 +70,9 @@ months as (
     cross join first_activity
     where
         spine.date_month >= {{ dbt.date_trunc('month', 'first_activity.first_active_at') }}
-        and spine.date_month <= {{ dbt.date_trunc('month', as_of_timestamp()) }}
+        -- Months that have begun by the as-of time (an as-of of exactly midnight on the 1st
+        -- does not open a new month).
+        and cast(spine.date_month as {{ dbt.type_timestamp() }}) < {{ as_of_timestamp() }}
 
 ),
 
