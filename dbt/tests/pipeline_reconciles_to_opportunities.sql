@@ -1,10 +1,23 @@
 -- rpt_pipeline loses and invents nothing: its created pipeline sums to the total amount_usd of
--- dim_opportunities, and its closed-won amount to the total won amount, to the cent (counts too).
+-- dim_opportunities created in the reported months (those begun before the as-of time), and its
+-- closed-won amount to the won amount closed in those months, to the cent (counts too).
 with
 
 opportunities as (
 
     select * from {{ ref('dim_opportunities') }}
+
+),
+
+months as (
+
+    select * from {{ ref('int_months_spined') }}
+
+),
+
+reported_months as (
+
+    select month_start from months
 
 ),
 
@@ -17,12 +30,24 @@ pipeline as (
 crm as (
 
     select
-        count(*) as created_count,
-        sum(amount_usd) as created_pipeline_usd,
-        sum(case when is_won then 1 else 0 end) as won_count,
-        sum(case when is_won then amount_usd else 0 end) as won_usd
+        sum(case when created_months.month_start is not null then 1 else 0 end) as created_count,
+        sum(case when created_months.month_start is not null then opportunities.amount_usd else 0 end)
+            as created_pipeline_usd,
+        sum(case when opportunities.is_won and closed_months.month_start is not null then 1 else 0 end)
+            as won_count,
+        sum(
+            case
+                when opportunities.is_won and closed_months.month_start is not null
+                    then opportunities.amount_usd
+                else 0
+            end
+        ) as won_usd
 
     from opportunities
+    left join reported_months as created_months
+        on cast({{ dbt.date_trunc('month', 'opportunities.created_at') }} as date) = created_months.month_start
+    left join reported_months as closed_months
+        on cast({{ dbt.date_trunc('month', 'opportunities.close_date') }} as date) = closed_months.month_start
 
 ),
 
