@@ -1,6 +1,6 @@
 -- Ad spend in USD, tied to the campaign it paid for, so that spend can sit next to attributed
 -- pipeline and revenue per channel and campaign. A row is converted at the rate of its spend
--- date (or the latest earlier one); a row with no such rate, or dated after the as-of time,
+-- date (or the latest earlier one); a row with no such rate, or dated on or after the as-of time,
 -- is quarantined in int_ad_spend_unconverted instead, never converted as 1.0.
 with
 
@@ -82,4 +82,4 @@ converted as (
 select * from converted
 where
     usd_per_unit is not null
-    and spend_date <= cast({{ as_of_timestamp() }} as date)
+    and {{ dbt.cast('spend_date', dbt.type_timestamp()) }} < {{ as_of_timestamp() }}

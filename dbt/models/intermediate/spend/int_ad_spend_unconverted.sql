@@ -43,8 +43,8 @@ unconverted as (
         ad_spend.spend,
         ad_spend.currency,
         case
-            when ad_spend.spend_date > cast({{ as_of_timestamp() }} as date)
-                then 'spend date after the as-of date'
+            when {{ dbt.cast('ad_spend.spend_date', dbt.type_timestamp()) }} >= {{ as_of_timestamp() }}
+                then 'spend date not before the as-of time'
             else {{ usd_unconverted_reason('ad_spend.currency', 'currencies_with_rates.first_rate_date', 'spend date') }}
         end as reason
 

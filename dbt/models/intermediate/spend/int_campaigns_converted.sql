@@ -27,7 +27,19 @@ rates_on_or_before_start as (
 
 ),
 
--- Only days up to the as-of date carry cost: actual_cost is what has been spent so far.
+-- The last day that began before the as-of time: later days carry no cost, since
+-- actual_cost is what has been spent so far.
+as_of as (
+
+    select
+        case
+            when {{ dbt.cast(dbt.cast(as_of_timestamp(), 'date'), dbt.type_timestamp()) }} < {{ as_of_timestamp() }}
+                then cast({{ as_of_timestamp() }} as date)
+            else cast({{ dbt.dateadd('day', -1, dbt.cast(as_of_timestamp(), 'date')) }} as date)
+        end as last_cost_date
+
+),
+
 windowed as (
 
     select
@@ -40,10 +52,11 @@ windowed as (
                     then coalesce(campaigns.start_date, campaigns.end_date)
                 else campaigns.end_date
             end,
-            cast({{ as_of_timestamp() }} as date)
+            as_of.last_cost_date
         ) as cost_end_date
 
     from campaigns
+    cross join as_of
     left join rates_on_or_before_start
         on campaigns.campaign_id = rates_on_or_before_start.campaign_id
 

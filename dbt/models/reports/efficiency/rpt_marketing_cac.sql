@@ -62,7 +62,7 @@ new_customers_by_month as (
     where
         is_won
         and opportunity_type = 'New Business'
-        and close_date <= cast({{ as_of_timestamp() }} as date)
+        and {{ dbt.date_trunc('month', 'close_date') }} <= {{ dbt.date_trunc('month', as_of_timestamp()) }}
     group by cast({{ dbt.date_trunc('month', 'close_date') }} as date)
 
 ),
