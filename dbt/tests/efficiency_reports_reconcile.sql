@@ -9,28 +9,30 @@ spend as (
 
 ),
 
+attribution_months as (
+
+    select
+        model,
+        attributed_pipeline_usd,
+        attributed_revenue_usd,
+        {{ dbt.date_trunc('month', 'opportunity_created_at') }} as created_month,
+        {{ dbt.date_trunc('month', dbt.cast('close_date', dbt.type_timestamp())) }} as close_month,
+        {{ dbt.date_trunc('month', as_of_timestamp()) }} as as_of_month
+
+    from {{ ref('fct_attribution') }}
+
+),
+
 attribution as (
 
     select
         model,
-        sum(
-            case
-                when {{ dbt.date_trunc('month', 'opportunity_created_at') }}
-                    <= {{ dbt.date_trunc('month', as_of_timestamp()) }}
-                    then attributed_pipeline_usd
-                else 0
-            end
-        ) as attributed_pipeline_usd,
-        sum(
-            case
-                when {{ dbt.date_trunc('month', dbt.cast('close_date', dbt.type_timestamp())) }}
-                    <= {{ dbt.date_trunc('month', as_of_timestamp()) }}
-                    then attributed_revenue_usd
-                else 0
-            end
-        ) as attributed_revenue_usd
+        sum(case when created_month <= as_of_month then attributed_pipeline_usd else 0 end)
+            as attributed_pipeline_usd,
+        sum(case when close_month <= as_of_month then attributed_revenue_usd else 0 end)
+            as attributed_revenue_usd
 
-    from {{ ref('fct_attribution') }}
+    from attribution_months
     group by model
 
 ),

@@ -45,7 +45,9 @@ unconverted as (
         case
             when {{ dbt.cast('ad_spend.spend_date', dbt.type_timestamp()) }} >= {{ as_of_timestamp() }}
                 then 'spend date not before the as-of time'
-            else {{ usd_unconverted_reason('ad_spend.currency', 'currencies_with_rates.first_rate_date', 'spend date') }}
+            else {{ usd_unconverted_reason(
+                'ad_spend.currency', 'currencies_with_rates.first_rate_date', 'spend date'
+            ) }}
         end as reason
 
     from ad_spend

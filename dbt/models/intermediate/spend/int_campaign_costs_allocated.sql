@@ -82,6 +82,19 @@ overlapped as (
 
 ),
 
+measured as (
+
+    select
+        campaign_id,
+        month_start,
+        actual_cost_usd,
+        cost_days,
+        {{ days_between('overlap_start', 'overlap_end') }} + 1 as cost_days_in_month
+
+    from overlapped
+
+),
+
 allocated as (
 
     select
@@ -89,12 +102,11 @@ allocated as (
             as campaign_cost_id,
         campaign_id,
         month_start,
-        cast({{ dbt.datediff('overlap_start', 'overlap_end', 'day') }} + 1 as bigint) as cost_days_in_month,
+        cast(cost_days_in_month as bigint) as cost_days_in_month,
         cost_days,
-        actual_cost_usd * ({{ dbt.datediff('overlap_start', 'overlap_end', 'day') }} + 1) / cost_days
-            as cost_usd
+        actual_cost_usd * cost_days_in_month / cost_days as cost_usd
 
-    from overlapped
+    from measured
 
 )
 

@@ -38,7 +38,9 @@ unconverted as (
             when campaigns.cost_start_date is null then 'campaign has neither start_date nor end_date'
             when campaigns.currency is null then 'campaign has no currency'
             when campaigns.usd_per_unit is null
-                then {{ usd_unconverted_reason('campaigns.currency', 'currencies_with_rates.first_rate_date', 'start date') }}
+                then {{ usd_unconverted_reason(
+                    'campaigns.currency', 'currencies_with_rates.first_rate_date', 'start date'
+                ) }}
             else 'campaign starts after the as-of date'
         end as reason
 

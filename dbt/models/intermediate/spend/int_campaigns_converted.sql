@@ -80,11 +80,10 @@ converted as (
         actual_cost * usd_per_unit as actual_cost_usd,
         cost_start_date,
         cost_end_date,
-        case
-            when cost_start_date <= cost_end_date
-                then {{ dbt.datediff('cost_start_date', 'cost_end_date', 'day') }} + 1
-            else 0
-        end as cost_days
+        greatest(
+            {{ days_between('cost_start_date', 'cost_end_date') }} + 1,
+            0
+        ) as cost_days
 
     from windowed
 
