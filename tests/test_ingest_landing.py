@@ -594,7 +594,8 @@ def test_campaigns_without_optional_actual_cost_load_it_as_null(tmp_path: Path) 
     src, raw = tmp_path / "src", tmp_path / "raw"
     write(
         src / "campaign/campaigns.csv",
-        "campaign_id,campaign_name,campaign_type,budgeted_cost,currency\nC1,Webinar A,Webinar,500,USD",
+        "campaign_id,campaign_name,campaign_type,budgeted_cost,currency\n"
+        "C1,Webinar A,Webinar,500,USD",
     )
 
     result = land_source(SOURCE_CONTRACTS["campaign/campaigns"], src, raw)
