@@ -74,7 +74,7 @@ overlapped as (
         greatest(cost_start_date, month_start) as overlap_start,
         least(
             cost_end_date,
-            cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'month_start')) }} as date)
+            cast({{ add_days(dbt.cast(dbt.dateadd('month', 1, 'month_start'), dbt.type_timestamp()), -1) }} as date)
         ) as overlap_end
 
     from months
