@@ -56,8 +56,7 @@ months as (
         costed.cost_start_date,
         costed.cost_end_date,
         costed.cost_days,
-        cast({{ dbt.dateadd('month', 'month_offsets.month_offset', 'costed.first_month_start') }} as date)
-            as month_start
+        {{ add_months_to_date('costed.first_month_start', 'month_offsets.month_offset') }} as month_start
 
     from costed
     cross join month_offsets
@@ -74,7 +73,7 @@ overlapped as (
         greatest(cost_start_date, month_start) as overlap_start,
         least(
             cost_end_date,
-            cast({{ add_days(dbt.cast(dbt.dateadd('month', 1, 'month_start'), dbt.type_timestamp()), -1) }} as date)
+            {{ add_days_to_date(add_months_to_date('month_start', 1), -1) }}
         ) as overlap_end
 
     from months

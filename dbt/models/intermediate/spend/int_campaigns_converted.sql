@@ -35,7 +35,7 @@ as_of as (
         case
             when {{ dbt.cast(dbt.cast(as_of_timestamp(), 'date'), dbt.type_timestamp()) }} < {{ as_of_timestamp() }}
                 then cast({{ as_of_timestamp() }} as date)
-            else cast({{ add_days(dbt.cast(dbt.cast(as_of_timestamp(), 'date'), dbt.type_timestamp()), -1) }} as date)
+            else {{ add_days_to_date(dbt.cast(as_of_timestamp(), 'date'), -1) }}
         end as last_cost_date
 
 ),
