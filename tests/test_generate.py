@@ -49,7 +49,7 @@ CONTRACT: dict[str, tuple[str, str]] = {
         "campaign",
         (
             "campaign_id* campaign_name* campaign_type* utm_campaign channel "
-            "start_date end_date budgeted_cost currency"
+            "start_date end_date budgeted_cost currency actual_cost"
         ),
     ),
     "campaign_members": (

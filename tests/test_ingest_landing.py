@@ -587,3 +587,18 @@ def test_output_order_guard_resorts_by_file_then_line(tmp_path: Path) -> None:
     before = path.stat().st_mtime_ns
     landing._ensure_lineage_order(con, path, ["a.csv", "b.csv"])  # ordered: left as is
     assert path.stat().st_mtime_ns == before
+
+
+def test_campaigns_without_optional_actual_cost_load_it_as_null(tmp_path: Path) -> None:
+    """actual_cost extends the spec: exports written before it (no such column) still land."""
+    src, raw = tmp_path / "src", tmp_path / "raw"
+    write(
+        src / "campaign/campaigns.csv",
+        "campaign_id,campaign_name,campaign_type,budgeted_cost,currency\n"
+        "C1,Webinar A,Webinar,500,USD",
+    )
+
+    result = land_source(SOURCE_CONTRACTS["campaign/campaigns"], src, raw)
+
+    assert types(result)["actual_cost"] == "DOUBLE"
+    assert rows(result, "campaign_id, budgeted_cost, actual_cost") == [("C1", 500.0, None)]

@@ -60,6 +60,7 @@ class Campaigns:
     budget: np.ndarray
     currency: np.ndarray
     platforms: list[tuple[str, ...]]
+    actual_cost: np.ndarray
 
     def of_type(self, ctype: str) -> np.ndarray:
         """Indices of the campaigns of one campaign_type, in catalogue order."""
@@ -77,6 +78,7 @@ class Campaigns:
             "end_date": self.end,
             "budgeted_cost": self.budget,
             "currency": self.currency,
+            "actual_cost": self.actual_cost,
         }
 
 
@@ -297,18 +299,47 @@ def build_campaigns(rng: np.random.Generator) -> Campaigns:
     types = np.array(col[1], dtype=object)
     budget = np.array([_BUDGET[t] for t in col[1]], dtype=float)
     budget = np.round(budget * rng.uniform(0.7, 1.3, n), -2)
+    start = np.array(col[4], dtype=float)
+    end = np.array(col[5], dtype=float)
+    # A child generator (rng.spawn draws nothing from rng): actual_cost came after the first
+    # sample, and every other column of every file must stay byte-identical for the same seed.
+    actual_cost = _actual_costs(rng.spawn(1)[0], types, start, end, budget)
     return Campaigns(
         ids=np.array([f"CMP-{i + 1:04d}" for i in range(n)], dtype=object),
         names=np.array(col[0], dtype=object),
         types=types,
         utm=np.array(col[2], dtype=object),
         channel=np.array(col[3], dtype=object),
-        start=np.array(col[4], dtype=float),
-        end=np.array(col[5], dtype=float),
+        start=start,
+        end=end,
         budget=budget,
         currency=np.array(col[6], dtype=object),
         platforms=list(col[7]),
+        actual_cost=actual_cost,
     )
+
+
+def _actual_costs(
+    rng: np.random.Generator,
+    types: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    budget: np.ndarray,
+) -> np.ndarray:
+    """Program cost outside the ad platforms (venue, fees, agency), in the campaign currency.
+
+    Only campaigns that have started by the as-of date have one, pro rata to the share of
+    their days elapsed. Programs cost roughly their budget; paid campaigns spend their money
+    on the platforms (ad_spend), so they carry only a small agency/creative cost, or none.
+    """
+    n = len(types)
+    as_of_day = AS_OF // DAY
+    paid = np.isin(types, PAID_TYPES)
+    factor = np.where(paid, rng.uniform(0.04, 0.12, n), rng.uniform(0.75, 1.15, n))
+    no_cost = paid & (rng.uniform(0, 1, n) < 0.5)
+    elapsed = np.clip((as_of_day - start + 1) / np.maximum(end - start + 1, 1), 0.0, 1.0)
+    cost = np.round(budget * factor * elapsed, 2)
+    return np.where(no_cost | (start > as_of_day), np.nan, cost)
 
 
 def build_ad_spend(rng: np.random.Generator, cat: Campaigns, scale: float) -> Frame:

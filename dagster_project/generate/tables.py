@@ -76,7 +76,8 @@ SCHEMAS: dict[str, tuple[str, tuple[Column, ...]]] = {
         "campaign",
         _cols(
             "campaign_id:str* campaign_name:str* campaign_type:str* utm_campaign:str channel:str "
-            "start_date:date end_date:date budgeted_cost:money currency:str"
+            "start_date:date end_date:date budgeted_cost:money currency:str "
+            "actual_cost:money"
         ),
     ),
     "campaign_members": (

@@ -196,7 +196,7 @@ _DATES = {
     "start_date",
     "end_date",
 }
-_DOUBLES = {"amount", "spend", "budgeted_cost", "target", "usd_per_unit"}
+_DOUBLES = {"amount", "spend", "budgeted_cost", "actual_cost", "target", "usd_per_unit"}
 _BIGINTS = {"employee_count", "impressions", "clicks"}
 _BOOLEANS = {"is_closed", "is_won", "is_primary", "has_responded"}
 
@@ -304,9 +304,11 @@ _CONTRACTS: tuple[SourceContract, ...] = (
         "campaign",
         "campaigns",
         "campaign_id*, campaign_name*, campaign_type*, utm_campaign, channel, start_date, "
-        "end_date, budgeted_cost, currency",
+        "end_date, budgeted_cost, currency, actual_cost",
         ("campaign_id",),
-        {"budgeted_cost": _NON_NEGATIVE, "currency": _CURRENCY},
+        # actual_cost is an optional extension of the spec (program cost outside the ad
+        # platforms, in the campaign currency); a file without the column loads it as NULL.
+        {"budgeted_cost": _NON_NEGATIVE, "currency": _CURRENCY, "actual_cost": _NON_NEGATIVE},
     ),
     _contract(
         "campaign",

@@ -19,6 +19,7 @@ renamed as (
         start_date,
         end_date,
         budgeted_cost,
+        actual_cost,
         upper(trim(currency)) as currency
 
     from source

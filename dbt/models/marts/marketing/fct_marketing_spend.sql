@@ -1,0 +1,93 @@
+-- All marketing spend in USD, one row per spend line: each converted ad-spend row (per day,
+-- platform and campaign) and each month's share of a campaign's actual program cost. Spend
+-- matching no campaign keeps its row, with campaign_id NULL and the platform's channel, so
+-- that efficiency reports never drop money.
+with
+
+ad_spend as (
+
+    select * from {{ ref('int_ad_spend_converted') }}
+
+),
+
+campaign_costs as (
+
+    select * from {{ ref('int_campaign_costs_allocated') }}
+
+),
+
+campaigns as (
+
+    select * from {{ ref('dim_campaigns') }}
+
+),
+
+ad_platforms as (
+
+    select * from {{ ref('ad_platforms') }}
+
+),
+
+channels as (
+
+    select * from {{ ref('channels') }}
+
+),
+
+spend_lines as (
+
+    select
+        {{ dbt.concat(["'ad|'", 'ad_spend.ad_spend_id']) }} as spend_id,
+        'ad_spend' as spend_type,
+        ad_spend.spend_date,
+        ad_spend.platform,
+        ad_spend.campaign_id,
+        ad_spend.match_method,
+        coalesce(campaigns.channel, ad_platforms.channel, 'Other') as channel,
+        ad_spend.spend_usd
+
+    from ad_spend
+    left join campaigns
+        on ad_spend.campaign_id = campaigns.campaign_id
+    left join ad_platforms
+        on ad_spend.platform = ad_platforms.platform
+
+    union all
+
+    select
+        {{ dbt.concat(["'cost|'", 'campaign_costs.campaign_cost_id']) }} as spend_id,
+        'campaign_cost' as spend_type,
+        campaign_costs.month_start as spend_date,
+        cast(null as {{ dbt.type_string() }}) as platform,
+        campaign_costs.campaign_id,
+        'campaign_id' as match_method,
+        campaigns.channel,
+        campaign_costs.cost_usd as spend_usd
+
+    from campaign_costs
+    inner join campaigns
+        on campaign_costs.campaign_id = campaigns.campaign_id
+
+),
+
+final as (
+
+    select
+        spend_lines.spend_id,
+        spend_lines.spend_type,
+        cast(spend_lines.spend_date as date) as spend_date,
+        cast({{ dbt.date_trunc('month', 'spend_lines.spend_date') }} as date) as month_start,
+        spend_lines.platform,
+        spend_lines.campaign_id,
+        spend_lines.match_method,
+        spend_lines.channel,
+        coalesce(channels.is_paid, false) as is_paid,
+        cast(spend_lines.spend_usd as double) as spend_usd
+
+    from spend_lines
+    left join channels
+        on spend_lines.channel = channels.channel
+
+)
+
+select * from final

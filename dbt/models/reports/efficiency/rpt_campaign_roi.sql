@@ -1,0 +1,154 @@
+-- Marketing efficiency per month, attribution model and campaign: what each campaign cost and
+-- what it is credited with, so marketers can rank programs by return and unit costs. Spend and
+-- touches with no campaign (unmatched ad spend, organic and direct touches, unattributed
+-- opportunities) are kept together under '(no campaign)', never dropped. Spend and outcomes
+-- are aggregated separately, spend is repeated for every model, and the two meet in a full
+-- outer join, so no row multiplies another.
+with
+
+spend as (
+
+    select * from {{ ref('fct_marketing_spend') }}
+
+),
+
+outcomes as (
+
+    select * from {{ ref('int_attributed_outcomes_aggregated') }}
+
+),
+
+campaigns as (
+
+    select * from {{ ref('dim_campaigns') }}
+
+),
+
+models as (
+
+    select * from {{ ref('dim_attribution_models') }}
+
+),
+
+spend_by_campaign as (
+
+    select
+        month_start,
+        coalesce(campaign_id, '(no campaign)') as campaign_key,
+        sum(spend_usd) as spend_usd,
+        sum(case when spend_type = 'ad_spend' then spend_usd else 0 end) as ad_spend_usd,
+        sum(case when spend_type = 'campaign_cost' then spend_usd else 0 end) as campaign_cost_usd
+
+    from spend
+    group by
+        month_start,
+        coalesce(campaign_id, '(no campaign)')
+
+),
+
+spend_by_model as (
+
+    select
+        spend_by_campaign.month_start,
+        models.model,
+        spend_by_campaign.campaign_key,
+        spend_by_campaign.spend_usd,
+        spend_by_campaign.ad_spend_usd,
+        spend_by_campaign.campaign_cost_usd
+
+    from spend_by_campaign
+    cross join models
+
+),
+
+outcomes_by_campaign as (
+
+    select
+        month_start,
+        model,
+        coalesce(campaign_id, '(no campaign)') as campaign_key,
+        sum(attributed_pipeline_usd) as attributed_pipeline_usd,
+        sum(attributed_revenue_usd) as attributed_revenue_usd,
+        sum(attributed_leads) as attributed_leads,
+        sum(attributed_mqls) as attributed_mqls,
+        sum(attributed_sqls) as attributed_sqls,
+        sum(attributed_opportunities) as attributed_opportunities,
+        sum(attributed_won_deals) as attributed_won_deals,
+        sum(attributed_new_customers) as attributed_new_customers
+
+    from outcomes
+    group by
+        month_start,
+        model,
+        coalesce(campaign_id, '(no campaign)')
+
+),
+
+joined as (
+
+    select
+        coalesce(spend_by_model.month_start, outcomes_by_campaign.month_start) as month_start,
+        coalesce(spend_by_model.model, outcomes_by_campaign.model) as model,
+        coalesce(spend_by_model.campaign_key, outcomes_by_campaign.campaign_key) as campaign_key,
+        cast(coalesce(spend_by_model.spend_usd, 0) as double) as spend_usd,
+        cast(coalesce(spend_by_model.ad_spend_usd, 0) as double) as ad_spend_usd,
+        cast(coalesce(spend_by_model.campaign_cost_usd, 0) as double) as campaign_cost_usd,
+        cast(coalesce(outcomes_by_campaign.attributed_pipeline_usd, 0) as double) as attributed_pipeline_usd,
+        cast(coalesce(outcomes_by_campaign.attributed_revenue_usd, 0) as double) as attributed_revenue_usd,
+        cast(coalesce(outcomes_by_campaign.attributed_leads, 0) as double) as attributed_leads,
+        cast(coalesce(outcomes_by_campaign.attributed_mqls, 0) as double) as attributed_mqls,
+        cast(coalesce(outcomes_by_campaign.attributed_sqls, 0) as double) as attributed_sqls,
+        cast(coalesce(outcomes_by_campaign.attributed_opportunities, 0) as double) as attributed_opportunities,
+        cast(coalesce(outcomes_by_campaign.attributed_won_deals, 0) as double) as attributed_won_deals,
+        cast(coalesce(outcomes_by_campaign.attributed_new_customers, 0) as double) as attributed_new_customers
+
+    from spend_by_model
+    full outer join outcomes_by_campaign
+        on
+            spend_by_model.month_start = outcomes_by_campaign.month_start
+            and spend_by_model.model = outcomes_by_campaign.model
+            and spend_by_model.campaign_key = outcomes_by_campaign.campaign_key
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat([
+            dbt.cast('joined.month_start', dbt.type_string()), "'|'", 'joined.model', "'|'", 'joined.campaign_key'
+        ]) }} as report_row_id,
+        joined.month_start,
+        joined.model,
+        joined.campaign_key,
+        campaigns.campaign_id,
+        campaigns.campaign_name,
+        campaigns.campaign_type,
+        campaigns.channel,
+        campaigns.is_paid,
+        joined.spend_usd,
+        joined.ad_spend_usd,
+        joined.campaign_cost_usd,
+        joined.attributed_pipeline_usd,
+        joined.attributed_revenue_usd,
+        joined.attributed_leads,
+        joined.attributed_mqls,
+        joined.attributed_sqls,
+        joined.attributed_opportunities,
+        joined.attributed_won_deals,
+        joined.attributed_new_customers,
+        joined.attributed_revenue_usd / nullif(joined.spend_usd, 0) as roas,
+        (joined.attributed_revenue_usd - joined.spend_usd) / nullif(joined.spend_usd, 0) as roi,
+        joined.spend_usd / nullif(joined.attributed_leads, 0) as cost_per_lead_usd,
+        joined.spend_usd / nullif(joined.attributed_mqls, 0) as cost_per_mql_usd,
+        joined.spend_usd / nullif(joined.attributed_sqls, 0) as cost_per_sql_usd,
+        joined.spend_usd / nullif(joined.attributed_opportunities, 0) as cost_per_opportunity_usd,
+        joined.spend_usd / nullif(joined.attributed_won_deals, 0) as cost_per_won_deal_usd,
+        joined.spend_usd / nullif(joined.attributed_new_customers, 0) as cac_usd
+
+    from joined
+    left join campaigns
+        on joined.campaign_key = campaigns.campaign_id
+
+)
+
+select * from final
