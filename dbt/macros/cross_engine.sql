@@ -52,3 +52,61 @@
     {%- endif -%}
     select 1
 {%- endmacro %}
+
+{#- Date arithmetic on DATE values. dbt-spark's dateadd goes through unix seconds and
+    to_timestamp, which fails or gives NULL under the profile's TIMESTAMP_NTZ. -#}
+
+{#- Whole days from start_date to end_date: 0 for the same day, negative when end is earlier. -#}
+{% macro days_between(start_date, end_date) -%}
+    {{ return(adapter.dispatch('days_between', 'attribution')(start_date, end_date)) }}
+{%- endmacro %}
+
+{% macro default__days_between(start_date, end_date) -%}
+    (cast({{ end_date }} as date) - cast({{ start_date }} as date))
+{%- endmacro %}
+
+{% macro spark__days_between(start_date, end_date) -%}
+    datediff(cast({{ end_date }} as date), cast({{ start_date }} as date))
+{%- endmacro %}
+
+{#- The date n months after date_expr (n may be an expression), as a DATE. -#}
+{% macro add_months_to_date(date_expr, months) -%}
+    {{ return(adapter.dispatch('add_months_to_date', 'attribution')(date_expr, months)) }}
+{%- endmacro %}
+
+{% macro default__add_months_to_date(date_expr, months) -%}
+    cast({{ dbt.dateadd('month', months, date_expr) }} as date)
+{%- endmacro %}
+
+{% macro spark__add_months_to_date(date_expr, months) -%}
+    add_months(cast({{ date_expr }} as date), cast({{ months }} as int))
+{%- endmacro %}
+
+{#- The date n days after date_expr (n an integer literal or expression), as a DATE. -#}
+{% macro add_days_to_date(date_expr, days) -%}
+    {{ return(adapter.dispatch('add_days_to_date', 'attribution')(date_expr, days)) }}
+{%- endmacro %}
+
+{% macro default__add_days_to_date(date_expr, days) -%}
+    cast({{ dbt.dateadd('day', days, date_expr) }} as date)
+{%- endmacro %}
+
+{% macro spark__add_days_to_date(date_expr, days) -%}
+    date_add(cast({{ date_expr }} as date), cast({{ days }} as int))
+{%- endmacro %}
+
+{#- Continuous percentile (linear interpolation between the two nearest ranks, as in
+    PERCENTILE_CONT): the same value on every engine. DuckDB spells it quantile_cont, Spark
+    percentile; both interpolate linearly, so e.g. 1, 2, 3, 10 give a median of 2.5 and a p75 of 4.75.
+    An aggregate: use it in a grouped select. -#}
+{% macro percentile_cont(expr, fraction) -%}
+    {{ return(adapter.dispatch('percentile_cont', 'attribution')(expr, fraction)) }}
+{%- endmacro %}
+
+{% macro default__percentile_cont(expr, fraction) -%}
+    quantile_cont(cast({{ expr }} as double), {{ fraction }})
+{%- endmacro %}
+
+{% macro spark__percentile_cont(expr, fraction) -%}
+    percentile(cast({{ expr }} as double), {{ fraction }})
+{%- endmacro %}
