@@ -46,7 +46,7 @@ def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_bool_dtype(values) or isinstance(first, bool | np.bool_):
             out[column] = values.astype("boolean")
         elif pd.api.types.is_numeric_dtype(values) or isinstance(first, Decimal | int | float):
-            out[column] = pd.to_numeric(values.map(lambda v: None if v is None else float(v)))
+            out[column] = pd.to_numeric(values.map(lambda v: None if pd.isna(v) else float(v)))
         elif pd.api.types.is_datetime64_any_dtype(values) or hasattr(first, "isoformat"):
             out[column] = pd.to_datetime(values).astype("datetime64[us]")
         else:

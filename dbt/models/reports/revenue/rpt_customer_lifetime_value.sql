@@ -90,7 +90,7 @@ profiled as (
         -- (a one-off invoice is not annualised).
         case
             when customers.first_service_day is null then 1.0
-            else (customers.contract_days + 1) / 365.25
+            else cast(customers.contract_days + 1 as double) / cast(365.25 as double)
         end as customer_years
 
     from customers
