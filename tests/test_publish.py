@@ -243,13 +243,18 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
     raise AssertionError("processes of the killed run still alive")
 
 
-def test_killed_run_leaves_serving_intact_and_rerun_completes(tmp_path: Path) -> None:
+def test_killed_run_leaves_serving_intact_and_rerun_completes(
+    built_warehouse: BuiltWarehouse, tmp_path: Path
+) -> None:
     env = _run_env(tmp_path)
     warehouse = Path(env["ATTRIBUTION_WAREHOUSE_PATH"])
     serving = Path(env["ATTRIBUTION_SERVING_PATH"])
-    first = _make_run(env, tmp_path / "first.log")
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    assert f"Serving:   {serving}" in first.stdout
+    # The state a first successful run leaves (the session's build): a warehouse and a
+    # published serving file.
+    warehouse.parent.mkdir(parents=True)
+    serving.parent.mkdir(parents=True)
+    shutil.copy(built_warehouse.warehouse_path, warehouse)
+    shutil.copy(built_warehouse.resource.serving_database_path, serving)
     published_hash, published_tables = _sha256(serving), _checksums(serving)
     [first_publish] = _publish_ids(serving)
     warehouse_mtime = warehouse.stat().st_mtime_ns
@@ -289,6 +294,7 @@ def test_killed_run_leaves_serving_intact_and_rerun_completes(tmp_path: Path) ->
     # A re-run recovers the warehouse (DuckDB replays or drops its WAL), completes, republishes.
     again = _make_run(env, tmp_path / "rerun.log")
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert f"Serving:   {serving}" in again.stdout
     assert _sha256(serving) != published_hash
     publishes = _publish_ids(serving)
     assert len(publishes) == 2

@@ -71,7 +71,7 @@ def failed_steps(built: BuiltWarehouse) -> list[str]:
 @pytest.fixture(scope="module")
 def contact_role_build(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
     root = tmp_path_factory.mktemp("contact_role_90")
-    return materialize_all(root, lookback_days=90, scope="contact_role")
+    return materialize_all(root, lookback_days=90, scope="contact_role", marts_only=True)
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +174,7 @@ def test_one_million_touchpoints_match_reference(
         phase.extra["scale"] = SCALE
 
     with measured("dagster build", phases) as phase:
-        built = materialize_all(tmp_path / "build", source)
+        built = materialize_all(tmp_path / "build", source, marts_only=True)
     con = duckdb.connect(str(built.warehouse_path), read_only=True)
     try:
         n_touch = con.execute("select count(*) from marts.fct_touchpoints").fetchone()[0]

@@ -6,15 +6,24 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from dagster import DagsterInstance, ExecuteInProcessResult
+from dagster import AssetSelection, DagsterInstance, ExecuteInProcessResult
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 from dagster_project.definitions import build_definitions
+from dagster_project.defs.dbt.assets import leadership_reports
 from dagster_project.lib.warehouse import WarehouseResource
 from dagster_project.settings import REPO_ROOT
 
 SAMPLE_DIR = REPO_ROOT / "seeds"
+# What the attribution comparisons read: building only these (and what they stand on) keeps
+# the reference tests from paying for every report, at scale above all.
+ATTRIBUTION_MARTS = (
+    "fct_touchpoints",
+    "fct_attribution",
+    "fct_lead_attribution",
+    "dim_opportunities",
+)
 # A fixed as-of time (just after the sample's history ends) so that open opportunities'
 # full-journey windows, and hence every number, are the same on every run.
 AS_OF = "2026-10-01 00:00:00"
@@ -49,10 +58,14 @@ def materialize_all(
     scope: str | None = None,
     half_life_days: float | None = None,
     as_of: str = AS_OF,
+    marts_only: bool = False,
 ) -> BuiltWarehouse:
     """Run the full `materialize_everything` job into `root` on an ephemeral instance.
 
     The attribution vars left as None keep dbt_project.yml's defaults (365, account, 7).
+    `marts_only` stops after the marts (landing, models, their checks): no leadership
+    reports, no publish. The attribution comparisons read only marts, and at scale the
+    reports would cost minutes they do not need.
     """
     warehouse = WarehouseResource(
         source_dir=str(source_dir),
@@ -64,9 +77,18 @@ def materialize_all(
         scope=scope,
         half_life_days=half_life_days,
     )
-    job = build_definitions(warehouse).resolve_job_def("materialize_everything")
+    definitions = build_definitions(warehouse)
+    job = definitions.resolve_job_def("materialize_everything")
+    selection = None
+    if marts_only:
+        # Whole dbt steps only: a subset of one would run tests on models it did not build.
+        skipped = AssetSelection.assets(leadership_reports).downstream()
+        graph = definitions.resolve_asset_graph()
+        selection = sorted((AssetSelection.all() - skipped).resolve(graph))
     with DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, asset_selection=selection
+        )
     return BuiltWarehouse(
         warehouse_path=Path(warehouse.warehouse_path),
         raw_dir=Path(warehouse.raw_dir),
