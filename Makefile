@@ -13,7 +13,7 @@ export ATTRIBUTION_RAW_DIR ?= $(CURDIR)/data/raw
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 DBT := cd dbt && ../$(BIN)/dbt
 
-.PHONY: run test dev lint manifest bootstrap clean
+.PHONY: run test dev docs lint manifest bootstrap clean
 
 bootstrap: $(STAMP)
 
@@ -41,6 +41,13 @@ manifest: $(STAMP)
 
 run: $(ENGINE_STAMP) $(DAGSTER_HOME)/dagster.yaml manifest
 	$(BIN)/python -m dagster_project.run
+
+# dbt docs (models, columns, tests, lineage to the exposures) as one self-contained page,
+# dbt/target/static_index.html, with the catalog of the warehouse (built first if missing).
+docs: $(STAMP) manifest
+	test -f $(ATTRIBUTION_WAREHOUSE_PATH) || $(MAKE) run
+	$(DBT) docs generate --static --quiet
+	@echo "dbt docs: $(CURDIR)/dbt/target/static_index.html"
 
 lint: $(STAMP) manifest
 	$(BIN)/ruff check .

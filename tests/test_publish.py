@@ -466,3 +466,28 @@ def test_failing_build_publishes_nothing(built_warehouse: BuiltWarehouse, tmp_pa
     assert _sha256(serving) == before
     assert staging_files(serving) == []
     assert_consistent(serving)
+
+
+def test_bi_tools_connect_read_only_as_documented(built_warehouse: BuiltWarehouse) -> None:
+    """The README's Superset URI (SQLAlchemy + duckdb-engine) and the Parquet path work, and
+    a BI connection cannot write."""
+    sqlalchemy = pytest.importorskip("sqlalchemy")
+    serving = Path(built_warehouse.resource.serving_database_path)
+    engine = sqlalchemy.create_engine(f"duckdb:///{serving}?access_mode=read_only")
+    try:
+        assert "rpt_plan_vs_actual" in sqlalchemy.inspect(engine).get_table_names(schema="reports")
+        with engine.connect() as con:
+            shortfalls = con.execute(
+                sqlalchemy.text(
+                    "select count(*) from reports.rpt_plan_vs_actual where is_shortfall"
+                )
+            ).scalar_one()
+            assert shortfalls > 0
+            with pytest.raises(sqlalchemy.exc.DBAPIError):
+                con.execute(sqlalchemy.text("delete from reports.rpt_plan_vs_actual"))
+    finally:
+        engine.dispose()
+    parquet = (
+        serving.with_name("serving_parquet") / "current" / "reports" / "rpt_channel_roi.parquet"
+    )
+    assert len(pd.read_parquet(parquet)) > 0
