@@ -1,4 +1,5 @@
-"""The short attribution summary `make run` prints: by channel under each model, and checks."""
+"""The short summary `make run` prints: attribution by channel under each model, where the
+plan is falling short, and the checks behind those numbers."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ CONTRIBUTION_CHECKS = (
     "attribution_reconciles_to_crm",
     "no_credit_outside_window",
     "sourced_within_influenced_within_total",
+    "bookings_reconcile_to_billing",
 )
 
 
@@ -41,6 +43,34 @@ def attribution_by_channel(warehouse: WarehouseResource, measure: str) -> pd.Dat
     return table
 
 
+def plan_vs_actual(warehouse: WarehouseResource) -> pd.DataFrame:
+    """The last complete quarter, metric by metric, the furthest below plan first."""
+    rows = warehouse.query(
+        """
+        with last_quarter as (
+            select max(period_start) as period_start
+            from reports.rpt_plan_vs_actual
+            where period_type = 'quarter' and is_complete
+        )
+        select
+            plan.metric,
+            min(plan.period_start) as quarter,
+            sum(plan.target) as target,
+            sum(plan.actual) as actual,
+            sum(plan.actual) / sum(plan.target) as attainment
+        from reports.rpt_plan_vs_actual as plan
+        inner join last_quarter on plan.period_start = last_quarter.period_start
+        where plan.period_type = 'quarter'
+        group by plan.metric
+        order by attainment
+        """
+    )
+    rows["target"] = rows["target"].map(lambda v: f"{v:,.0f}")
+    rows["actual"] = rows["actual"].map(lambda v: f"{v:,.0f}")
+    rows["attainment"] = rows["attainment"].map(lambda v: f"{v:.0%}")
+    return rows
+
+
 def render_summary(warehouse: WarehouseResource, outcomes: list[CheckOutcome], run_ok: bool) -> str:
     lines = [
         "",
@@ -61,6 +91,16 @@ def render_summary(warehouse: WarehouseResource, outcomes: list[CheckOutcome], r
             lines += [title, _money(attribution_by_channel(warehouse, measure)).to_string(), ""]
     except Exception as error:  # the run failed before the reports existed
         lines += [f"(no attribution report: {error})", ""]
+    try:
+        plan = plan_vs_actual(warehouse)
+        quarter = str(plan["quarter"].iloc[0])[:10] if len(plan) else "-"
+        lines += [
+            f"Plan vs actual, quarter starting {quarter} (lowest attainment first)",
+            plan.drop(columns="quarter").to_string(index=False),
+            "",
+        ]
+    except Exception as error:
+        lines += [f"(no plan vs actual: {error})", ""]
     failed = [o for o in outcomes if not o.passed]
     lines.append(
         f"Checks: {len(outcomes) - len(failed)} of {len(outcomes)} passed"

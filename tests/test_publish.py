@@ -295,6 +295,8 @@ def test_killed_run_leaves_serving_intact_and_rerun_completes(
     again = _make_run(env, tmp_path / "rerun.log")
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     assert f"Serving:   {serving}" in again.stdout
+    assert "Plan vs actual, quarter starting 2026-07-01" in again.stdout
+    assert "ok     bookings_reconcile_to_billing" in again.stdout
     assert _sha256(serving) != published_hash
     publishes = _publish_ids(serving)
     assert len(publishes) == 2
