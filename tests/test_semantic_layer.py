@@ -1,8 +1,9 @@
-"""The semantic layer answers with the marts' numbers: real `mf query` runs against the session's warehouse.
+"""The semantic layer answers with the marts' numbers: real `mf query` runs on the session's build.
 
-MetricFlow reads `target/semantic_manifest.json` under the dbt project it runs in (the path is fixed in
-dbt-metricflow), so the tests parse a copy of the dbt project in a temp directory rather than write the
-repository's dbt/target, which a developer's dbt or Dagster may be using. One `mf query` per metric set.
+MetricFlow reads `target/semantic_manifest.json` under the dbt project it runs in (the path is
+fixed in dbt-metricflow), so the tests parse a copy of the dbt project in a temp directory rather
+than write the repository's dbt/target, which a developer's dbt or Dagster may be using. One
+`mf query` per metric set.
 """
 
 from __future__ import annotations
@@ -53,7 +54,14 @@ def mf_query(
 ) -> pd.DataFrame:
     """Run `mf query` as a user would and read its CSV output (full precision)."""
     out = project / f"{'_'.join(metrics)}.csv"
-    args = [str(BIN / "mf"), "query", "--metrics", ",".join(metrics), "--group-by", ",".join(group_by)]
+    args = [
+        str(BIN / "mf"),
+        "query",
+        "--metrics",
+        ",".join(metrics),
+        "--group-by",
+        ",".join(group_by),
+    ]
     if where is not None:
         args += ["--where", where]
     completed = subprocess.run(
@@ -94,9 +102,15 @@ def assert_same(
         assert close.all(), f"{column} differs\n{merged[~close]}"
 
 
-def test_attributed_revenue_by_channel_and_quarter(built_warehouse: BuiltWarehouse, mf_project: Path) -> None:
+def test_attributed_revenue_by_channel_and_quarter(
+    built_warehouse: BuiltWarehouse, mf_project: Path
+) -> None:
     semantic = mf_query(
-        built_warehouse, mf_project, ["attributed_revenue"], ["channel", "metric_time__quarter"], LINEAR
+        built_warehouse,
+        mf_project,
+        ["attributed_revenue"],
+        ["channel", "metric_time__quarter"],
+        LINEAR,
     )
     # Revenue is credited to won deals only; open deals' expected close quarters add rows of 0.
     semantic = semantic[semantic["attributed_revenue"] != 0]
@@ -111,7 +125,9 @@ def test_attributed_revenue_by_channel_and_quarter(built_warehouse: BuiltWarehou
         having sum(attributed_revenue_usd) <> 0
         """,
     )
-    assert_same(semantic, expected, ["channel", "metric_time__quarter"], {"attributed_revenue": CENT})
+    assert_same(
+        semantic, expected, ["channel", "metric_time__quarter"], {"attributed_revenue": CENT}
+    )
     # ... and the report is the mart: credit x amount of won deals by close quarter.
     from_mart = marts(
         built_warehouse,
@@ -123,10 +139,14 @@ def test_attributed_revenue_by_channel_and_quarter(built_warehouse: BuiltWarehou
         group by 1, 2
         """,
     )
-    assert_same(semantic, from_mart, ["channel", "metric_time__quarter"], {"attributed_revenue": CENT})
+    assert_same(
+        semantic, from_mart, ["channel", "metric_time__quarter"], {"attributed_revenue": CENT}
+    )
 
 
-def test_sourced_and_influenced_pipeline_by_month(built_warehouse: BuiltWarehouse, mf_project: Path) -> None:
+def test_sourced_and_influenced_pipeline_by_month(
+    built_warehouse: BuiltWarehouse, mf_project: Path
+) -> None:
     semantic = mf_query(
         built_warehouse,
         mf_project,
@@ -137,7 +157,8 @@ def test_sourced_and_influenced_pipeline_by_month(built_warehouse: BuiltWarehous
         built_warehouse,
         """
         select month_start as metric_time__month, sum(pipeline_usd) as pipeline,
-            sum(sourced_pipeline_usd) as sourced_pipeline, sum(influenced_pipeline_usd) as influenced_pipeline
+            sum(sourced_pipeline_usd) as sourced_pipeline,
+            sum(influenced_pipeline_usd) as influenced_pipeline
         from reports.rpt_marketing_contribution
         group by 1
         having sum(pipeline_usd) <> 0
@@ -159,7 +180,8 @@ def test_win_rate_by_quarter(built_warehouse: BuiltWarehouse, mf_project: Path) 
     expected = marts(
         built_warehouse,
         """
-        select quarter_start as metric_time__quarter, win_rate, opportunities_won, opportunities_closed
+        select quarter_start as metric_time__quarter, win_rate, opportunities_won,
+            opportunities_closed
         from reports.rpt_sales_velocity
         where segment = 'All' and opportunities_closed > 0
         """,
@@ -168,7 +190,9 @@ def test_win_rate_by_quarter(built_warehouse: BuiltWarehouse, mf_project: Path) 
     assert_same(semantic, expected, ["metric_time__quarter"], tolerances)
 
 
-def test_roas_by_channel_and_month_for_one_model(built_warehouse: BuiltWarehouse, mf_project: Path) -> None:
+def test_roas_by_channel_and_month_for_one_model(
+    built_warehouse: BuiltWarehouse, mf_project: Path
+) -> None:
     semantic = mf_query(
         built_warehouse,
         mf_project,
@@ -176,7 +200,9 @@ def test_roas_by_channel_and_month_for_one_model(built_warehouse: BuiltWarehouse
         ["channel", "metric_time__month"],
         LINEAR,
     )
-    semantic = semantic[semantic["attributed_revenue"].fillna(0).ne(0) | semantic["modeled_spend"].fillna(0).ne(0)]
+    semantic = semantic[
+        semantic["attributed_revenue"].fillna(0).ne(0) | semantic["modeled_spend"].fillna(0).ne(0)
+    ]
     expected = marts(
         built_warehouse,
         """
@@ -191,7 +217,9 @@ def test_roas_by_channel_and_month_for_one_model(built_warehouse: BuiltWarehouse
     assert_same(semantic, expected, ["channel", "metric_time__month"], tolerances)
 
 
-def test_blended_cac_and_funnel_conversion_by_month(built_warehouse: BuiltWarehouse, mf_project: Path) -> None:
+def test_blended_cac_and_funnel_conversion_by_month(
+    built_warehouse: BuiltWarehouse, mf_project: Path
+) -> None:
     semantic = mf_query(
         built_warehouse,
         mf_project,
@@ -222,5 +250,7 @@ def test_blended_cac_and_funnel_conversion_by_month(built_warehouse: BuiltWareho
     money = money.fillna({"new_customers": 0, "marketing_spend": 0})
     tolerances = {"blended_cac": CENT, "new_customers": 0, "marketing_spend": CENT}
     assert_same(money, cac, ["metric_time__month"], tolerances)
-    rates = semantic.loc[semantic["lead_to_mql_rate"].notna(), ["metric_time__month", "lead_to_mql_rate"]]
+    rates = semantic.loc[
+        semantic["lead_to_mql_rate"].notna(), ["metric_time__month", "lead_to_mql_rate"]
+    ]
     assert_same(rates, funnel, ["metric_time__month"], {"lead_to_mql_rate": RATIO})
