@@ -7,7 +7,7 @@ from dagster import DefaultScheduleStatus
 
 from dagster_project.definitions import defs
 
-LAYER_GROUPS = {"staging", "intermediate", "marts", "reports", "lookups", "publish"}
+LAYER_GROUPS = {"staging", "intermediate", "marts", "reports", "semantic", "lookups", "publish"}
 INGESTION_GROUPS = {"crm", "campaign", "revenue"}
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from dagster import AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
-LAYERS = ("staging", "intermediate", "marts", "reports")
+LAYERS = ("staging", "intermediate", "marts", "reports", "semantic")
 
 
 def raw_asset_key(family: str, name: str) -> AssetKey:
