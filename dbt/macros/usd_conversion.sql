@@ -44,3 +44,14 @@
         ]) }}
     end
 {%- endmacro %}
+
+{#- The first day each currency has a rate: the fact usd_unconverted_reason needs. One select,
+    for the quarantine models' `currencies_with_rates` CTE. -#}
+{% macro currencies_with_first_rate() -%}
+    select
+        currency,
+        min(rate_date) as first_rate_date
+
+    from {{ ref('stg_revenue__fx_rates') }}
+    group by currency
+{%- endmacro %}

@@ -15,20 +15,9 @@ converted as (
 
 ),
 
-fx_rates as (
-
-    select * from {{ ref('stg_revenue__fx_rates') }}
-
-),
-
 currencies_with_rates as (
 
-    select
-        currency,
-        min(rate_date) as first_rate_date
-
-    from fx_rates
-    group by currency
+    {{ currencies_with_first_rate() }}
 
 ),
 
