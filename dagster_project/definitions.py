@@ -22,6 +22,7 @@ from dagster_project.defs.ingest.assets import ingestion_assets
 from dagster_project.defs.ingest.checks import ingestion_checks
 from dagster_project.defs.ingest.sensors import new_source_files
 from dagster_project.defs.publish.assets import publish_assets
+from dagster_project.defs.publish.report import report_assets
 from dagster_project.lib.warehouse import WarehouseResource
 
 materialize_everything = define_asset_job(
@@ -45,7 +46,13 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> Definitions
     """Definitions for a given warehouse (tests pass a temporary one)."""
     warehouse = warehouse or WarehouseResource.from_settings()
     return Definitions(
-        assets=[*ingestion_assets, attribution_dbt_models, leadership_reports, *publish_assets],
+        assets=[
+            *ingestion_assets,
+            attribution_dbt_models,
+            leadership_reports,
+            *publish_assets,
+            *report_assets,
+        ],
         asset_checks=[*ingestion_checks, *contribution_checks, *revenue_checks],
         jobs=[materialize_everything],
         schedules=[daily_materialization],

@@ -36,7 +36,9 @@ def main() -> int:
     warehouse = defs.resources["warehouse"]
     assert isinstance(warehouse, WarehouseResource)
     print(render_summary(warehouse, outcomes, run_ok=result.success))
-    return 0 if result.success and all(o.passed for o in outcomes) else 1
+    # A warning (billing to follow up, say) is printed, not an error: the numbers published.
+    errors = [o for o in outcomes if not o.passed and o.severity != "WARN"]
+    return 0 if result.success and not errors else 1
 
 
 if __name__ == "__main__":

@@ -4,9 +4,15 @@ plan is falling short, and the checks behind those numbers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
+from dagster_project.defs.publish.report_data import (
+    PLAN_TOTALS_SQL,
+    attribution_by_channel_sql,
+    pivot_by_channel,
+)
 from dagster_project.lib.warehouse import WarehouseResource
 
 # The checks that guard leadership numbers, always listed by name.
@@ -32,39 +38,15 @@ def _money(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def attribution_by_channel(warehouse: WarehouseResource, measure: str) -> pd.DataFrame:
-    """Channel x model table of one measure, channels by descending total."""
-    rows = warehouse.query(
-        f"select channel, model, sum({measure}) as usd"
-        " from reports.rpt_attribution_by_channel group by channel, model"
-    )
-    table = rows.pivot(index="channel", columns="model", values="usd").fillna(0.0)
-    table = table.loc[table.sum(axis=1).sort_values(ascending=False).index]
+    """Channel x model table of one measure over all history, with a TOTAL row."""
+    table = pivot_by_channel(warehouse.query(attribution_by_channel_sql(measure)))
     table.loc["TOTAL"] = table.sum()
     return table
 
 
 def plan_vs_actual(warehouse: WarehouseResource) -> pd.DataFrame:
     """The last complete quarter, metric by metric, the furthest below plan first."""
-    rows = warehouse.query(
-        """
-        with last_quarter as (
-            select max(period_start) as period_start
-            from reports.rpt_plan_vs_actual
-            where period_type = 'quarter' and is_complete
-        )
-        select
-            plan.metric,
-            min(plan.period_start) as quarter,
-            sum(plan.target) as target,
-            sum(plan.actual) as actual,
-            sum(plan.actual) / sum(plan.target) as attainment
-        from reports.rpt_plan_vs_actual as plan
-        inner join last_quarter on plan.period_start = last_quarter.period_start
-        where plan.period_type = 'quarter'
-        group by plan.metric
-        order by attainment
-        """
-    )
+    rows = warehouse.query(PLAN_TOTALS_SQL).drop(columns="gap")
     rows["target"] = rows["target"].map(lambda v: f"{v:,.0f}")
     rows["actual"] = rows["actual"].map(lambda v: f"{v:,.0f}")
     rows["attainment"] = rows["attainment"].map(lambda v: f"{v:.0%}")
@@ -78,6 +60,8 @@ def render_summary(warehouse: WarehouseResource, outcomes: list[CheckOutcome], r
         f"Warehouse: {warehouse.warehouse_path}",
         f"Serving:   {warehouse.serving_database_path}"
         + ("" if run_ok else "  (not republished: the run failed; BI keeps the last good copy)"),
+        f"Report:    {Path(warehouse.leadership_report_path).as_uri()}"
+        + ("" if run_ok else "  (the last good one)"),
         "",
     ]
     try:
@@ -106,14 +90,16 @@ def render_summary(warehouse: WarehouseResource, outcomes: list[CheckOutcome], r
         f"Checks: {len(outcomes) - len(failed)} of {len(outcomes)} passed"
         + ("" if run_ok else "  -- the run FAILED: `make dev` shows the step that broke")
     )
+    lines += [f"  {_mark(o)} {o.check}" for o in outcomes if o.check in CONTRIBUTION_CHECKS]
     lines += [
-        f"  {'ok    ' if o.passed else 'FAILED'} {o.check}"
-        for o in outcomes
-        if o.check in CONTRIBUTION_CHECKS
-    ]
-    lines += [
-        f"  FAILED [{o.severity}] {o.asset} :: {o.check}"
+        f"  {_mark(o)} [{o.severity}] {o.asset} :: {o.check}"
         for o in failed
         if o.check not in CONTRIBUTION_CHECKS
     ]
     return "\n".join(lines)
+
+
+def _mark(outcome: CheckOutcome) -> str:
+    if outcome.passed:
+        return "ok    "
+    return "WARN  " if outcome.severity == "WARN" else "FAILED"

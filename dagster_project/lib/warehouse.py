@@ -75,6 +75,11 @@ class WarehouseResource(ConfigurableResource):
         serving = Path(self.serving_database_path)
         return str(serving.with_name(f"{serving.stem}_parquet"))
 
+    @property
+    def leadership_report_path(self) -> str:
+        """The leadership report (defs/publish/report.py): an HTML file beside the serving file."""
+        return str(Path(self.serving_database_path).with_name("leadership_report.html"))
+
     def ensure_dirs(self) -> None:
         Path(self.raw_dir).mkdir(parents=True, exist_ok=True)
         Path(self.warehouse_path).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,187 @@
+"""The `leadership_report` asset: the published numbers as one HTML page for the CMO and CRO.
+
+It runs after `serving_database`, so it shows only numbers that passed the blocking checks
+and were published; it reads the serving file, like any BI tool, never the warehouse that
+the next build may be rewriting. The checks behind the numbers are shown as they stand:
+the Python checks (contribution, billing) are re-run on the published copy itself, and every
+other check (dbt tests, ingestion) as its latest evaluation recorded by Dagster.
+"""
+
+import os
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckKey,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    DagsterInstance,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
+
+from dagster_project.defs.checks.contribution import contribution_checks
+from dagster_project.defs.checks.revenue import revenue_checks
+from dagster_project.defs.dbt.assets import attribution_dbt_models, leadership_reports
+from dagster_project.defs.ingest.checks import ingestion_checks
+from dagster_project.defs.publish.assets import serving_database
+from dagster_project.defs.publish.report_data import HEADLINE_MODEL, ReportData, load_report_data
+from dagster_project.defs.publish.report_html import CheckStatus, render_report, usd
+from dagster_project.lib.warehouse import WarehouseResource
+
+# Python checks that read only published tables: re-run on the serving copy at render time.
+RERUN_CHECKS: Sequence[AssetChecksDefinition] = [*contribution_checks, *revenue_checks]
+# Checks whose latest recorded evaluation the report shows.
+RECORDED_CHECKS: Sequence[AssetsDefinition | AssetChecksDefinition] = [
+    *ingestion_checks,
+    attribution_dbt_models,
+    leadership_reports,
+]
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def rerun_checks(serving_path: str) -> list[CheckStatus]:
+    """Evaluate the Python checks against the published file: what readers see is what is proven."""
+    reader = WarehouseResource(source_dir="", raw_dir="", warehouse_path=serving_path)
+    statuses = []
+    for check in RERUN_CHECKS:
+        (spec,) = check.check_specs
+        result = check(warehouse=reader)
+        warn = result.severity == AssetCheckSeverity.WARN
+        statuses.append(
+            CheckStatus(
+                asset=spec.asset_key.to_user_string(),
+                check=spec.name,
+                status="passed" if result.passed else "warned" if warn else "failed",
+                blocking=spec.blocking,
+                description=spec.description or "",
+                evaluated=f"re-run on the published copy, {_now()}",
+            )
+        )
+    return statuses
+
+
+def _status(record) -> str:
+    if record is None or record.status == AssetCheckExecutionRecordStatus.PLANNED:
+        return "not run"
+    if record.status == AssetCheckExecutionRecordStatus.SUCCEEDED:
+        return "passed"
+    evaluation = record.event.dagster_event.event_specific_data if record.event else None
+    if isinstance(evaluation, AssetCheckEvaluation):
+        if evaluation.passed:
+            return "passed"
+        return "warned" if evaluation.severity == AssetCheckSeverity.WARN else "failed"
+    return "failed"
+
+
+def recorded_checks(
+    instance: DagsterInstance, definitions: Iterable[AssetsDefinition | AssetChecksDefinition]
+) -> list[CheckStatus]:
+    """Each check's latest evaluation from Dagster's event log (dbt tests, ingestion checks)."""
+    specs = {spec.key: spec for definition in definitions for spec in definition.check_specs}
+    keys: list[AssetCheckKey] = sorted(specs, key=lambda key: key.to_user_string())
+    latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(keys)
+    statuses = []
+    for key in keys:
+        spec, record = specs[key], latest.get(key)
+        when = (
+            datetime.fromtimestamp(record.event.timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            if record is not None and record.event is not None
+            else "never"
+        )
+        statuses.append(
+            CheckStatus(
+                asset=key.asset_key.to_user_string(),
+                check=key.name,
+                status=_status(record),
+                blocking=spec.blocking,
+                description=spec.description or "",
+                evaluated=f"run {record.run_id[:8]}, {when}" if record is not None else when,
+            )
+        )
+    return statuses
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """A reader (or a browser refreshing) sees the old page or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staged = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    staged.write_text(text, encoding="utf-8")
+    os.replace(staged, path)
+
+
+def summary_preview(data: ReportData, checks: Sequence[CheckStatus]) -> str:
+    """The report's headline in Markdown, shown in the Dagster UI beside the asset."""
+    c = data.contribution
+    marketing = data.marketing_attributed.set_index("model")
+    failing = [f"{s.check} ({s.status})" for s in checks if s.status != "passed"]
+    lines = [
+        f"**{data.period_start} to {data.period_end}** (as of {data.as_of})",
+        "",
+        "| measure | USD |",
+        "|---|---:|",
+        f"| pipeline created | {usd(c['pipeline_usd'])} |",
+        f"| marketing-sourced pipeline | {usd(c['sourced_pipeline_usd'])} |",
+        f"| marketing-influenced pipeline | {usd(c['influenced_pipeline_usd'])} |",
+        f"| revenue won | {usd(c['revenue_usd'])} |",
+        f"| marketing-sourced revenue | {usd(c['sourced_revenue_usd'])} |",
+        f"| marketing-influenced revenue | {usd(c['influenced_revenue_usd'])} |",
+    ]
+    if HEADLINE_MODEL in marketing.index:
+        revenue = marketing.loc[HEADLINE_MODEL, "attributed_revenue_usd"]
+        lines.append(f"| attributed to marketing ({HEADLINE_MODEL}) | {usd(revenue)} |")
+    lines += ["", f"Checks: {len(checks) - len(failing)} of {len(checks)} passed"]
+    lines += [f"- {item}" for item in failing[:10]]
+    return "\n".join(lines)
+
+
+@asset(
+    key=AssetKey("leadership_report"),
+    group_name="publishing",
+    kinds={"html"},
+    owners=["team:revenue-operations", "team:analytics-engineering"],
+    deps=[serving_database.key],
+    description=(
+        "One self-contained HTML page for the CMO and CRO (charts inline, nothing fetched): "
+        "marketing's sourced, influenced and attributed pipeline and revenue, attribution by "
+        "channel under every model side by side, top campaigns by ROI, funnel and velocity, "
+        "plan vs actual with the shortfalls first, and the status of every check behind the "
+        "numbers with the data's freshness. Every number's definition shows on hover and in "
+        "the glossary. Reads the published serving database, so it only ever shows numbers "
+        "that passed the blocking checks."
+    ),
+)
+def leadership_report(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> MaterializeResult:
+    serving = warehouse.serving_database_path
+    data = load_report_data(serving)
+    headline = rerun_checks(serving)
+    others = recorded_checks(context.instance, RECORDED_CHECKS)
+    checks = [*headline, *others]
+    html = render_report(data, headline, others)
+    path = Path(warehouse.leadership_report_path)
+    write_atomically(path, html)
+    return MaterializeResult(
+        metadata={
+            "path": MetadataValue.path(str(path)),
+            "open": MetadataValue.url(path.as_uri()),
+            "size_bytes": len(html.encode("utf-8")),
+            "checks_passed": sum(1 for s in checks if s.status == "passed"),
+            "checks_total": len(checks),
+            "summary": MetadataValue.md(summary_preview(data, checks)),
+        }
+    )
+
+
+report_assets = [leadership_report]

@@ -1,0 +1,332 @@
+"""What the leadership report shows, read from the published serving database.
+
+The report is a reader like any BI tool: it opens the serving file read-only, so it shows
+exactly the numbers that passed the blocking checks and were published, whichever engine
+built them. Every query here reads a public mart or report; none recomputes a metric that
+dbt already defines, so the report and the BI tools cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+# The model named in the headline numbers; every model is shown side by side below them.
+HEADLINE_MODEL = "w_shaped"
+TOP_CAMPAIGNS = 10
+TOP_SHORTFALLS = 12
+# The report's window: this many complete months before the as-of month.
+WINDOW_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Every table the report renders, plus the window and the dates that say how fresh it is."""
+
+    as_of: datetime
+    period_start: date
+    period_end: date  # exclusive: the first day of the as-of month
+    contribution: dict[str, float]
+    marketing_attributed: pd.DataFrame  # model, description, pipeline, revenue (marketing only)
+    revenue_by_channel: pd.DataFrame  # channel x model, attributed revenue
+    pipeline_by_channel: pd.DataFrame  # channel x model, attributed pipeline
+    top_campaigns: pd.DataFrame
+    channel_roi: pd.DataFrame
+    funnel: pd.DataFrame  # stage, count, conversion to the next stage
+    funnel_velocity: pd.DataFrame
+    velocity_quarter: date | None
+    sales_velocity: pd.DataFrame
+    plan_quarter: date | None
+    plan_totals: pd.DataFrame
+    plan_shortfalls: pd.DataFrame
+    freshness: pd.DataFrame  # what, latest, table
+    published_at: datetime | None
+    definitions: dict[str, str]  # "table.column" and "column" -> dbt's description
+
+
+def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None):
+    return con.execute(sql, params or []).df()
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None):
+    row = con.execute(sql, params or []).fetchone()
+    return row[0] if row else None
+
+
+def _window(as_of: datetime) -> tuple[date, date]:
+    end = date(as_of.year, as_of.month, 1)
+    months = end.year * 12 + end.month - 1 - WINDOW_MONTHS
+    return date(months // 12, months % 12 + 1, 1), end
+
+
+def _contribution(con: duckdb.DuckDBPyConnection, window: list[object]) -> dict[str, float]:
+    row = _frame(
+        con,
+        """
+        select
+            sum(opportunities) as opportunities,
+            sum(sourced_opportunities) as sourced_opportunities,
+            sum(influenced_opportunities) as influenced_opportunities,
+            sum(pipeline_usd) as pipeline_usd,
+            sum(sourced_pipeline_usd) as sourced_pipeline_usd,
+            sum(influenced_pipeline_usd) as influenced_pipeline_usd,
+            sum(won_opportunities) as won_opportunities,
+            sum(revenue_usd) as revenue_usd,
+            sum(sourced_revenue_usd) as sourced_revenue_usd,
+            sum(influenced_revenue_usd) as influenced_revenue_usd
+        from reports.rpt_marketing_contribution
+        where month_start >= ? and month_start < ?
+        """,
+        window,
+    )
+    return {name: float(value or 0) for name, value in row.iloc[0].items()}
+
+
+def attribution_by_channel_sql(measure: str, where: str = "") -> str:
+    """Channel x model sums of one measure of rpt_attribution_by_channel (engine-neutral SQL)."""
+    return (
+        f"select channel, model, sum({measure}) as usd from reports.rpt_attribution_by_channel"
+        f" {where} group by channel, model"
+    )
+
+
+def pivot_by_channel(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per channel, one column per model; channels by descending total."""
+    table = rows.pivot(index="channel", columns="model", values="usd").fillna(0.0)
+    return table.loc[table.sum(axis=1).sort_values(ascending=False).index]
+
+
+# The last complete quarter's plan vs actual per metric (each metric has targets at one
+# grain, so its rows add up to the total), lowest attainment first. Engine-neutral SQL: the
+# `make run` summary runs it on the warehouse, the report on the serving copy.
+PLAN_TOTALS_SQL = """
+with last_quarter as (
+    select max(period_start) as period_start
+    from reports.rpt_plan_vs_actual
+    where period_type = 'quarter' and is_complete
+)
+select
+    plan.metric,
+    min(plan.period_start) as quarter,
+    sum(plan.target) as target,
+    sum(plan.actual) as actual,
+    sum(plan.actual) / sum(plan.target) as attainment,
+    sum(plan.actual) - sum(plan.target) as gap
+from reports.rpt_plan_vs_actual as plan
+inner join last_quarter on plan.period_start = last_quarter.period_start
+where plan.period_type = 'quarter'
+group by plan.metric
+order by attainment, plan.metric
+"""
+
+
+def _by_channel(con: duckdb.DuckDBPyConnection, measure: str, window: list[object]):
+    where = "where month_start >= ? and month_start < ?"
+    return pivot_by_channel(_frame(con, attribution_by_channel_sql(measure, where), window))
+
+
+def _marketing_attributed(con: duckdb.DuckDBPyConnection, window: list[object]):
+    """Credit that lands on marketing channels (is_marketing in the channel seed), per model."""
+    return _frame(
+        con,
+        """
+        with marketing_channels as (
+            select distinct channel from marts.fct_touchpoints where is_marketing
+        )
+        select
+            models.model,
+            models.description,
+            coalesce(sum(report.attributed_pipeline_usd), 0) as attributed_pipeline_usd,
+            coalesce(sum(report.attributed_revenue_usd), 0) as attributed_revenue_usd
+        from marts.dim_attribution_models as models
+        left join reports.rpt_attribution_by_channel as report
+            on report.model = models.model
+            and report.month_start >= ? and report.month_start < ?
+            and report.channel in (select channel from marketing_channels)
+        group by models.model, models.description
+        order by attributed_revenue_usd desc, models.model
+        """,
+        window,
+    )
+
+
+def _roi(con: duckdb.DuckDBPyConnection, table: str, key: str, window: list[object]):
+    """Spend and attributed revenue summed over the window, then ROI and ROAS of the sums."""
+    name = (
+        "max(campaign_name) as campaign_name, max(channel) as channel," if key != "channel" else ""
+    )
+    return _frame(
+        con,
+        f"""
+        with summed as (
+            select
+                {key}, {name}
+                sum(spend_usd) as spend_usd,
+                sum(attributed_pipeline_usd) as attributed_pipeline_usd,
+                sum(attributed_revenue_usd) as attributed_revenue_usd,
+                sum(attributed_won_deals) as attributed_won_deals
+            from reports.{table}
+            where model = ? and month_start >= ? and month_start < ?
+            group by {key}
+        )
+        select
+            *,
+            attributed_revenue_usd / spend_usd as roas,
+            (attributed_revenue_usd - spend_usd) / spend_usd as roi
+        from summed
+        where spend_usd > 0
+        order by roi desc, {key}
+        """,
+        [HEADLINE_MODEL, *window],
+    )
+
+
+def _funnel(con: duckdb.DuckDBPyConnection, window: list[object]) -> pd.DataFrame:
+    """Cohort view: of the leads created in the window, how many reached each later stage."""
+    sums = _frame(
+        con,
+        """
+        select
+            sum(lead_count) as lead, sum(mql_count) as mql, sum(sql_count) as sql,
+            sum(opportunity_count) as opportunity, sum(won_count) as won,
+            sum(lead_to_mql_count) as lead_to_mql, sum(mql_to_sql_count) as mql_to_sql,
+            sum(sql_to_opportunity_count) as sql_to_opportunity,
+            sum(opportunity_to_won_count) as opportunity_to_won
+        from reports.rpt_funnel_conversion
+        where view = 'cohort' and month_start >= ? and month_start < ?
+        """,
+        window,
+    ).iloc[0]
+    stages = ["lead", "mql", "sql", "opportunity", "won"]
+    rows = []
+    for stage, following in zip(stages, [*stages[1:], None], strict=True):
+        count = float(sums[stage] or 0)
+        converted = float(sums[f"{stage}_to_{following}"] or 0) if following else None
+        rows.append(
+            {
+                "stage": stage,
+                "count": count,
+                "next_stage": following or "",
+                "rate_column": f"{stage}_to_{following}_rate" if following else "",
+                "conversion_rate": converted / count if following and count else None,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _last_complete_quarter(con: duckdb.DuckDBPyConnection, table: str, as_of: datetime):
+    """The latest quarter that ended before the as-of time, if the table has it."""
+    return _scalar(
+        con,
+        f"""
+        select max(quarter_start) from reports.{table}
+        where quarter_start + interval 3 month <= cast(? as date)
+        """,
+        [as_of],
+    )
+
+
+def _freshness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    latest = [
+        ("Latest touch", "marts.fct_touchpoints", "max(touched_at)"),
+        ("Latest opportunity created", "marts.dim_opportunities", "max(created_at)"),
+        (
+            "Latest deal closed",
+            "marts.dim_opportunities",
+            "max(case when is_closed then close_date end)",
+        ),
+        ("Latest invoice", "marts.fct_invoices", "max(invoice_date)"),
+        ("Latest marketing spend", "marts.fct_marketing_spend", "max(spend_date)"),
+    ]
+    rows = [
+        {"what": what, "table": table, "latest": _scalar(con, f"select {expr} from {table}")}
+        for what, table, expr in latest
+    ]
+    return pd.DataFrame(rows)
+
+
+def _definitions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """dbt's column descriptions, published as comments: the report's glossary comes from them."""
+    found: dict[str, str] = {}
+    for table, column, comment in con.execute(
+        """
+        select table_name, column_name, comment from duckdb_columns()
+        where schema_name in ('marts', 'reports') and comment is not null and comment <> ''
+        order by schema_name desc, table_name, column_index
+        """
+    ).fetchall():
+        found[f"{table}.{column}"] = comment
+        found.setdefault(column, comment)
+    return found
+
+
+def load_report_data(serving_path: Path | str) -> ReportData:
+    """Read everything the report shows from one read-only connection (one consistent file)."""
+    with duckdb.connect(str(serving_path), read_only=True) as con:
+        as_of = _scalar(con, "select max(as_of_at) from marts.dim_attribution_models")
+        if as_of is None:
+            raise ValueError(f"{serving_path}: marts.dim_attribution_models is empty")
+        period_start, period_end = _window(as_of)
+        window: list[object] = [period_start, period_end]
+        velocity_quarter = _last_complete_quarter(con, "rpt_funnel_velocity", as_of)
+        plan_quarter = _scalar(
+            con,
+            "select max(period_start) from reports.rpt_plan_vs_actual"
+            " where period_type = 'quarter' and is_complete",
+        )
+        return ReportData(
+            as_of=as_of,
+            period_start=period_start,
+            period_end=period_end,
+            contribution=_contribution(con, window),
+            marketing_attributed=_marketing_attributed(con, window),
+            revenue_by_channel=_by_channel(con, "attributed_revenue_usd", window),
+            pipeline_by_channel=_by_channel(con, "attributed_pipeline_usd", window),
+            top_campaigns=_roi(con, "rpt_campaign_roi", "campaign_key", window).head(TOP_CAMPAIGNS),
+            channel_roi=_roi(con, "rpt_channel_roi", "channel", window),
+            funnel=_funnel(con, window),
+            funnel_velocity=_frame(
+                con,
+                """
+                select transition, from_stage, to_stage, transition_count, median_days, p75_days
+                from reports.rpt_funnel_velocity
+                where segment = 'All' and quarter_start = ?
+                order by entity_type desc, transition_order
+                """,
+                [velocity_quarter],
+            ),
+            velocity_quarter=velocity_quarter,
+            sales_velocity=_frame(
+                con,
+                """
+                select * from reports.rpt_sales_velocity
+                where segment = 'All' and quarter_start + interval 3 month <= cast(? as date)
+                order by quarter_start desc
+                limit 4
+                """,
+                [as_of],
+            ),
+            plan_quarter=plan_quarter,
+            plan_totals=_frame(con, PLAN_TOTALS_SQL).assign(
+                is_shortfall=lambda frame: frame["attainment"] < 1
+            ),
+            plan_shortfalls=_frame(
+                con,
+                f"""
+                select metric, segment, region, target, actual, attainment, gap, shortfall_rank
+                from reports.rpt_plan_vs_actual
+                where period_type = 'quarter' and period_start = ? and is_shortfall
+                    and not (segment = '(all)' and region = '(all)')
+                order by attainment, shortfall_rank
+                limit {TOP_SHORTFALLS}
+                """,
+                [plan_quarter],
+            ),
+            freshness=_freshness(con),
+            published_at=_scalar(con, "select max(published_at) from main.publish_log"),
+            definitions=_definitions(con),
+        )

@@ -1,0 +1,325 @@
+"""Renders the leadership report: one self-contained HTML file, charts inline as SVG.
+
+Definitions are not written here: each term of the report points at the dbt description of
+the column it shows (published as a column comment in the serving database), so the hover
+text, the glossary, the dbt docs and the BI tools all say the same thing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from dagster_project.defs.publish.report_data import HEADLINE_MODEL, ReportData
+from dagster_project.lib.svg import Bar, bar_chart, range_dot_plot
+
+TEMPLATES = Path(__file__).parent / "templates"
+DASH = "\u2013"  # shown where a number is undefined (a rate with no denominator)
+TIMES = "\u00d7"
+
+# Report term -> (label, the published column whose dbt description defines it).
+TERMS: dict[str, tuple[str, str]] = {
+    "opportunities": ("Opportunities created", "rpt_marketing_contribution.opportunities"),
+    "pipeline": ("Pipeline created", "rpt_marketing_contribution.pipeline_usd"),
+    "sourced_pipeline": (
+        "Marketing-sourced pipeline",
+        "rpt_marketing_contribution.sourced_pipeline_usd",
+    ),
+    "influenced_pipeline": (
+        "Marketing-influenced pipeline",
+        "rpt_marketing_contribution.influenced_pipeline_usd",
+    ),
+    "revenue": ("Revenue won", "rpt_marketing_contribution.revenue_usd"),
+    "sourced_revenue": (
+        "Marketing-sourced revenue",
+        "rpt_marketing_contribution.sourced_revenue_usd",
+    ),
+    "influenced_revenue": (
+        "Marketing-influenced revenue",
+        "rpt_marketing_contribution.influenced_revenue_usd",
+    ),
+    "attributed_pipeline": (
+        "Attributed pipeline",
+        "rpt_attribution_by_channel.attributed_pipeline_usd",
+    ),
+    "attributed_revenue": (
+        "Attributed revenue",
+        "rpt_attribution_by_channel.attributed_revenue_usd",
+    ),
+    "spend": ("Spend", "rpt_campaign_roi.spend_usd"),
+    "roi": ("ROI", "rpt_campaign_roi.roi"),
+    "roas": ("ROAS", "rpt_campaign_roi.roas"),
+    "attributed_won_deals": ("Attributed won deals", "rpt_campaign_roi.attributed_won_deals"),
+    "lead": ("Leads", "rpt_funnel_conversion.lead_count"),
+    "mql": ("MQLs", "rpt_funnel_conversion.mql_count"),
+    "sql": ("SQLs", "rpt_funnel_conversion.sql_count"),
+    "opportunity": ("Opportunities", "rpt_funnel_conversion.opportunity_count"),
+    "won": ("Won deals", "rpt_funnel_conversion.won_count"),
+    "lead_to_mql_rate": ("Lead → MQL", "rpt_funnel_conversion.lead_to_mql_rate"),
+    "mql_to_sql_rate": ("MQL → SQL", "rpt_funnel_conversion.mql_to_sql_rate"),
+    "sql_to_opportunity_rate": (
+        "SQL → opportunity",
+        "rpt_funnel_conversion.sql_to_opportunity_rate",
+    ),
+    "opportunity_to_won_rate": (
+        "Opportunity → won",
+        "rpt_funnel_conversion.opportunity_to_won_rate",
+    ),
+    "transition_count": ("Transitions", "rpt_funnel_velocity.transition_count"),
+    "median_days": ("Median days", "rpt_funnel_velocity.median_days"),
+    "p75_days": ("75th percentile days", "rpt_funnel_velocity.p75_days"),
+    "win_rate": ("Win rate", "rpt_sales_velocity.win_rate"),
+    "avg_deal_size": ("Average deal", "rpt_sales_velocity.avg_deal_size_usd"),
+    "avg_sales_cycle": ("Sales cycle (days)", "rpt_sales_velocity.avg_sales_cycle_days"),
+    "sales_velocity": ("Sales velocity", "rpt_sales_velocity.sales_velocity_usd_per_day"),
+    "target": ("Target", "rpt_plan_vs_actual.target"),
+    "actual": ("Actual", "rpt_plan_vs_actual.actual"),
+    "attainment": ("Attainment", "rpt_plan_vs_actual.attainment"),
+    "gap": ("Gap", "rpt_plan_vs_actual.gap"),
+}
+
+
+@dataclass(frozen=True)
+class CheckStatus:
+    """One check behind the report's numbers and how it last ended."""
+
+    asset: str
+    check: str
+    status: str  # passed | warned | failed | not run
+    blocking: bool
+    description: str
+    evaluated: str  # where and when it was evaluated
+
+
+class MissingDefinition(KeyError):
+    """A term of the report has no dbt description: document the column in dbt first."""
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def usd(value: object) -> str:
+    """Compact dollars for headlines: $15.2M, $345k, $980."""
+    if _is_missing(value):
+        return DASH
+    number = float(value)  # type: ignore[arg-type]
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(number) >= size:
+            return f"${number / size:,.1f}{suffix}"
+    return f"${number:,.0f}"
+
+
+def usd_full(value: object) -> str:
+    return DASH if _is_missing(value) else f"${float(value):,.0f}"  # type: ignore[arg-type]
+
+
+def count(value: object) -> str:
+    return DASH if _is_missing(value) else f"{float(value):,.0f}"  # type: ignore[arg-type]
+
+
+def pct(value: object) -> str:
+    return DASH if _is_missing(value) else f"{float(value):.0%}"  # type: ignore[arg-type]
+
+
+def ratio(value: object) -> str:
+    return DASH if _is_missing(value) else f"{float(value):,.1f}{TIMES}"  # type: ignore[arg-type]
+
+
+def days(value: object) -> str:
+    return DASH if _is_missing(value) else f"{float(value):,.0f} d"  # type: ignore[arg-type]
+
+
+def timestamp(value: object) -> str:
+    """To the second: sub-second digits only make a freshness table harder to read."""
+    if value is None or value is pd.NaT or _is_missing(value):
+        return DASH
+    return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M:%S").removesuffix(" 00:00:00")
+
+
+def day(value: object) -> str:
+    if value is None or value is pd.NaT or _is_missing(value):
+        return DASH
+    return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+class Glossary:
+    """Resolves report terms to their dbt definitions and renders them with hover text."""
+
+    def __init__(self, definitions: dict[str, str], models: Sequence[tuple[str, str]]):
+        self.entries: dict[str, tuple[str, str]] = {}
+        for key, (label, column) in TERMS.items():
+            if column not in definitions:
+                raise MissingDefinition(f"{key}: no dbt description for {column}")
+            self.entries[key] = (label, definitions[column])
+        for model, description in models:
+            self.entries[f"model_{model}"] = (model, description)
+
+    def definition(self, key: str) -> str:
+        return self.entries[key][1]
+
+    def term(self, key: str, label: str | None = None) -> Markup:
+        """A label with its definition on hover and a link to the glossary entry."""
+        name, definition = self.entries[key]
+        return Markup(
+            f'<a class="term" href="#g-{escape(key)}" title="{escape(definition)}">'
+            f"{escape(label or name)}</a>"
+        )
+
+    def num(self, key: str, text: str) -> Markup:
+        """A formatted number whose hover text says what it is."""
+        name, definition = self.entries[key]
+        return Markup(
+            f'<span class="num" title="{escape(f"{name}: {definition}")}">{escape(text)}</span>'
+        )
+
+
+# Layers in the order data flows through them.
+LAYER_ORDER = ("ingestion", "lookups", "staging", "intermediate", "marts", "reports", "semantic")
+
+
+def _by_layer(checks: Sequence[CheckStatus]) -> dict[str, dict[str, int]]:
+    """Counts per layer (the first part of the asset key: raw, staging, marts...)."""
+    layers: dict[str, dict[str, int]] = {layer: {} for layer in LAYER_ORDER}
+    for check in checks:
+        layer = "ingestion" if check.asset.startswith("raw/") else check.asset.split("/")[0]
+        row = layers.setdefault(layer, {})
+        if not row:
+            row.update(total=0, blocking=0, passed=0, warned=0, failed=0)
+            row["not run"] = 0
+        row["total"] += 1
+        row["blocking"] += int(check.blocking)
+        row[check.status] += 1
+    return {layer: row for layer, row in layers.items() if row}
+
+
+def _overall(checks: Sequence[CheckStatus]) -> tuple[str, str]:
+    failed = [c for c in checks if c.status == "failed"]
+    warned = [c for c in checks if c.status == "warned"]
+    missing = [c for c in checks if c.status == "not run"]
+    passed = len(checks) - len(failed) - len(warned) - len(missing)
+    text = f"{passed} of {len(checks)} checks passed"
+    extras = [
+        f"{len(items)} {word}"
+        for items, word in ((failed, "failed"), (warned, "warned"), (missing, "not run"))
+        if items
+    ]
+    if extras:
+        text += " · " + ", ".join(extras)
+    state = "failed" if failed else "warned" if warned or missing else "passed"
+    return state, text
+
+
+def render_report(
+    data: ReportData,
+    headline_checks: Sequence[CheckStatus],
+    other_checks: Sequence[CheckStatus],
+    *,
+    generated_at: datetime | None = None,
+) -> str:
+    """The whole report as one HTML string."""
+    generated_at = generated_at or datetime.now(UTC).replace(tzinfo=None)
+    models = list(data.marketing_attributed["model"])
+    glossary = Glossary(
+        data.definitions,
+        list(
+            zip(
+                data.marketing_attributed["model"],
+                data.marketing_attributed["description"],
+                strict=True,
+            )
+        ),
+    )
+    revenue = data.revenue_by_channel
+    channel_values = {
+        channel: {
+            model: float(revenue.loc[channel, model])
+            for model in models
+            if model in revenue.columns
+        }
+        for channel in revenue.index
+    }
+    funnel_bars = [
+        Bar(
+            label=glossary.entries[row.stage][0],
+            value=row.count,
+            tooltip=f"{glossary.entries[row.stage][0]}: {count(row.count)}",
+        )
+        for row in data.funnel.itertuples()
+    ]
+    roi_bars = [
+        Bar(
+            label=str(row.campaign_name),
+            value=float(row.roi),
+            tooltip=f"{row.campaign_name}: ROI {pct(row.roi)} on {usd_full(row.spend_usd)} spend",
+        )
+        for row in data.top_campaigns.itertuples()
+    ]
+    plan_bars = [
+        Bar(
+            label=str(row.metric),
+            value=float(row.attainment),
+            tooltip=f"{row.metric}: {count(row.actual)} of {count(row.target)}"
+            f" ({pct(row.attainment)})",
+            highlight=bool(row.is_shortfall),
+        )
+        for row in data.plan_totals.itertuples()
+    ]
+    checks = [*headline_checks, *other_checks]
+    state, overall = _overall(checks)
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(
+        usd=usd,
+        usd_full=usd_full,
+        count=count,
+        pct=pct,
+        ratio=ratio,
+        days=days,
+        timestamp=timestamp,
+        day=day,
+    )
+    template = environment.get_template("leadership_report.html.j2")
+    return template.render(
+        data=data,
+        headline_checks=headline_checks,
+        other_checks=other_checks,
+        layers=_by_layer(other_checks),
+        not_passing=[c for c in checks if c.status != "passed"],
+        check_state=state,
+        check_summary=overall,
+        g=glossary,
+        models=models,
+        headline_model=HEADLINE_MODEL,
+        generated_at=generated_at,
+        attribution_chart=range_dot_plot(
+            channel_values,
+            models,
+            label="Attributed revenue by channel under each model",
+            fmt=usd_full,
+        ),
+        funnel_chart=bar_chart(funnel_bars, label="Funnel: leads to won deals", fmt=count),
+        roi_chart=bar_chart(
+            roi_bars, label="Top campaigns by ROI", fmt=pct, width=820, label_width=330
+        ),
+        plan_chart=bar_chart(
+            plan_bars,
+            label="Attainment of plan, last complete quarter",
+            fmt=pct,
+            reference=1.0,
+            reference_label="plan",
+        ),
+    )
