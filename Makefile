@@ -13,7 +13,7 @@ export ATTRIBUTION_RAW_DIR ?= $(CURDIR)/data/raw
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 DBT := cd dbt && ../$(BIN)/dbt
 
-.PHONY: run test dev docs lint manifest bootstrap clean
+.PHONY: run test dev docs lint manifest bootstrap clean browser report-screenshot
 
 bootstrap: $(STAMP)
 
@@ -54,11 +54,18 @@ lint: $(STAMP) manifest
 	$(BIN)/ruff format --check .
 	ATTRIBUTION_WAREHOUSE_PATH=:memory: $(BIN)/sqlfluff lint dbt/models
 
-test: $(SPARK_STAMP) $(DAGSTER_HOME)/dagster.yaml lint
+test: $(SPARK_STAMP) $(DAGSTER_HOME)/dagster.yaml browser lint
 	$(BIN)/pytest -q
 
-dev: $(ENGINE_STAMP) $(DAGSTER_HOME)/dagster.yaml manifest
-	$(BIN)/dagster dev -w workspace.yaml
+# Headless Chromium for the leadership report's browser test: Debian's chromium and
+# chromium-driver, installed once (apt's package lists are refreshed only if needed).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+APT_INSTALL := $(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver
+browser:
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || \
+		{ $(APT_INSTALL) || { $(SUDO) apt-get update && $(APT_INSTALL); }; }
 
-clean:
-	rm -rf data dbt/target dbt/logs
+# A PNG of the whole leadership report (after `make run`), e.g. for release notes.
+report-screenshot: $(STAMP) browser
+	test -f $(ATTRIBUTION_WAREHOUSE_PATH) || $(MAKE) run
+	$(BIN)/python -m dagster_project.lib.browser docs/leadership_report.png

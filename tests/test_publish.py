@@ -290,11 +290,15 @@ def test_killed_run_leaves_serving_intact_and_rerun_completes(
     assert _checksums(serving) == published_tables
     assert_consistent(serving)
     assert staging_files(serving) == []
+    report = serving.with_name("leadership_report.html")
+    assert not report.exists()  # the killed run never got to render one
 
     # A re-run recovers the warehouse (DuckDB replays or drops its WAL), completes, republishes.
     again = _make_run(env, tmp_path / "rerun.log")
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     assert f"Serving:   {serving}" in again.stdout
+    assert f"Report:    {report.as_uri()}" in again.stdout
+    assert "<h1>Revenue attribution: leadership report</h1>" in report.read_text()
     assert "Plan vs actual, quarter starting 2026-07-01" in again.stdout
     assert "ok     bookings_reconcile_to_billing" in again.stdout
     assert _sha256(serving) != published_hash
@@ -468,6 +472,7 @@ def test_failing_build_publishes_nothing(built_warehouse: BuiltWarehouse, tmp_pa
     assert _sha256(serving) == before
     assert staging_files(serving) == []
     assert_consistent(serving)
+    assert not (tmp_path / "leadership_report.html").exists()  # no report of a failed build
 
 
 def test_bi_tools_connect_read_only_as_documented(built_warehouse: BuiltWarehouse) -> None:

@@ -63,3 +63,19 @@ def screenshot_page(page: Path, target: Path, width: int = 1280) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(target))
     return target
+
+
+def main(argv: list[str]) -> int:
+    """`make report-screenshot`: the configured leadership report as a PNG."""
+    from dagster_project.lib.warehouse import WarehouseResource
+
+    report = Path(WarehouseResource.from_settings().leadership_report_path)
+    target = Path(argv[1] if len(argv) > 1 else "leadership_report.png")
+    print(screenshot_page(report, target))
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv))

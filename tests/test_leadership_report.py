@@ -1,0 +1,255 @@
+"""The leadership report as its readers see it: rendered by headless Chromium from the file
+the sample build wrote, with the network off. Numbers on the page are compared with sums
+computed here from the published marts, not with the report's own queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from selenium.webdriver.chrome.webdriver import WebDriver
+from selenium.webdriver.common.by import By
+from warehouse_build import BuiltWarehouse
+
+from dagster_project.defs.publish.report_data import HEADLINE_MODEL, load_report_data
+from dagster_project.defs.publish.report_html import (
+    CheckStatus,
+    Glossary,
+    MissingDefinition,
+    render_report,
+    usd,
+    usd_full,
+)
+from dagster_project.lib.browser import headless_chromium, screenshot_page
+
+# AS_OF is 2026-10-01: the window is the 12 complete months before October 2026.
+WINDOW = ("2025-10-01", "2026-10-01")
+SECTIONS = {
+    "contribution": "Marketing contribution",
+    "attribution": "Attribution by channel, every model side by side",
+    "roi": "Top campaigns by ROI",
+    "funnel": "Funnel and velocity",
+    "plan": "Plan vs actual",
+    "checks": "Checks and freshness",
+    "glossary": "Glossary",
+}
+
+
+@pytest.fixture(scope="module")
+def report(built_warehouse: BuiltWarehouse) -> Path:
+    path = Path(built_warehouse.resource.leadership_report_path)
+    assert path.exists(), "the sample build rendered no report"
+    return path
+
+
+@pytest.fixture(scope="module")
+def serving(built_warehouse: BuiltWarehouse) -> Iterator[duckdb.DuckDBPyConnection]:
+    with duckdb.connect(built_warehouse.resource.serving_database_path, read_only=True) as con:
+        yield con
+
+
+@pytest.fixture(scope="module")
+def page(report: Path) -> Iterator[WebDriver]:
+    with headless_chromium() as driver:
+        driver.get(report.as_uri())
+        yield driver
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> float:
+    row = con.execute(sql, params).fetchone()
+    assert row is not None
+    return float(row[0] or 0)
+
+
+def _cells(page: WebDriver, table_id: str) -> list[list[str]]:
+    """Visible text of each row's cells (header row excluded)."""
+    rows = page.find_elements(By.CSS_SELECTOR, f"table#{table_id} tr")
+    return [[cell.text for cell in row.find_elements(By.TAG_NAME, "td")] for row in rows[1:]]
+
+
+def test_the_build_materialises_the_report_with_a_summary_preview(
+    built_warehouse: BuiltWarehouse, report: Path
+) -> None:
+    [event] = [
+        event
+        for event in built_warehouse.result.get_asset_materialization_events()
+        if event.asset_key.to_user_string() == "leadership_report"
+    ]
+    metadata = event.materialization.metadata
+    assert metadata["path"].value == str(report)
+    assert "| marketing-sourced pipeline |" in metadata["summary"].value
+    assert metadata["checks_total"].value == metadata["checks_passed"].value  # sample is clean
+
+
+def test_every_section_is_visible_in_the_browser(page: WebDriver) -> None:
+    assert page.title.startswith("Revenue attribution: leadership report")
+    for section, heading in SECTIONS.items():
+        element = page.find_element(By.CSS_SELECTOR, f"section#{section} h2")
+        assert element.is_displayed(), section
+        assert element.text.startswith(heading), (section, element.text)
+    header = page.find_element(By.TAG_NAME, "header").text
+    assert f"{WINDOW[0]} to {WINDOW[1]}" in header
+    assert "as of 2026-10-01" in header
+    charts = page.find_elements(By.CSS_SELECTOR, "svg.chart")
+    assert len(charts) == 4
+    assert all(chart.is_displayed() and chart.size["height"] > 50 for chart in charts)
+
+
+def test_the_page_is_self_contained(page: WebDriver, report: Path) -> None:
+    """Nothing to fetch: no scripts, stylesheets, images or fonts from anywhere."""
+    fetched = page.execute_script("return performance.getEntriesByType('resource').length")
+    assert fetched == 0
+    html = report.read_text()
+    assert "<script" not in html
+    assert "<link" not in html
+    assert "src=" not in html
+    assert "@import" not in html
+
+
+def test_marketing_contribution_matches_the_marts(
+    page: WebDriver, serving: duckdb.DuckDBPyConnection
+) -> None:
+    opportunities = (
+        "select sum(amount_usd) from marts.dim_opportunities"
+        " where {} and created_at >= ? and created_at < ?"
+    )
+    pipeline = _scalar(serving, opportunities.format("true"), list(WINDOW))
+    sourced = _scalar(serving, opportunities.format("is_marketing_sourced"), list(WINDOW))
+    cards = page.find_element(By.CSS_SELECTOR, "section#contribution .cards").text
+    assert f"{usd(pipeline)}\nPipeline created" in cards
+    assert f"{usd(sourced)}\nMarketing-sourced pipeline" in cards
+
+    # Attributed revenue on marketing channels under the headline model: won deals by close date.
+    attributed = _scalar(
+        serving,
+        """
+        select sum(attributed_revenue_usd) from marts.fct_attribution
+        where model = ? and is_marketing and is_won and close_date >= ? and close_date < ?
+        """,
+        [HEADLINE_MODEL, *WINDOW],
+    )
+    rows = {row[0]: row for row in _cells(page, "marketing-by-model")}
+    assert rows[HEADLINE_MODEL][3] == usd_full(attributed)
+    models = [
+        row[0]
+        for row in serving.execute("select model from marts.dim_attribution_models").fetchall()
+    ]
+    assert sorted(rows) == sorted(models)
+
+
+def test_attribution_by_channel_shows_every_model_side_by_side(
+    page: WebDriver, serving: duckdb.DuckDBPyConnection
+) -> None:
+    header = page.find_elements(By.CSS_SELECTOR, "table#attribution-by-channel tr th")
+    models = [
+        row[0]
+        for row in serving.execute("select model from marts.dim_attribution_models").fetchall()
+    ]
+    assert sorted(cell.text for cell in header[1:]) == sorted(models)
+    rows = _cells(page, "attribution-by-channel")
+    channels = {
+        row[0]
+        for row in serving.execute(
+            "select distinct channel from marts.fct_attribution"
+            " where is_won and close_date >= ? and close_date < ?",
+            list(WINDOW),
+        ).fetchall()
+    }
+    assert {row[0] for row in rows[:-1]} == channels
+    # Credits sum to one, so every model hands out the same total: the page must show it.
+    [total] = [row for row in rows if row[0] == "Total"]
+    assert len(set(total[1:])) == 1
+    dots = page.find_elements(By.CSS_SELECTOR, "section#attribution svg circle title")
+    assert len(dots) == len(channels) * len(models)
+
+
+def test_every_number_carries_its_definition(
+    page: WebDriver, serving: duckdb.DuckDBPyConnection
+) -> None:
+    numbers = page.find_elements(By.CSS_SELECTOR, "span.num")
+    assert len(numbers) > 200
+    assert all(number.get_attribute("title") for number in numbers)
+    [description] = serving.execute(
+        "select comment from duckdb_columns() where table_name = 'rpt_marketing_contribution'"
+        " and column_name = 'sourced_pipeline_usd'"
+    ).fetchone()
+    card = page.find_element(By.CSS_SELECTOR, "section#contribution .card:nth-child(2) span.num")
+    assert card.get_attribute("title") == f"Marketing-sourced pipeline: {description}"
+    glossary = {dt.get_attribute("id") for dt in page.find_elements(By.CSS_SELECTOR, "dl dt")}
+    for term in page.find_elements(By.CSS_SELECTOR, "a.term"):
+        assert term.get_attribute("title"), term.text
+        assert term.get_attribute("href").split("#")[1] in glossary, term.text
+
+
+def test_plan_vs_actual_puts_the_shortfalls_first(
+    page: WebDriver, serving: duckdb.DuckDBPyConnection
+) -> None:
+    rows = page.find_elements(By.CSS_SELECTOR, "table#plan-totals tr")[1:]
+    attainment = [float(row.find_elements(By.TAG_NAME, "td")[3].text.rstrip("%")) for row in rows]
+    assert attainment == sorted(attainment)
+    shortfall = ["shortfall" in (row.get_attribute("class") or "") for row in rows]
+    assert shortfall == sorted(shortfall, reverse=True)  # every shortfall above every hit
+    expected = serving.execute(
+        """
+        select count(*) from (
+            select metric from reports.rpt_plan_vs_actual
+            where period_type = 'quarter' and period_start = '2026-07-01'
+            group by metric having sum(actual) < sum(target)
+        )
+        """
+    ).fetchone()
+    assert expected is not None and sum(shortfall) == expected[0] > 0
+    # Shortfalls by segment and region: worst attainment first, all of them shortfalls.
+    detail = _cells(page, "plan-shortfalls")
+    worst = [float(row[5].rstrip("%")) for row in detail]
+    assert worst == sorted(worst) and all(value < 100 for value in worst)
+
+
+def test_check_status_and_freshness_are_shown(page: WebDriver) -> None:
+    checks = {row[0].split(" ")[0]: row[2] for row in _cells(page, "headline-checks")}
+    for name in (
+        "credits_sum_to_one",
+        "attribution_reconciles_to_crm",
+        "no_credit_outside_window",
+        "sourced_within_influenced_within_total",
+        "bookings_reconcile_to_billing",
+    ):
+        assert checks[name] == "passed", name
+    layers = {row[0]: row for row in _cells(page, "checks-by-layer")}
+    assert {"ingestion", "staging", "intermediate", "marts", "reports"} <= set(layers)
+    assert all(row[1] == row[3] and int(row[1]) > 0 for row in layers.values())  # all passed
+    status = page.find_element(By.ID, "check-status")
+    assert status.is_displayed() and "checks passed" in status.text
+    freshness = {row[0]: row[1] for row in _cells(page, "freshness")}
+    assert freshness["As-of time of this build"] == "2026-10-01"
+    assert freshness["Latest touch"].startswith("2026-09-30")
+
+
+def test_screenshot_of_the_whole_page(report: Path, tmp_path: Path) -> None:
+    picture = screenshot_page(report, tmp_path / "leadership_report.png")
+    assert picture.read_bytes().startswith(b"\x89PNG")
+    assert picture.stat().st_size > 100_000  # a rendered page, not a blank one
+
+
+def test_a_failed_check_turns_the_headline_red(built_warehouse: BuiltWarehouse) -> None:
+    data = load_report_data(built_warehouse.resource.serving_database_path)
+    failed = CheckStatus(
+        asset="marts/fct_attribution",
+        check="credits_sum_to_one",
+        status="failed",
+        blocking=True,
+        description="Credits sum to one.",
+        evaluated="now",
+    )
+    html = render_report(data, [failed], [])
+    assert (
+        '<span class="status failed" id="check-status">0 of 1 checks passed · 1 failed</span>'
+        in html
+    )
+
+
+def test_a_term_without_a_dbt_description_is_refused() -> None:
+    with pytest.raises(MissingDefinition, match="rpt_marketing_contribution"):
+        Glossary({}, [])
