@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from warehouse_build import BuiltWarehouse
 
+from dagster_project.defs.checks import contribution, revenue
+from dagster_project.defs.publish import report_data
 from dagster_project.settings import DBT_PROJECT_DIR
 
 
@@ -33,7 +36,7 @@ def test_docs_show_every_public_table_and_who_reads_it(
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     catalog = json.loads((tmp_path / "catalog.json").read_text())
     exposures = {node["name"]: node for node in manifest["exposures"].values()}
-    assert set(exposures) == {"serving_database", "weekly_revenue_review"}
+    assert set(exposures) == {"serving_database", "weekly_revenue_review", "leadership_report"}
     review = exposures["weekly_revenue_review"]
     assert review["owner"]["name"] == "Revenue operations"
     assert "model.attribution.rpt_plan_vs_actual" in review["depends_on"]["nodes"]
@@ -43,6 +46,13 @@ def test_docs_show_every_public_table_and_who_reads_it(
     marts = {f"model.attribution.{n['name']}" for n in models if n["schema"] == "marts"}
     assert reports <= set(review["depends_on"]["nodes"])
     assert marts <= set(exposures["serving_database"]["depends_on"]["nodes"])
+    # The report's exposure lists exactly the tables its code and its checks read.
+    read = {
+        f"model.attribution.{name}"
+        for module in (report_data, contribution, revenue)
+        for name in re.findall(r"\b(?:marts|reports)\.(\w+)", Path(module.__file__).read_text())
+    }
+    assert set(exposures["leadership_report"]["depends_on"]["nodes"]) == read
     # The catalog comes from the real warehouse: columns and their types are there.
     documented = {node["metadata"]["name"]: node for node in catalog["nodes"].values()}
     assert "attainment" in documented["rpt_plan_vs_actual"]["columns"]

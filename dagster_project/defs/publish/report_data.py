@@ -169,7 +169,7 @@ def _roi(con: duckdb.DuckDBPyConnection, table: str, key: str, window: list[obje
                 sum(attributed_pipeline_usd) as attributed_pipeline_usd,
                 sum(attributed_revenue_usd) as attributed_revenue_usd,
                 sum(attributed_won_deals) as attributed_won_deals
-            from reports.{table}
+            from {table}
             where model = ? and month_start >= ? and month_start < ?
             group by {key}
         )
@@ -223,7 +223,7 @@ def _last_complete_quarter(con: duckdb.DuckDBPyConnection, table: str, as_of: da
     return _scalar(
         con,
         f"""
-        select max(quarter_start) from reports.{table}
+        select max(quarter_start) from {table}
         where quarter_start + interval 3 month <= cast(? as date)
         """,
         [as_of],
@@ -272,7 +272,7 @@ def load_report_data(serving_path: Path | str) -> ReportData:
             raise ValueError(f"{serving_path}: marts.dim_attribution_models is empty")
         period_start, period_end = _window(as_of)
         window: list[object] = [period_start, period_end]
-        velocity_quarter = _last_complete_quarter(con, "rpt_funnel_velocity", as_of)
+        velocity_quarter = _last_complete_quarter(con, "reports.rpt_funnel_velocity", as_of)
         plan_quarter = _scalar(
             con,
             "select max(period_start) from reports.rpt_plan_vs_actual"
@@ -286,8 +286,10 @@ def load_report_data(serving_path: Path | str) -> ReportData:
             marketing_attributed=_marketing_attributed(con, window),
             revenue_by_channel=_by_channel(con, "attributed_revenue_usd", window),
             pipeline_by_channel=_by_channel(con, "attributed_pipeline_usd", window),
-            top_campaigns=_roi(con, "rpt_campaign_roi", "campaign_key", window).head(TOP_CAMPAIGNS),
-            channel_roi=_roi(con, "rpt_channel_roi", "channel", window),
+            top_campaigns=_roi(con, "reports.rpt_campaign_roi", "campaign_key", window).head(
+                TOP_CAMPAIGNS
+            ),
+            channel_roi=_roi(con, "reports.rpt_channel_roi", "channel", window),
             funnel=_funnel(con, window),
             funnel_velocity=_frame(
                 con,
