@@ -18,10 +18,43 @@ REPORTS_SELECTION = "path:models/reports"
 def _build(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
-    """dbt reads paths from the environment (profiles.yml, sources), so set them per run."""
+    """dbt reads paths from the environment (profiles.yml, sources), so set them per run.
+
+    Table models (intermediate, marts, reports, semantic) get `dagster/row_count` so the UI
+    shows each one's size; views (staging) and seeds are not counted. Only on DuckDB:
+    there dagster-dbt waits for `dbt build` to end (DuckDB allows one writer, so the
+    events reach Dagster when the step ends, not model by model) and then counts through a
+    read-only dbt adapter in this process, a second or two for the sample. On Spark
+    (`session` method) counting would start a second Spark session in this process
+    against the embedded Derby metastore that the dbt subprocess holds, so it stays off.
+    """
     os.environ.update(warehouse.dbt_env())
     warehouse.ensure_dirs()
-    yield from dbt.cli(["build", *warehouse.dbt_vars_args()], context=context).stream()
+    events = dbt.cli(["build", *warehouse.dbt_vars_args()], context=context).stream()
+    if warehouse.dbt_target != "duckdb":
+        yield from events
+        return
+    try:
+        yield from events.fetch_row_counts()
+    finally:
+        _close_duckdb_adapter()
+
+
+def _close_duckdb_adapter() -> None:
+    """Close the read-only DuckDB database that dbt-duckdb's adapter counted rows through.
+
+    dbt-duckdb keeps it open in this process after its last cursor closes; the checks
+    that run next in the same process (in-process executor, tests) then open the same
+    file with other settings and DuckDB refuses ("different configuration").
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    try:
+        environment = DuckDBConnectionManager.env()
+    except Exception:  # no connection was ever opened (dbt failed first): nothing to close
+        return
+    environment.close()
+    DuckDBConnectionManager.close_all_connections()
 
 
 @dbt_assets(

@@ -8,7 +8,7 @@ from typing import Any
 from dagster import AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
-LAYERS = ("staging", "intermediate", "marts", "reports", "semantic")
+from dagster_project.defs.groups import DBT_LAYERS, LOOKUPS
 
 
 def raw_asset_key(family: str, name: str) -> AssetKey:
@@ -29,7 +29,7 @@ class AttributionDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
-            return "lookups"
+            return LOOKUPS
         fqn = dbt_resource_props.get("fqn", [])
-        layer = next((part for part in fqn if part in LAYERS), None)
+        layer = next((part for part in fqn if part in DBT_LAYERS), None)
         return layer or super().get_group_name(dbt_resource_props)

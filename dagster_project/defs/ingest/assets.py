@@ -11,6 +11,7 @@ from pathlib import Path
 from dagster import AssetsDefinition, MaterializeResult, MetadataValue, asset
 
 from dagster_project.defs.dbt.translator import raw_asset_key
+from dagster_project.defs.groups import INGESTION
 from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS, SourceContract
 from dagster_project.defs.ingest.landing import land_source
 from dagster_project.lib.warehouse import WarehouseResource
@@ -24,14 +25,14 @@ def _landing_asset(contract: SourceContract) -> AssetsDefinition:
 
     @asset(
         key=raw_asset_key(contract.family, contract.name),
-        group_name=contract.family,
+        group_name=INGESTION,
         description=(
             f"`{contract.qualified_name}` export landed as typed Parquet "
             f"(columns per the source contract, timestamps in UTC). "
             f"Required: {', '.join(contract.required_columns)}."
         ),
         kinds={"parquet", "duckdb"},
-        tags={"layer": "raw"},
+        tags={"layer": "raw", "source_family": contract.family},
         owners=INGESTION_OWNERS,
     )
     def _land(warehouse: WarehouseResource) -> MaterializeResult:

@@ -16,6 +16,7 @@ from dagster_dbt import get_asset_key_for_model
 from dagster_project.defs.checks.contribution import contribution_checks
 from dagster_project.defs.dbt.assets import attribution_dbt_models, leadership_reports
 from dagster_project.defs.dbt.project import attribution_dbt_project
+from dagster_project.defs.groups import PUBLISHING
 from dagster_project.defs.publish.serving import PublicTable, PublishError, publish
 from dagster_project.lib.warehouse import WarehouseResource
 
@@ -68,7 +69,7 @@ def validate_staged(staged: Path) -> None:
 
 @asset(
     key=AssetKey("serving_database"),
-    group_name="publish",
+    group_name=PUBLISHING,
     kinds={"duckdb"},
     owners=["team:analytics-engineering", "team:revenue-operations"],
     deps=[key for key, _ in PUBLIC_MODELS],
