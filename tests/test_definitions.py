@@ -66,7 +66,8 @@ def test_ingestion_is_one_group_tagged_by_source_family() -> None:
             family = key.path[1]  # raw/<family>/<source>
             assert node.group_name == groups.INGESTION, key
             assert node.tags.get("source_family") == family, key
-    assert graph.get(AssetKey("serving_database")).group_name == groups.PUBLISHING
+    for published in ("serving_database", "leadership_report"):
+        assert graph.get(AssetKey(published)).group_name == groups.PUBLISHING
 
 
 def test_dbt_tests_and_contribution_checks_are_asset_checks() -> None:

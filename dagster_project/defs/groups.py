@@ -17,7 +17,7 @@ DBT_LAYERS = ("staging", "intermediate", "marts", "reports", "semantic")
 """dbt models, grouped by the top folder (layer) they live in under dbt/models/."""
 
 PUBLISHING = "publishing"
-"""What leaves the warehouse for readers (the serving database), after the checks pass."""
+"""What leaves the warehouse for readers (serving database, leadership report), once proven."""
 
 ALL_GROUPS = (INGESTION, LOOKUPS, *DBT_LAYERS, PUBLISHING)
 """Every group a materializable asset may be in, in the order data flows through them."""

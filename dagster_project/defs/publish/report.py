@@ -30,6 +30,7 @@ from dagster._core.storage.asset_check_execution_record import AssetCheckExecuti
 from dagster_project.defs.checks.contribution import contribution_checks
 from dagster_project.defs.checks.revenue import revenue_checks
 from dagster_project.defs.dbt.assets import attribution_dbt_models, leadership_reports
+from dagster_project.defs.groups import PUBLISHING
 from dagster_project.defs.ingest.checks import ingestion_checks
 from dagster_project.defs.publish.assets import serving_database
 from dagster_project.defs.publish.report_data import HEADLINE_MODEL, ReportData, load_report_data
@@ -147,7 +148,7 @@ def summary_preview(data: ReportData, checks: Sequence[CheckStatus]) -> str:
 
 @asset(
     key=AssetKey("leadership_report"),
-    group_name="publishing",
+    group_name=PUBLISHING,
     kinds={"html"},
     owners=["team:revenue-operations", "team:analytics-engineering"],
     deps=[serving_database.key],
