@@ -25,7 +25,10 @@ from dagster import (
     MetadataValue,
     asset,
 )
-from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
+from dagster._core.storage.asset_check_execution_record import (
+    AssetCheckExecutionRecord,
+    AssetCheckExecutionRecordStatus,
+)
 
 from dagster_project.defs.checks.contribution import contribution_checks
 from dagster_project.defs.checks.revenue import revenue_checks
@@ -72,7 +75,8 @@ def rerun_checks(serving_path: str) -> list[CheckStatus]:
     return statuses
 
 
-def _status(record) -> str:
+def _status(record: AssetCheckExecutionRecord | None) -> str:
+    """passed | warned | failed | not run (planned in a run that has not reached it, or never)."""
     if record is None or record.status == AssetCheckExecutionRecordStatus.PLANNED:
         return "not run"
     if record.status == AssetCheckExecutionRecordStatus.SUCCEEDED:
