@@ -138,12 +138,12 @@ final as (
         joined.attributed_new_customers,
         joined.attributed_revenue_usd / nullif(joined.spend_usd, 0) as roas,
         (joined.attributed_revenue_usd - joined.spend_usd) / nullif(joined.spend_usd, 0) as roi,
-        joined.spend_usd / nullif(joined.attributed_leads, 0) as cost_per_lead_usd,
-        joined.spend_usd / nullif(joined.attributed_mqls, 0) as cost_per_mql_usd,
-        joined.spend_usd / nullif(joined.attributed_sqls, 0) as cost_per_sql_usd,
-        joined.spend_usd / nullif(joined.attributed_opportunities, 0) as cost_per_opportunity_usd,
-        joined.spend_usd / nullif(joined.attributed_won_deals, 0) as cost_per_won_deal_usd,
-        joined.spend_usd / nullif(joined.attributed_new_customers, 0) as cac_usd
+        {{ cost_per_unit('joined.spend_usd', 'joined.attributed_leads') }} as cost_per_lead_usd,
+        {{ cost_per_unit('joined.spend_usd', 'joined.attributed_mqls') }} as cost_per_mql_usd,
+        {{ cost_per_unit('joined.spend_usd', 'joined.attributed_sqls') }} as cost_per_sql_usd,
+        {{ cost_per_unit('joined.spend_usd', 'joined.attributed_opportunities') }} as cost_per_opportunity_usd,
+        {{ cost_per_unit('joined.spend_usd', 'joined.attributed_won_deals') }} as cost_per_won_deal_usd,
+        {{ cost_per_unit('joined.spend_usd', 'joined.attributed_new_customers') }} as cac_usd
 
     from joined
     left join campaigns

@@ -139,7 +139,7 @@ final as (
         new_customers,
         paid_attributed_new_customers,
         spend_usd / nullif(new_customers, 0) as blended_cac_usd,
-        paid_spend_usd / nullif(paid_attributed_new_customers, 0) as paid_cac_usd
+        {{ cost_per_unit('paid_spend_usd', 'paid_attributed_new_customers') }} as paid_cac_usd
 
     from combined
 
