@@ -3,27 +3,17 @@
 -- counted, and the months plans and spend are laid on.
 with
 
-digits as (
+-- Month offsets 0 .. 999 (integer_series: a spine both engines run), months 2000-01 .. 2083-04.
+month_offsets as (
 
-    {% for digit in range(10) -%}
-        select {{ digit }} as digit
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ integer_series(3, 'month_offset') }}
 
 ),
 
--- Months 2000-01 .. 2083-04: plain SQL both engines run (dbt's date_spine asks the engine
--- for the interval count at compile time, which dbt-spark's session mode cannot answer;
--- dbt-spark's dateadd is NULL under TIMESTAMP_NTZ, hence add_months_to_date).
 spine as (
 
-    select
-        {{ add_months_to_date("cast('2000-01-01' as date)", 'hundreds.digit * 100 + tens.digit * 10 + ones.digit') }}
-            as date_month
-
-    from digits as hundreds
-    cross join digits as tens
-    cross join digits as ones
+    select {{ add_months_to_date("cast('2000-01-01' as date)", 'month_offset') }} as date_month
+    from month_offsets
 
 ),
 

@@ -11,23 +11,10 @@ campaigns as (
 
 ),
 
-digits as (
-
-    {% for digit in range(10) -%}
-        select {{ digit }} as digit
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-
-),
-
--- Month offsets 0..999 from the campaign's first month (plain SQL both engines run).
+-- Month offsets 0..999 from the campaign's first month (integer_series: both engines run it).
 month_offsets as (
 
-    select hundreds.digit * 100 + tens.digit * 10 + ones.digit as month_offset
-
-    from digits as hundreds
-    cross join digits as tens
-    cross join digits as ones
+    {{ integer_series(3, 'month_offset') }}
 
 ),
 

@@ -136,14 +136,7 @@ final as (
         joined.attributed_opportunities,
         joined.attributed_won_deals,
         joined.attributed_new_customers,
-        joined.attributed_revenue_usd / nullif(joined.spend_usd, 0) as roas,
-        (joined.attributed_revenue_usd - joined.spend_usd) / nullif(joined.spend_usd, 0) as roi,
-        {{ cost_per_unit('joined.spend_usd', 'joined.attributed_leads') }} as cost_per_lead_usd,
-        {{ cost_per_unit('joined.spend_usd', 'joined.attributed_mqls') }} as cost_per_mql_usd,
-        {{ cost_per_unit('joined.spend_usd', 'joined.attributed_sqls') }} as cost_per_sql_usd,
-        {{ cost_per_unit('joined.spend_usd', 'joined.attributed_opportunities') }} as cost_per_opportunity_usd,
-        {{ cost_per_unit('joined.spend_usd', 'joined.attributed_won_deals') }} as cost_per_won_deal_usd,
-        {{ cost_per_unit('joined.spend_usd', 'joined.attributed_new_customers') }} as cac_usd
+        {{ efficiency_ratios('joined') }}
 
     from joined
     left join campaigns
