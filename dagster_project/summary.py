@@ -13,6 +13,7 @@ from dagster_project.defs.publish.report_data import (
     attribution_by_channel_sql,
     pivot_by_channel,
 )
+from dagster_project.defs.publish.report_html import count, pct
 from dagster_project.lib.warehouse import WarehouseResource
 
 # The checks that guard leadership numbers, always listed by name.
@@ -33,10 +34,6 @@ class CheckOutcome:
     severity: str
 
 
-def _money(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.map(lambda value: f"{value:,.0f}")
-
-
 def attribution_by_channel(warehouse: WarehouseResource, measure: str) -> pd.DataFrame:
     """Channel x model table of one measure over all history, with a TOTAL row."""
     table = pivot_by_channel(warehouse.query(attribution_by_channel_sql(measure)))
@@ -47,9 +44,9 @@ def attribution_by_channel(warehouse: WarehouseResource, measure: str) -> pd.Dat
 def plan_vs_actual(warehouse: WarehouseResource) -> pd.DataFrame:
     """The last complete quarter, metric by metric, the furthest below plan first."""
     rows = warehouse.query(PLAN_TOTALS_SQL).drop(columns="gap")
-    rows["target"] = rows["target"].map(lambda v: f"{v:,.0f}")
-    rows["actual"] = rows["actual"].map(lambda v: f"{v:,.0f}")
-    rows["attainment"] = rows["attainment"].map(lambda v: f"{v:.0%}")
+    rows["target"] = rows["target"].map(count)
+    rows["actual"] = rows["actual"].map(count)
+    rows["attainment"] = rows["attainment"].map(pct)
     return rows
 
 
@@ -72,7 +69,7 @@ def render_summary(warehouse: WarehouseResource, outcomes: list[CheckOutcome], r
                 "attributed_pipeline_usd",
             ),
         ):
-            lines += [title, _money(attribution_by_channel(warehouse, measure)).to_string(), ""]
+            lines += [title, attribution_by_channel(warehouse, measure).map(count).to_string(), ""]
     except Exception as error:  # the run failed before the reports existed
         lines += [f"(no attribution report: {error})", ""]
     try:

@@ -44,6 +44,13 @@ def _text(x: float, y: float, text: str, *, anchor: str = "start", css: str = ""
     return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{klass}>{escape(text)}</text>'
 
 
+def _svg_open(label: str, width: int, height: int) -> str:
+    return (
+        f'<svg class="chart" role="img" aria-label="{escape(label)}" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
+    )
+
+
 def bar_chart(
     bars: Sequence[Bar],
     *,
@@ -58,10 +65,7 @@ def bar_chart(
     plot = width - label_width - VALUE_WIDTH
     top = max([bar.value for bar in bars] + [reference or 0.0, 0.0]) or 1.0
     height = ROW_HEIGHT * len(bars) + 24
-    parts = [
-        f'<svg class="chart" role="img" aria-label="{escape(label)}" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
-    ]
+    parts = [_svg_open(label, width, height)]
     for index, bar in enumerate(bars):
         y = index * ROW_HEIGHT + 4
         length = max(bar.value, 0.0) / top * plot
@@ -100,10 +104,7 @@ def range_dot_plot(
     top = max((v for row in values.values() for v in row.values()), default=0.0) or 1.0
     legend_rows = (len(series) + 4) // 5
     height = ROW_HEIGHT * len(values) + 20 * legend_rows + 30
-    parts = [
-        f'<svg class="chart" role="img" aria-label="{escape(label)}" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
-    ]
+    parts = [_svg_open(label, width, height)]
     for index, (category, row) in enumerate(values.items()):
         y = index * ROW_HEIGHT + 14
         xs = {name: LABEL_WIDTH + row.get(name, 0.0) / top * plot for name in series}

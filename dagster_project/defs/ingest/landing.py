@@ -76,6 +76,7 @@ from dagster_project.defs.ingest.contracts import (
     SourceContract,
     ValueKind,
 )
+from dagster_project.lib.files import write_text_atomically
 
 SOURCE_FILE_COLUMN = "_source_file"
 SOURCE_LINE_COLUMN = "_source_line"
@@ -436,11 +437,7 @@ def _write_manifest(contract: SourceContract, out_dir: Path, stats: dict[str, Fi
         "rows_loaded": sum(s.rows_loaded for s in stats.values()),
         "rows_quarantined": sum(s.rows_quarantined for s in stats.values()),
     }
-    path = out_dir / MANIFEST_FILE_NAME
-    partial = out_dir / f"{MANIFEST_FILE_NAME}.tmp"
-    partial.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
-    os.replace(partial, path)
-    return path
+    return write_text_atomically(out_dir / MANIFEST_FILE_NAME, json.dumps(body, indent=2) + "\n")
 
 
 # --------------------------------------------------------------------------- headers

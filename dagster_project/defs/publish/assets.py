@@ -14,6 +14,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from dagster_dbt import get_asset_key_for_model
 
 from dagster_project.defs.checks.contribution import contribution_checks
+from dagster_project.defs.checks.on_file import run_checks_on
 from dagster_project.defs.dbt.assets import attribution_dbt_models, leadership_reports
 from dagster_project.defs.dbt.project import attribution_dbt_project
 from dagster_project.defs.groups import PUBLISHING
@@ -53,14 +54,12 @@ PUBLIC_TABLES = [table for _, table in PUBLIC_MODELS]
 
 def validate_staged(staged: Path) -> None:
     """Run every blocking contribution check on the staged copy; refuse it if one fails."""
-    reader = WarehouseResource(source_dir="", raw_dir="", warehouse_path=str(staged))
     failures = []
-    for check in contribution_checks:
-        result = check(warehouse=reader)
+    for spec, result in run_checks_on(staged, contribution_checks):
         if not result.passed:
             preview = result.metadata.get("offending_preview")
             shown = getattr(preview, "value", "")
-            failures.append(f"{check.check_key.name}:\n{shown}")
+            failures.append(f"{spec.name}:\n{shown}")
     if failures:
         raise PublishError(
             "not published: the staged copy fails blocking checks\n" + "\n".join(failures)

@@ -7,7 +7,6 @@ the Python checks (contribution, billing) are re-run on the published copy itsel
 other check (dbt tests, ingestion) as its latest evaluation recorded by Dagster.
 """
 
-import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +30,7 @@ from dagster._core.storage.asset_check_execution_record import (
 )
 
 from dagster_project.defs.checks.contribution import contribution_checks
+from dagster_project.defs.checks.on_file import run_checks_on
 from dagster_project.defs.checks.revenue import revenue_checks
 from dagster_project.defs.dbt.assets import attribution_dbt_models, leadership_reports
 from dagster_project.defs.groups import PUBLISHING
@@ -38,6 +38,7 @@ from dagster_project.defs.ingest.checks import ingestion_checks
 from dagster_project.defs.publish.assets import serving_database
 from dagster_project.defs.publish.report_data import HEADLINE_MODEL, ReportData, load_report_data
 from dagster_project.defs.publish.report_html import CheckStatus, render_report, usd
+from dagster_project.lib.files import write_text_atomically
 from dagster_project.lib.warehouse import WarehouseResource
 
 # Python checks that read only published tables: re-run on the serving copy at render time.
@@ -50,29 +51,32 @@ RECORDED_CHECKS: Sequence[AssetsDefinition | AssetChecksDefinition] = [
 ]
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+def _utc(timestamp: float | None = None) -> str:
+    """A POSIX timestamp (default: now) as UTC to the second."""
+    moment = datetime.now(UTC) if timestamp is None else datetime.fromtimestamp(timestamp, UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _verdict(passed: bool, severity: AssetCheckSeverity) -> str:
+    if passed:
+        return "passed"
+    return "warned" if severity == AssetCheckSeverity.WARN else "failed"
 
 
 def rerun_checks(serving_path: str) -> list[CheckStatus]:
     """Evaluate the Python checks against the published file: what readers see is what is proven."""
-    reader = WarehouseResource(source_dir="", raw_dir="", warehouse_path=serving_path)
-    statuses = []
-    for check in RERUN_CHECKS:
-        (spec,) = check.check_specs
-        result = check(warehouse=reader)
-        warn = result.severity == AssetCheckSeverity.WARN
-        statuses.append(
-            CheckStatus(
-                asset=spec.asset_key.to_user_string(),
-                check=spec.name,
-                status="passed" if result.passed else "warned" if warn else "failed",
-                blocking=spec.blocking,
-                description=spec.description or "",
-                evaluated=f"re-run on the published copy, {_now()}",
-            )
+    evaluated = f"re-run on the published copy, {_utc()}"
+    return [
+        CheckStatus(
+            asset=spec.asset_key.to_user_string(),
+            check=spec.name,
+            status=_verdict(result.passed, result.severity),
+            blocking=spec.blocking,
+            description=spec.description or "",
+            evaluated=evaluated,
         )
-    return statuses
+        for spec, result in run_checks_on(serving_path, RERUN_CHECKS)
+    ]
 
 
 def _status(record: AssetCheckExecutionRecord | None) -> str:
@@ -83,9 +87,7 @@ def _status(record: AssetCheckExecutionRecord | None) -> str:
         return "passed"
     evaluation = record.event.dagster_event.event_specific_data if record.event else None
     if isinstance(evaluation, AssetCheckEvaluation):
-        if evaluation.passed:
-            return "passed"
-        return "warned" if evaluation.severity == AssetCheckSeverity.WARN else "failed"
+        return _verdict(evaluation.passed, evaluation.severity)
     return "failed"
 
 
@@ -99,11 +101,7 @@ def recorded_checks(
     statuses = []
     for key in keys:
         spec, record = specs[key], latest.get(key)
-        when = (
-            datetime.fromtimestamp(record.event.timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-            if record is not None and record.event is not None
-            else "never"
-        )
+        when = _utc(record.event.timestamp) if record and record.event else "never"
         statuses.append(
             CheckStatus(
                 asset=key.asset_key.to_user_string(),
@@ -115,14 +113,6 @@ def recorded_checks(
             )
         )
     return statuses
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """A reader (or a browser refreshing) sees the old page or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staged = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    staged.write_text(text, encoding="utf-8")
-    os.replace(staged, path)
 
 
 def summary_preview(data: ReportData, checks: Sequence[CheckStatus]) -> str:
@@ -176,7 +166,7 @@ def leadership_report(
     checks = [*headline, *others]
     html = render_report(data, headline, others)
     path = Path(warehouse.leadership_report_path)
-    write_atomically(path, html)
+    write_text_atomically(path, html)
     return MaterializeResult(
         metadata={
             "path": MetadataValue.path(str(path)),

@@ -7,8 +7,8 @@ text, the glossary, the dbt docs and the BI tools all say the same thing.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
@@ -103,52 +103,42 @@ class MissingDefinition(KeyError):
     """A term of the report has no dbt description: document the column in dbt first."""
 
 
-def _is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+def _number(template: str) -> Callable[[object], str]:
+    """A formatter of one number by `template`; a dash where the number is undefined."""
+
+    def formatted(value: object) -> str:
+        return DASH if pd.isna(value) else template.format(float(value))  # type: ignore[arg-type]
+
+    return formatted
+
+
+usd_full = _number("${:,.0f}")
+count = _number("{:,.0f}")
+pct = _number("{:.0%}")
+ratio = _number("{:,.1f}" + TIMES)
+days = _number("{:,.0f} d")
 
 
 def usd(value: object) -> str:
     """Compact dollars for headlines: $15.2M, $345k, $980."""
-    if _is_missing(value):
+    if pd.isna(value):
         return DASH
     number = float(value)  # type: ignore[arg-type]
     for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(number) >= size:
             return f"${number / size:,.1f}{suffix}"
-    return f"${number:,.0f}"
-
-
-def usd_full(value: object) -> str:
-    return DASH if _is_missing(value) else f"${float(value):,.0f}"  # type: ignore[arg-type]
-
-
-def count(value: object) -> str:
-    return DASH if _is_missing(value) else f"{float(value):,.0f}"  # type: ignore[arg-type]
-
-
-def pct(value: object) -> str:
-    return DASH if _is_missing(value) else f"{float(value):.0%}"  # type: ignore[arg-type]
-
-
-def ratio(value: object) -> str:
-    return DASH if _is_missing(value) else f"{float(value):,.1f}{TIMES}"  # type: ignore[arg-type]
-
-
-def days(value: object) -> str:
-    return DASH if _is_missing(value) else f"{float(value):,.0f} d"  # type: ignore[arg-type]
+    return usd_full(number)
 
 
 def timestamp(value: object) -> str:
     """To the second: sub-second digits only make a freshness table harder to read."""
-    if value is None or value is pd.NaT or _is_missing(value):
+    if pd.isna(value):
         return DASH
     return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M:%S").removesuffix(" 00:00:00")
 
 
 def day(value: object) -> str:
-    if value is None or value is pd.NaT or _is_missing(value):
-        return DASH
-    return pd.Timestamp(value).strftime("%Y-%m-%d")
+    return DASH if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
 class Glossary:
@@ -186,35 +176,35 @@ class Glossary:
 LAYER_ORDER = ("ingestion", "lookups", "staging", "intermediate", "marts", "reports", "semantic")
 
 
+STATUSES = ("passed", "failed", "warned", "not run")
+
+
+def _tally(checks: Sequence[CheckStatus]) -> dict[str, int]:
+    """How many checks, how many blocking, and how many in each status."""
+    statuses = Counter(check.status for check in checks)
+    blocking = sum(check.blocking for check in checks)
+    return {"total": len(checks), "blocking": blocking, **{s: statuses[s] for s in STATUSES}}
+
+
 def _by_layer(checks: Sequence[CheckStatus]) -> dict[str, dict[str, int]]:
-    """Counts per layer (the first part of the asset key: raw, staging, marts...)."""
-    layers: dict[str, dict[str, int]] = {layer: {} for layer in LAYER_ORDER}
+    """A tally per layer (the first part of the asset key; raw/ is ingestion), in data order."""
+    grouped: dict[str, list[CheckStatus]] = defaultdict(list)
     for check in checks:
-        layer = "ingestion" if check.asset.startswith("raw/") else check.asset.split("/")[0]
-        row = layers.setdefault(layer, {})
-        if not row:
-            row.update(total=0, blocking=0, passed=0, warned=0, failed=0)
-            row["not run"] = 0
-        row["total"] += 1
-        row["blocking"] += int(check.blocking)
-        row[check.status] += 1
-    return {layer: row for layer, row in layers.items() if row}
+        layer = check.asset.split("/")[0]
+        grouped["ingestion" if layer == "raw" else layer].append(check)
+    rank = {layer: position for position, layer in enumerate(LAYER_ORDER)}
+    ordered = sorted(grouped, key=lambda layer: (rank.get(layer, len(rank)), layer))
+    return {layer: _tally(grouped[layer]) for layer in ordered}
 
 
 def _overall(checks: Sequence[CheckStatus]) -> tuple[str, str]:
-    failed = [c for c in checks if c.status == "failed"]
-    warned = [c for c in checks if c.status == "warned"]
-    missing = [c for c in checks if c.status == "not run"]
-    passed = len(checks) - len(failed) - len(warned) - len(missing)
-    text = f"{passed} of {len(checks)} checks passed"
-    extras = [
-        f"{len(items)} {word}"
-        for items, word in ((failed, "failed"), (warned, "warned"), (missing, "not run"))
-        if items
-    ]
+    """The status pill: its colour and its text."""
+    tally = _tally(checks)
+    text = f"{tally['passed']} of {tally['total']} checks passed"
+    extras = [f"{tally[status]} {status}" for status in STATUSES[1:] if tally[status]]
     if extras:
         text += " · " + ", ".join(extras)
-    state = "failed" if failed else "warned" if warned or missing else "passed"
+    state = "failed" if tally["failed"] else "warned" if extras else "passed"
     return state, text
 
 
