@@ -431,7 +431,12 @@ def _prepare_opportunities(opportunities: pd.DataFrame, fx_rates: pd.DataFrame) 
 def _scoped_pairs(
     tp: pd.DataFrame, opp: pd.DataFrame, contact_roles: pd.DataFrame, scope: Scope
 ) -> tuple[np.ndarray, np.ndarray]:
-    """All (opportunity position, touch position) pairs in scope, before any time filter."""
+    """All (opportunity position, touch position) pairs in scope, before any time filter.
+
+    contact_role: the touches of the contacts with a role on the opportunity. account: those
+    plus the touches of every contact of the opportunity's account (a role contact may have
+    no account today, or another one), each pair once.
+    """
     touches = pd.DataFrame(
         {
             "_tp": np.arange(len(tp)),
@@ -439,24 +444,24 @@ def _scoped_pairs(
             "contact_id": tp["contact_id"].to_numpy(),
         }
     )
+    roles = pd.DataFrame(
+        {
+            "opportunity_id": to_id(contact_roles["opportunity_id"]).to_numpy(),
+            "contact_id": to_id(contact_roles["contact_id"]).to_numpy(),
+        }
+    ).dropna()
+    roles = roles.drop_duplicates()
+    opp_pos = pd.DataFrame({"_opp": np.arange(len(opp)), "opportunity_id": opp["opportunity_id"]})
+    roles = roles.merge(opp_pos, on="opportunity_id")[["_opp", "contact_id"]]
+    pairs = roles.merge(touches.dropna(subset=["contact_id"])[["_tp", "contact_id"]])[
+        ["_opp", "_tp"]
+    ]
     if scope == "account":
         left = pd.DataFrame({"_opp": np.arange(len(opp)), "account_id": opp["account_id"]})
-        pairs = left.dropna(subset=["account_id"]).merge(
+        by_account = left.dropna(subset=["account_id"]).merge(
             touches.dropna(subset=["account_id"])[["_tp", "account_id"]], on="account_id"
-        )
-    else:
-        roles = pd.DataFrame(
-            {
-                "opportunity_id": to_id(contact_roles["opportunity_id"]).to_numpy(),
-                "contact_id": to_id(contact_roles["contact_id"]).to_numpy(),
-            }
-        ).dropna()
-        roles = roles.drop_duplicates()
-        opp_pos = pd.DataFrame(
-            {"_opp": np.arange(len(opp)), "opportunity_id": opp["opportunity_id"]}
-        )
-        roles = roles.merge(opp_pos, on="opportunity_id")[["_opp", "contact_id"]]
-        pairs = roles.merge(touches.dropna(subset=["contact_id"])[["_tp", "contact_id"]])
+        )[["_opp", "_tp"]]
+        pairs = pd.concat([by_account, pairs]).drop_duplicates()
     return pairs["_opp"].to_numpy(np.int64), pairs["_tp"].to_numpy(np.int64)
 
 

@@ -1,5 +1,8 @@
 -- Every scoped touch of an opportunity in each attribution window, with the milestone
--- roles it holds there. One row per (opportunity, window, touch):
+-- roles it holds there. Scope: with attribution_scope 'account', the touches of every contact
+-- of the opportunity's account plus those of the contacts with a role on the opportunity
+-- (a role contact may have no account, or another one, today); with 'contact_role', only the
+-- latter. One row per (opportunity, window, touch):
 --   P: created_at - lookback <= touched_at <= created_at
 --   J: created_at - lookback <= touched_at <= close (end of close_date when closed,
 --      the run's as-of time when open). Touches after the close never get credit.
@@ -32,8 +35,6 @@ lead_creation_touches as (
 
 ),
 
-{%- if scope == 'contact_role' %}
-
 contact_roles as (
 
     select distinct
@@ -43,7 +44,6 @@ contact_roles as (
     from {{ ref('stg_crm__opportunity_contact_roles') }}
 
 ),
-{%- endif %}
 
 bounded as (
 
@@ -58,6 +58,46 @@ bounded as (
         {{ as_of_timestamp() }} as as_of_at
 
     from opportunities
+
+),
+
+role_contact_touches as (
+
+    select
+        bounded.opportunity_id,
+        touchpoints.touchpoint_id
+
+    from bounded
+    inner join contact_roles
+        on bounded.opportunity_id = contact_roles.opportunity_id
+    inner join touchpoints
+        on contact_roles.contact_id = touchpoints.contact_id
+    {%- if scope == 'account' %}
+    -- The account's own contacts come in through the account: no touch twice.
+    where coalesce(touchpoints.account_id <> bounded.account_id, true)
+    {%- endif %}
+
+),
+
+scoped_touches as (
+
+    {%- if scope == 'account' %}
+    select
+        bounded.opportunity_id,
+        touchpoints.touchpoint_id
+
+    from bounded
+    inner join touchpoints
+        on bounded.account_id = touchpoints.account_id
+
+    union all
+
+    {%- endif %}
+    select
+        opportunity_id,
+        touchpoint_id
+
+    from role_contact_touches
 
 ),
 
@@ -76,17 +116,11 @@ scoped as (
             else touchpoints.touched_at <= bounded.as_of_at
         end as is_in_j
 
-    from
-        bounded
-    {%- if scope == 'contact_role' %}
-    inner join contact_roles
-        on bounded.opportunity_id = contact_roles.opportunity_id
+    from scoped_touches
+    inner join bounded
+        on scoped_touches.opportunity_id = bounded.opportunity_id
     inner join touchpoints
-        on contact_roles.contact_id = touchpoints.contact_id
-    {%- else %}
-    inner join touchpoints
-        on bounded.account_id = touchpoints.account_id
-    {%- endif %}
+        on scoped_touches.touchpoint_id = touchpoints.touchpoint_id
     where touchpoints.touched_at >= bounded.window_start_at
 
 ),
