@@ -28,7 +28,10 @@ RELATIVE_TOLERANCE = 1e-12
 
 @pytest.fixture(scope="module")
 def spark_build(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
-    return materialize_all(tmp_path_factory.mktemp("spark_build"), dbt_target="spark")
+    # The dbt unit tests too: they prove the unit-tested SQL logic on Spark as well.
+    return materialize_all(
+        tmp_path_factory.mktemp("spark_build"), dbt_target="spark", dbt_unit_tests=True
+    )
 
 
 def _published_tables(duckdb_build: BuiltWarehouse) -> list[str]:

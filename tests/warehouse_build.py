@@ -59,6 +59,7 @@ def materialize_all(
     half_life_days: float | None = None,
     as_of: str = AS_OF,
     marts_only: bool = False,
+    dbt_unit_tests: bool = False,
 ) -> BuiltWarehouse:
     """Run the full `materialize_everything` job into `root` on an ephemeral instance.
 
@@ -76,6 +77,7 @@ def materialize_all(
         lookback_days=lookback_days,
         scope=scope,
         half_life_days=half_life_days,
+        dbt_unit_tests=dbt_unit_tests,
     )
     definitions = build_definitions(warehouse)
     job = definitions.resolve_job_def("materialize_everything")

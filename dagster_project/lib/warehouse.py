@@ -36,6 +36,9 @@ class WarehouseResource(ConfigurableResource):
     lookback_days: int | None = None
     scope: str | None = None
     half_life_days: float | None = None
+    # dbt unit tests check SQL logic on fixed fixtures, not the data: `make test` runs them
+    # (and the Spark comparison); a production build leaves them out unless this is set.
+    dbt_unit_tests: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> WarehouseResource:
@@ -108,6 +111,16 @@ class WarehouseResource(ConfigurableResource):
     def dbt_vars_args(self) -> list[str]:
         dbt_vars = self.dbt_vars()
         return ["--vars", json.dumps(dbt_vars)] if dbt_vars else []
+
+    def dbt_build_args(self) -> list[str]:
+        """`dbt build` as the Dagster steps run it (dagster-dbt adds each step's selection)."""
+        skip_unit_tests = [] if self.dbt_unit_tests else ["--exclude-resource-type", "unit_test"]
+        return ["build", *self.dbt_vars_args(), *skip_unit_tests]
+
+    @property
+    def dbt_target_path(self) -> str:
+        """dbt's target folder for this warehouse's builds (artifacts, the saved parse)."""
+        return str(Path(self.warehouse_path).parent / "dbt_target")
 
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         """Run one read-only query on whichever engine built the marts (lib/engines.py)."""

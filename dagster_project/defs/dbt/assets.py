@@ -3,6 +3,7 @@ the leadership reports: a failing contribution check stops the reports from buil
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext
@@ -20,6 +21,12 @@ def _build(
 ) -> Iterator[Any]:
     """dbt reads paths from the environment (profiles.yml, sources), so set them per run.
 
+    Both dbt steps of a run share one target folder per warehouse (WarehouseResource.
+    dbt_target_path), so the second step, and the next run on the same warehouse, reuse the
+    first one's parse (dbt's partial parsing) instead of parsing the whole project again:
+    dagster-dbt's default, a new folder per invocation, parses in full whenever the warehouse
+    differs from the one `dbt parse` saw (every test, every user-chosen path).
+
     Table models (intermediate, marts, reports, semantic) get `dagster/row_count` so the UI
     shows each one's size; views (staging) and seeds are not counted. Only on DuckDB:
     there dagster-dbt waits for `dbt build` to end (DuckDB allows one writer, so the
@@ -30,7 +37,9 @@ def _build(
     """
     os.environ.update(warehouse.dbt_env())
     warehouse.ensure_dirs()
-    events = dbt.cli(["build", *warehouse.dbt_vars_args()], context=context).stream()
+    events = dbt.cli(
+        warehouse.dbt_build_args(), context=context, target_path=Path(warehouse.dbt_target_path)
+    ).stream()
     if warehouse.dbt_target != "duckdb":
         yield from events
         return
