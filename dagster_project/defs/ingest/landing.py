@@ -92,6 +92,7 @@ from dagster_project.lib.files import write_text_atomically
 
 SOURCE_FILE_COLUMN = "_source_file"
 SOURCE_LINE_COLUMN = "_source_line"
+LINEAGE_COLUMNS = (SOURCE_FILE_COLUMN, SOURCE_LINE_COLUMN)  # after the contract's, in every part
 PART_PREFIX = "part-"  # <raw_dir>/<family>/<name>/part-<hash of the input path>.parquet
 PARTS_GLOB = "*.parquet"
 MANIFEST_FILE_NAME = "_landing.json"  # underscore: Spark and *.parquet globs skip it
