@@ -436,8 +436,9 @@ def presence_markdown() -> str:
         f"sources {_code_list(TOUCH_SOURCES)}. Optional: {_code_list(optional)}. "
         "An absent optional source (or "
         "touch source, when another one is provided) lands as an empty table with the "
-        "contract's columns and is recorded as not provided; a missing required source fails "
-        "the run, naming the paths it looked for.\n"
+        "contract's columns and is recorded as not provided. A missing required source fails "
+        "the run, naming the paths it looked for, and so does the absence of every touch "
+        "source.\n"
     )
 
 

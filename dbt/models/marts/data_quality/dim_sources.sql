@@ -74,8 +74,7 @@ final as (
         cast(coalesce(landed_sources.rows_read, 0) as {{ dbt.type_bigint() }}) as rows_read,
         cast(coalesce(landed_sources.rows_loaded, 0) as {{ dbt.type_bigint() }}) as rows_loaded,
         cast(coalesce(landed_sources.rows_quarantined, 0) as {{ dbt.type_bigint() }}) as rows_quarantined,
-        cast(coalesce(not_converted.rows_not_converted, 0) as {{ dbt.type_bigint() }}) as rows_not_converted,
-        landed_sources.landed_at
+        cast(coalesce(not_converted.rows_not_converted, 0) as {{ dbt.type_bigint() }}) as rows_not_converted
 
     from declared_sources
     left join landed_sources
