@@ -331,7 +331,7 @@ def land_source(
     parts present) is skipped without being read; new and changed files are landed, and the
     parts of files gone from the source folder are deleted. If the output column list changes
     (an extra column appears or disappears), every file is landed again so all parts keep the
-    same schema. The manifest, rewritten last, always covers all current files.
+    same schema. The manifest and the log row, rewritten last, cover all current files.
 
     An absent optional source is landed empty (``NOT_PROVIDED_PART``) and recorded as not
     provided. Every landing ends by writing the source's row of the ingestion log.
