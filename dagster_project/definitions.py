@@ -20,6 +20,7 @@ from dagster_project.defs.dbt.assets import attribution_dbt_models, leadership_r
 from dagster_project.defs.dbt.project import attribution_dbt_project
 from dagster_project.defs.ingest.assets import ingestion_assets
 from dagster_project.defs.ingest.checks import ingestion_checks
+from dagster_project.defs.ingest.log import ingestion_log_assets
 from dagster_project.defs.ingest.sensors import new_source_files
 from dagster_project.defs.publish.assets import publish_assets
 from dagster_project.defs.publish.report import report_assets
@@ -48,6 +49,7 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> Definitions
     return Definitions(
         assets=[
             *ingestion_assets,
+            *ingestion_log_assets,
             attribution_dbt_models,
             leadership_reports,
             *publish_assets,

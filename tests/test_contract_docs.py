@@ -5,7 +5,7 @@ Regenerate with `.venv/bin/python tests/test_contract_docs.py`.
 
 from __future__ import annotations
 
-from dagster_project.defs.ingest.contracts import contract_markdown
+from dagster_project.defs.ingest.contracts import contract_markdown, presence_markdown
 from dagster_project.settings import REPO_ROOT
 
 DOC = REPO_ROOT / "docs" / "source_contracts.md"
@@ -28,6 +28,11 @@ def render() -> None:
 
 def test_rendered_contracts_are_current() -> None:
     assert DOC.read_text() == expected(), "docs/source_contracts.md is stale: run render()"
+
+
+def test_seeds_readme_says_which_sources_are_required() -> None:
+    """The sample's README carries the same paragraph, word for word (paste presence_markdown())."""
+    assert presence_markdown() in (REPO_ROOT / "seeds" / "README.md").read_text()
 
 
 if __name__ == "__main__":

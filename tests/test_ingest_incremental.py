@@ -66,7 +66,7 @@ def assert_consistent(result: LandingResult, raw: Path) -> None:
 
 def assert_same_as_from_scratch(result: LandingResult, src: Path, tmp_path: Path) -> None:
     fresh = land_source(SESSIONS, src, tmp_path / "fresh")
-    paths = ("output_path", "quarantine_path", "manifest_path")
+    paths = ("output_path", "quarantine_path", "manifest_path", "log_path")
     same_paths = dataclasses.replace(fresh, **{k: getattr(result, k) for k in paths})
     assert same_paths == result
     assert table(result.output_path.parent) == table(fresh.output_path.parent)
@@ -176,7 +176,9 @@ def test_sensor_requests_changed_sources_and_downstream(tmp_path: Path) -> None:
     result, _ = tick(None)
     [request] = result.run_requests
     raw_keys = {k for k in request.asset_selection if k.path[0] == "raw"}
-    assert raw_keys == {AssetKey(["raw", *q.split("/")]) for q in SOURCE_CONTRACTS}
+    # Every landing, and the ingestion log over them all (dbt's source `ingestion`).
+    log_keys = {AssetKey(["raw", "ingestion", n]) for n in ("landed_sources", "quarantined_rows")}
+    assert raw_keys == {AssetKey(["raw", *q.split("/")]) for q in SOURCE_CONTRACTS} | log_keys
     # Same state again (the run has not landed anything yet): same run key, so no second run.
     again, _ = tick(result.cursor)
     assert again.run_requests[0].run_key == request.run_key

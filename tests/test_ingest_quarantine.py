@@ -497,8 +497,11 @@ def test_clean_source_writes_empty_quarantine_and_manifest(tmp_path: Path) -> No
     assert table.num_rows == 0 and table.schema == landing.QUARANTINE_SCHEMA
     assert result.manifest_path == raw / "crm/opportunity_contact_roles/_landing.json"
 
+    assert result.provided and result.landed_at is not None
     assert json.loads(result.manifest_path.read_text()) == {
         "source": "crm/opportunity_contact_roles",
+        "provided": True,
+        "landed_at": result.landed_at.isoformat(),
         "files": [
             {
                 "file": "crm/opportunity_contact_roles.csv",

@@ -29,7 +29,9 @@
 
 {#- Make the raw Parquet area readable as sources. dbt-duckdb reads it in place through
     each source's meta.external_location, so there is nothing to do; Spark registers one
-    external table per source over the same folders (on-run-start). -#}
+    external table per source over the same folders (on-run-start): raw_folder/<table>, or
+    the table's own raw_table_folder, read recursively when recursive_file_lookup is set
+    (the quarantine area nests <family>/<source> folders). -#}
 {% macro register_raw_sources() -%}
     {{ return(adapter.dispatch('register_raw_sources', 'attribution')()) }}
 {%- endmacro %}
@@ -41,12 +43,15 @@
 {% macro spark__register_raw_sources() -%}
     {%- if execute -%}
         {%- for source in graph.sources.values() -%}
-            {%- set folder = source.source_meta['raw_folder'] ~ '/' ~ source.name -%}
+            {%- set folder = source.meta.get('raw_table_folder')
+                or source.source_meta['raw_folder'] ~ '/' ~ source.name -%}
+            {%- set options = " options (recursiveFileLookup 'true')"
+                if source.meta.get('recursive_file_lookup') else '' -%}
             {%- do run_query('create database if not exists ' ~ source.schema) -%}
             {%- do run_query('drop table if exists ' ~ source.schema ~ '.' ~ source.identifier) -%}
             {%- do run_query(
                 'create table ' ~ source.schema ~ '.' ~ source.identifier
-                ~ " using parquet location '" ~ folder ~ "'"
+                ~ ' using parquet' ~ options ~ " location '" ~ folder ~ "'"
             ) -%}
         {%- endfor -%}
     {%- endif -%}

@@ -19,6 +19,9 @@ from dagster_project.lib.warehouse import WarehouseResource
 # Who answers for a source's landing: the data platform team (file formats, contracts).
 INGESTION_OWNERS = ["team:data-platform"]
 
+PROVIDED = "provided"
+NOT_PROVIDED = "not provided"
+
 
 def _landing_asset(contract: SourceContract) -> AssetsDefinition:
     """Build the asset for one source; a factory because all thirteen work the same way."""
@@ -29,7 +32,8 @@ def _landing_asset(contract: SourceContract) -> AssetsDefinition:
         description=(
             f"`{contract.qualified_name}` export landed as typed Parquet "
             f"(columns per the source contract, timestamps in UTC). "
-            f"Required: {', '.join(contract.required_columns)}."
+            f"Source {contract.presence}; when absent it lands empty, marked not provided. "
+            f"Required columns: {', '.join(contract.required_columns)}."
         ),
         kinds={"parquet", "duckdb"},
         tags={"layer": "raw", "source_family": contract.family},
@@ -39,6 +43,7 @@ def _landing_asset(contract: SourceContract) -> AssetsDefinition:
         result = land_source(contract, Path(warehouse.source_dir), Path(warehouse.raw_dir))
         return MaterializeResult(
             metadata={
+                "status": PROVIDED if result.provided else NOT_PROVIDED,
                 "dagster/row_count": result.row_count,
                 "rows_read": result.rows_read,
                 "rows_quarantined": result.rows_quarantined,

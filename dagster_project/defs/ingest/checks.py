@@ -39,17 +39,36 @@ def _rows_per_file(folder: Path, file_column: str) -> dict[str, int]:
     return {str(file): int(count) for file, count in rows}
 
 
+FILE_COUNTS = ["file", "rows_read", "rows_loaded", "rows_quarantined"]
+
+
+def _manifest(contract: SourceContract, raw_dir: Path) -> dict:
+    return json.loads((raw_dir / contract.family / contract.name / MANIFEST).read_text())
+
+
 def manifest_files(contract: SourceContract, raw_dir: Path) -> pd.DataFrame:
-    """Per input file, the counts the landing recorded in its manifest."""
-    manifest = json.loads((raw_dir / contract.family / contract.name / MANIFEST).read_text())
-    return pd.DataFrame(manifest["files"])[["file", "rows_read", "rows_loaded", "rows_quarantined"]]
+    """Per input file, the counts the landing recorded in its manifest (none if not provided)."""
+    return pd.DataFrame(_manifest(contract, raw_dir)["files"], columns=FILE_COUNTS)
+
+
+def source_status(contract: SourceContract, raw_dir: Path) -> str:
+    """``provided`` or ``not provided``, as the last landing recorded it."""
+    return "provided" if _manifest(contract, raw_dir).get("provided", True) else "not provided"
 
 
 def reconciliation(contract: SourceContract, raw_dir: Path) -> pd.DataFrame:
-    """Per input file: what the manifest says and what the Parquet files hold."""
+    """Per input file: what the manifest says and what the Parquet files hold.
+
+    Rows in the Parquet files from a file the manifest does not list (a stale part) get a
+    row of their own with zero recorded counts, so they fail the check instead of hiding.
+    """
     frame = manifest_files(contract, raw_dir)
     loaded = _rows_per_file(raw_dir / contract.family / contract.name, "_source_file")
     quarantined = _rows_per_file(raw_dir / QUARANTINE_DIR / contract.family / contract.name, "file")
+    unlisted = sorted((set(loaded) | set(quarantined)) - set(frame["file"]))
+    if unlisted:
+        extra = pd.DataFrame({"file": unlisted, **dict.fromkeys(FILE_COUNTS[1:], 0)})
+        frame = pd.concat([frame, extra], ignore_index=True)
     frame["rows_in_raw"] = frame["file"].map(loaded).fillna(0).astype(int)
     frame["rows_in_quarantine"] = frame["file"].map(quarantined).fillna(0).astype(int)
     return frame
@@ -62,7 +81,8 @@ def _reconcile_check(contract: SourceContract) -> AssetChecksDefinition:
         blocking=True,
         description=(
             f"Per file of `{contract.qualified_name}`: rows read = rows loaded + rows "
-            "quarantined, and the raw and quarantine Parquet files hold exactly those rows."
+            "quarantined, and the raw and quarantine Parquet files hold exactly those rows "
+            "(none at all when the source was not provided)."
         ),
     )
     def _check(warehouse: WarehouseResource) -> AssetCheckResult:
@@ -75,6 +95,7 @@ def _reconcile_check(contract: SourceContract) -> AssetChecksDefinition:
         return AssetCheckResult(
             passed=bad.empty,
             metadata={
+                "status": source_status(contract, Path(warehouse.raw_dir)),
                 "rows_read": int(frame["rows_read"].sum()),
                 "rows_loaded": int(frame["rows_loaded"].sum()),
                 "rows_quarantined": int(frame["rows_quarantined"].sum()),

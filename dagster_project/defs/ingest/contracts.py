@@ -121,13 +121,21 @@ class Implies:
 
 @dataclass(frozen=True)
 class SourceContract:
-    """The contract of one source export: ``<family>/<name>`` with ordered columns and key."""
+    """The contract of one source export: ``<family>/<name>`` with ordered columns and key.
+
+    ``required``: a run fails without this source (the CRM core attribution cannot do
+    without). ``touch_source``: one of the sources touches come from; each may be absent, but
+    not all of them (attribution needs touches). Every other source is optional: when absent
+    it lands as an empty table and the models that read it produce nothing from it.
+    """
 
     family: str
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     row_rules: tuple[Implies, ...] = field(default=())
+    required: bool = False
+    touch_source: bool = False
 
     @property
     def qualified_name(self) -> str:
@@ -156,12 +164,21 @@ class SourceContract:
                 return col
         raise KeyError(f"{self.qualified_name} has no column {name!r}")
 
+    @property
+    def presence(self) -> str:
+        """Whether the export must be provided, in words (docs and error messages)."""
+        if self.required:
+            return "required"
+        if self.touch_source:
+            return "optional, but at least one touch source is required"
+        return "optional"
+
     def describe(self) -> str:
         """The contract as a Markdown section: a table of columns and the row rules."""
         lines = [
             f"### {self.qualified_name}",
             "",
-            f"Key: {', '.join(f'`{k}`' for k in self.key)}",
+            f"Source: {self.presence}. Key: {', '.join(f'`{k}`' for k in self.key)}",
             "",
             "| column | type | required | rule |",
             "|---|---|---|---|",
@@ -235,6 +252,9 @@ def _contract(
     key: tuple[str, ...],
     rules: dict[str, dict] | None = None,
     row_rules: tuple[Implies, ...] = (),
+    *,
+    required: bool = False,
+    touch_source: bool = False,
 ) -> SourceContract:
     """Build a contract from the sources.md notation: comma-separated names, ``*`` = required.
 
@@ -244,14 +264,16 @@ def _contract(
     columns = []
     for raw in spec.split(","):
         col = raw.strip()
-        required = col.endswith("*")
+        not_null = col.endswith("*")
         col = col.rstrip("*")
-        columns.append(Column(col, _type_of(col), required, **rules.get(col, {})))
+        columns.append(Column(col, _type_of(col), not_null, **rules.get(col, {})))
     unknown = set(rules) - {c.name for c in columns}
     unknown |= {c for rule in row_rules for c in rule.columns} - {c.name for c in columns}
     if unknown:
         raise ValueError(f"{family}/{name}: rules for undeclared columns {sorted(unknown)}")
-    return SourceContract(family, name, tuple(columns), key, row_rules)
+    return SourceContract(
+        family, name, tuple(columns), key, row_rules, required=required, touch_source=touch_source
+    )
 
 
 _CONTRACTS: tuple[SourceContract, ...] = (
@@ -263,6 +285,7 @@ _CONTRACTS: tuple[SourceContract, ...] = (
         "created_at*, updated_at",
         ("account_id",),
         {"segment": _SEGMENTS, "employee_count": _NON_NEGATIVE},
+        required=True,
     ),
     _contract(
         "crm",
@@ -271,6 +294,7 @@ _CONTRACTS: tuple[SourceContract, ...] = (
         "lead_created_at, mql_at, sql_at, lead_source, updated_at",
         ("contact_id",),
         {"email": _EMAIL},
+        required=True,
     ),
     _contract(
         "crm",
@@ -285,6 +309,7 @@ _CONTRACTS: tuple[SourceContract, ...] = (
             "currency": _CURRENCY,
         },
         (Implies("is_won", "is_closed"),),
+        required=True,
     ),
     _contract(
         "crm",
@@ -316,6 +341,7 @@ _CONTRACTS: tuple[SourceContract, ...] = (
         "campaign_member_id*, campaign_id*, contact_id*, status*, has_responded*, created_at*, "
         "first_responded_at",
         ("campaign_member_id",),
+        touch_source=True,
     ),
     _contract(
         "campaign",
@@ -335,6 +361,7 @@ _CONTRACTS: tuple[SourceContract, ...] = (
         "session_id*, anonymous_id*, started_at*, landing_page, referrer, utm_source, "
         "utm_medium, utm_campaign, utm_content, utm_term",
         ("session_id",),
+        touch_source=True,
     ),
     _contract(
         "campaign",
@@ -342,6 +369,7 @@ _CONTRACTS: tuple[SourceContract, ...] = (
         "submission_id*, anonymous_id*, email*, submitted_at*, form_name, page_url",
         ("submission_id",),
         {"email": _EMAIL},
+        touch_source=True,
     ),
     # revenue/
     _contract(
@@ -389,7 +417,32 @@ _CONTRACTS: tuple[SourceContract, ...] = (
 SOURCE_CONTRACTS: dict[str, SourceContract] = {c.qualified_name: c for c in _CONTRACTS}
 """Every declared source, keyed ``family/name`` (e.g. ``crm/accounts``), in contract order."""
 
+REQUIRED_SOURCES: tuple[str, ...] = tuple(q for q, c in SOURCE_CONTRACTS.items() if c.required)
+"""Sources a run cannot do without: accounts, contacts, opportunities."""
+
+TOUCH_SOURCES: tuple[str, ...] = tuple(q for q, c in SOURCE_CONTRACTS.items() if c.touch_source)
+"""Sources touches come from: at least one of them must be provided."""
+
+
+def _code_list(names: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(f"`{name}`" for name in names)
+
+
+def presence_markdown() -> str:
+    """Which sources a run needs, as a Markdown paragraph (docs and seeds/README.md)."""
+    optional = [q for q, c in SOURCE_CONTRACTS.items() if not (c.required or c.touch_source)]
+    return (
+        f"Required sources: {_code_list(REQUIRED_SOURCES)}, and at least one of the touch "
+        f"sources {_code_list(TOUCH_SOURCES)}. Optional: {_code_list(optional)}. "
+        "An absent optional source (or "
+        "touch source, when another one is provided) lands as an empty table with the "
+        "contract's columns and is recorded as not provided. A missing required source fails "
+        "the run, naming the paths it looked for, and so does the absence of every touch "
+        "source.\n"
+    )
+
 
 def contract_markdown() -> str:
-    """Every source contract as Markdown (one section and table per source), for the docs."""
-    return "\n".join(contract.describe() for contract in SOURCE_CONTRACTS.values())
+    """Every source contract as Markdown (which are required, then one section per source)."""
+    sections = [contract.describe() for contract in SOURCE_CONTRACTS.values()]
+    return "\n".join([presence_markdown(), *sections])

@@ -14,8 +14,16 @@ key is a short hash of the file's path relative to the source directory):
   breaks the contract (``QUARANTINE_COLUMNS``: source, file, line, column, reason,
   raw_record, problem_count); written, empty, even when nothing was quarantined;
 * ``<raw_dir>/<family>/<name>/_landing.json``: the landing's own record (per file sha256 and
-  rows read / loaded / quarantined), written last. Rows read = loaded +
-  quarantined, exactly, per file.
+  rows read / loaded / quarantined), written after the parts. Rows read = loaded +
+  quarantined, exactly, per file;
+* ``<raw_dir>/_ingestion/landed_sources/part-<family>-<name>.parquet``: the same totals as
+  one row (``LANDED_SOURCES_SCHEMA``), written last: the ingestion log dbt reads as the
+  source ``ingestion.landed_sources`` (the quarantine parts are ``ingestion.quarantined_rows``).
+
+Sources may be absent (``SourceContract.required`` / ``touch_source``): an absent optional
+source lands as one empty part (``part-not-provided.parquet``, the typed column list of the
+contract, so every reader sees the same table) and an empty quarantine part, and its manifest
+and log row say it was not provided. A source that disappears thus loses its old parts.
 
 Loading is incremental: a file whose path and sha256 are in the manifest (and whose parts
 exist) is not read again; only new or changed files are landed, and the parts of files that
@@ -23,7 +31,8 @@ left the source folder are deleted. A change of the output column list re-lands 
 The sensor in ``sensors.py`` uses the same file discovery and manifest to trigger runs.
 
 Only whole-file problems are fatal (``SourceFileError`` naming the file and column): no input
-at all, a missing required column or a bad header, a file that cannot be read as CSV or
+for a required source, none of the touch sources provided, a source folder without any input
+file, a missing required column or a bad header, a file that cannot be read as CSV or
 Parquet. Nothing is then written, so the previous landing stays in place.
 
 Why it is built this way:
@@ -59,6 +68,7 @@ import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -71,6 +81,8 @@ import pyarrow.parquet as pq
 from dagster_project.defs.ingest.contracts import (
     EMAIL_PATTERN,
     ISO_4217_CODES,
+    SOURCE_CONTRACTS,
+    TOUCH_SOURCES,
     Column,
     LogicalType,
     SourceContract,
@@ -80,11 +92,15 @@ from dagster_project.lib.files import write_text_atomically
 
 SOURCE_FILE_COLUMN = "_source_file"
 SOURCE_LINE_COLUMN = "_source_line"
+LINEAGE_COLUMNS = (SOURCE_FILE_COLUMN, SOURCE_LINE_COLUMN)  # after the contract's, in every part
 PART_PREFIX = "part-"  # <raw_dir>/<family>/<name>/part-<hash of the input path>.parquet
 PARTS_GLOB = "*.parquet"
 MANIFEST_FILE_NAME = "_landing.json"  # underscore: Spark and *.parquet globs skip it
 QUARANTINE_DIR_NAME = "_quarantine"  # <raw_dir>/_quarantine/<family>/<name>/part-*.parquet
 WORK_DIR_NAME = ".landing_tmp"  # under raw_dir; per-landing temp dirs, removed when done
+NOT_PROVIDED_PART = f"{PART_PREFIX}not-provided.parquet"  # the one, empty part of an absent source
+INGESTION_DIR_NAME = "_ingestion"  # <raw_dir>/_ingestion/landed_sources/part-<family>-<name>
+LANDED_SOURCES_DIR_NAME = "landed_sources"
 
 QUARANTINE_SCHEMA = pa.schema(
     [
@@ -98,6 +114,22 @@ QUARANTINE_SCHEMA = pa.schema(
     ]
 )
 QUARANTINE_COLUMNS = tuple(QUARANTINE_SCHEMA.names)
+
+# One row per source in the ingestion log: what its last landing found (same totals as the
+# manifest). landed_at is UTC without a zone, like every timestamp of the raw area.
+LANDED_SOURCES_SCHEMA = pa.schema(
+    [
+        pa.field("source", pa.string()),  # family/name
+        pa.field("source_family", pa.string()),
+        pa.field("source_name", pa.string()),
+        pa.field("is_provided", pa.bool_()),  # false: no input file, landed empty
+        pa.field("file_count", pa.int64()),
+        pa.field("rows_read", pa.int64()),
+        pa.field("rows_loaded", pa.int64()),
+        pa.field("rows_quarantined", pa.int64()),
+        pa.field("landed_at", pa.timestamp("us")),
+    ]
+)
 
 _INPUT_SUFFIXES = (".csv", ".parquet")
 _BATCH_ROWS = 500_000
@@ -145,6 +177,7 @@ class LandingResult:
 
     Counts cover every current input file, landed now or skipped as unchanged.
     ``row_count`` == ``rows_loaded``; ``rows_per_file`` holds rows loaded per file.
+    ``provided`` is False for an absent optional source (no files, landed empty).
     ``output_path`` and ``quarantine_path`` are ``*.parquet`` globs over the part files (DuckDB
     reads them as they are; their ``.parent`` is the folder). ``files_landed`` and
     ``files_skipped`` say what this call did and are left out of equality: two landings of the
@@ -165,6 +198,9 @@ class LandingResult:
     files_stats: dict[str, FileStats] = field(default_factory=dict)
     quarantine_path: Path | None = None
     manifest_path: Path | None = None
+    provided: bool = True
+    log_path: Path | None = None
+    landed_at: datetime | None = field(default=None, compare=False)
     files_landed: list[str] = field(default_factory=list, compare=False)
     files_skipped: list[str] = field(default_factory=list, compare=False)
 
@@ -199,6 +235,8 @@ def find_input_files(contract: SourceContract, source_dir: Path) -> list[Path]:
 
     A source may be ``NAME.csv``, ``NAME.parquet`` and/or a folder ``NAME/`` of such files
     (daily drops); all that exist are read together, so nothing a user dropped is ignored.
+    An optional source with none of them has no input (``[]``); a required one is an error,
+    and so is a folder without input files (someone meant to provide the source).
     """
     base = Path(source_dir) / contract.family
     candidates = [base / f"{contract.name}{suffix}" for suffix in _INPUT_SUFFIXES]
@@ -215,9 +253,11 @@ def find_input_files(contract: SourceContract, source_dir: Path) -> list[Path]:
             raise SourceFileError(
                 f"{contract.qualified_name}: folder {folder} holds no .csv or .parquet file"
             )
-        raise SourceFileError(
-            f"{contract.qualified_name}: no input found; expected one of {expected}/"
-        )
+        if contract.required:
+            raise SourceFileError(
+                f"{contract.qualified_name}: no input found for this required source; "
+                f"expected one of {expected}/"
+            )
     return sorted(files, key=lambda p: _relative(p, source_dir))
 
 
@@ -251,6 +291,21 @@ def quarantine_path(contract: SourceContract, raw_dir: Path) -> Path:
     return quarantine_dir(contract, raw_dir) / PARTS_GLOB
 
 
+def quarantine_area_glob(raw_dir: Path) -> Path:
+    """Glob over every source's quarantine parts (``<raw_dir>/_quarantine/<family>/<name>/``)."""
+    return Path(raw_dir) / QUARANTINE_DIR_NAME / "*" / "*" / PARTS_GLOB
+
+
+def landed_sources_dir(raw_dir: Path) -> Path:
+    """The folder of the ingestion log: one one-row part per landed source."""
+    return Path(raw_dir) / INGESTION_DIR_NAME / LANDED_SOURCES_DIR_NAME
+
+
+def landed_source_path(contract: SourceContract, raw_dir: Path) -> Path:
+    """A source's row of the ingestion log, rewritten by each of its landings."""
+    return landed_sources_dir(raw_dir) / f"{PART_PREFIX}{contract.family}-{contract.name}.parquet"
+
+
 def read_manifest(contract: SourceContract, raw_dir: Path) -> dict | None:
     """The last landing's manifest, or None when there is none (or it is unreadable)."""
     path = manifest_path(contract, raw_dir)
@@ -276,14 +331,21 @@ def land_source(
     parts present) is skipped without being read; new and changed files are landed, and the
     parts of files gone from the source folder are deleted. If the output column list changes
     (an extra column appears or disappears), every file is landed again so all parts keep the
-    same schema. The manifest, rewritten last, always covers all current files.
+    same schema. The manifest and the log row, rewritten last, cover all current files.
 
-    Raises ``SourceFileError`` only when the input is missing, a file lacks a required
-    column (or has a bad header) or a file cannot be read at all; in that case nothing is
-    written and the previous landing (if any) is left untouched.
+    An absent optional source is landed empty (``NOT_PROVIDED_PART``) and recorded as not
+    provided. Every landing ends by writing the source's row of the ingestion log.
+
+    Raises ``SourceFileError`` only when a required source (or every touch source) is
+    missing, a file lacks a required column (or has a bad header) or a file cannot be read
+    at all; in that case nothing is written and the previous landing (if any) is left
+    untouched.
     """
     source_dir, raw_dir = Path(source_dir), Path(raw_dir)
-    inputs = [_read_header(p, source_dir) for p in find_input_files(contract, source_dir)]
+    found = find_input_files(contract, source_dir)
+    if not found and contract.touch_source:
+        _require_a_touch_source(contract, source_dir)
+    inputs = [_read_header(p, source_dir) for p in found]
     for item in inputs:
         _check_header(contract, item)
     extras = _extra_columns(contract, inputs)
@@ -328,17 +390,24 @@ def land_source(
     with tempfile.TemporaryDirectory(prefix=prefix, dir=work_root) as tmp:
         landed = _land_files(contract, extras, to_land, Path(tmp), memory_limit)
         stats.update({rel: st for rel, (st, _, _) in landed.items()})
-        # Publish: the new parts, then drop parts of no current file, then the manifest.
-        for rel, (_, data_tmp, q_tmp) in landed.items():
-            os.replace(data_tmp, out_dir / part_name(rel))
-            os.replace(q_tmp, q_dir / part_name(rel))
+        parts = {part_name(rel): (data, q) for rel, (_, data, q) in landed.items()}
         keep = {part_name(item.rel) for item in inputs}
+        if not inputs:  # not provided: one empty part, so readers still see the table
+            parts = {NOT_PROVIDED_PART: _write_empty_parts(contract, Path(tmp), memory_limit)}
+            keep = {NOT_PROVIDED_PART}
+        # Publish: the new parts, then drop parts of no current file, then the manifest and
+        # the ingestion log.
+        for name, (data_tmp, q_tmp) in parts.items():
+            os.replace(data_tmp, out_dir / name)
+            os.replace(q_tmp, q_dir / name)
         for folder in (out_dir, q_dir):
             for other in folder.glob("*.parquet"):  # old parts and the former data.parquet
                 if other.name not in keep:
                     other.unlink()
         ordered = {item.rel: stats[item.rel] for item in inputs}
-        manifest = _write_manifest(contract, out_dir, ordered)
+        landed_at = datetime.now(UTC).replace(tzinfo=None)
+        manifest = _write_manifest(contract, out_dir, ordered, bool(inputs), landed_at)
+        log = _write_log_row(contract, raw_dir, ordered, bool(inputs), landed_at, Path(tmp))
 
     return LandingResult(
         family=contract.family,
@@ -355,9 +424,57 @@ def land_source(
         files_stats=ordered,
         quarantine_path=q_dir / PARTS_GLOB,
         manifest_path=manifest,
+        provided=bool(inputs),
+        log_path=log,
+        landed_at=landed_at,
         files_landed=[item.rel for item in to_land],
         files_skipped=[item.rel for item in inputs if item not in to_land],
     )
+
+
+def _require_a_touch_source(contract: SourceContract, source_dir: Path) -> None:
+    """Fail when no touch source has input: attribution without touches is meaningless.
+
+    A touch source whose folder is empty counts as provided here: its own landing fails
+    with the more precise message.
+    """
+    for qualified in TOUCH_SOURCES:
+        try:
+            if find_input_files(SOURCE_CONTRACTS[qualified], source_dir):
+                return
+        except SourceFileError:
+            return
+    accepted = ", ".join(TOUCH_SOURCES)
+    raise SourceFileError(
+        f"{contract.qualified_name}: no touch source in {source_dir}: provide at least one of "
+        f"{accepted} (each as <family>/<name>.csv, <family>/<name>.parquet or a folder "
+        "<family>/<name>/ of such files)"
+    )
+
+
+def _write_empty_parts(contract: SourceContract, tmp: Path, memory_limit: str) -> tuple[Path, Path]:
+    """An empty data part typed by the same SQL as real parts, and an empty quarantine part.
+
+    Typing an empty, all-VARCHAR relation with ``_typed_select`` gives exactly the column
+    names and Parquet types of a landed file, so staging (DuckDB globs, Spark folder tables)
+    reads a not-provided source like any other.
+    """
+    data_tmp, q_tmp = tmp / "empty-data.parquet", tmp / "empty-quarantine.parquet"
+    texts = ", ".join(f"NULL::VARCHAR AS {_ident(name)}" for name in contract.column_names)
+    empty = (
+        f"SELECT {texts}, NULL::VARCHAR AS {SOURCE_FILE_COLUMN}, "
+        f"NULL::BIGINT AS {SOURCE_LINE_COLUMN} WHERE false"
+    )
+    con = _connect(tmp, memory_limit)
+    try:
+        con.execute(
+            f"COPY (SELECT {_typed_select(contract, [])}, {SOURCE_LINE_COLUMN} FROM ({empty})) "
+            f"TO {_lit(str(data_tmp))} (FORMAT parquet, COMPRESSION zstd)"
+        )
+    finally:
+        con.close()
+    pq.write_table(QUARANTINE_SCHEMA.empty_table(), q_tmp)
+    return data_tmp, q_tmp
 
 
 def _part_columns(path: Path) -> list[str] | None:
@@ -416,13 +533,21 @@ def _count_by_file(con: duckdb.DuckDBPyConnection, path: Path, column: str) -> d
     )
 
 
-def _write_manifest(contract: SourceContract, out_dir: Path, stats: dict[str, FileStats]) -> Path:
+def _write_manifest(
+    contract: SourceContract,
+    out_dir: Path,
+    stats: dict[str, FileStats],
+    provided: bool,
+    landed_at: datetime,
+) -> Path:
     """Write ``_landing.json`` atomically: per-file hashes and row reconciliation.
 
     A file's parts are named by ``part_name(file)``; the column list is read from the parts.
     """
     body = {
         "source": contract.qualified_name,
+        "provided": provided,
+        "landed_at": landed_at.isoformat(),
         "files": [
             {
                 "file": rel,
@@ -438,6 +563,34 @@ def _write_manifest(contract: SourceContract, out_dir: Path, stats: dict[str, Fi
         "rows_quarantined": sum(s.rows_quarantined for s in stats.values()),
     }
     return write_text_atomically(out_dir / MANIFEST_FILE_NAME, json.dumps(body, indent=2) + "\n")
+
+
+def _write_log_row(
+    contract: SourceContract,
+    raw_dir: Path,
+    stats: dict[str, FileStats],
+    provided: bool,
+    landed_at: datetime,
+    tmp: Path,
+) -> Path:
+    """Write (atomically) the source's one-row part of the ingestion log: the manifest's totals."""
+    row = {
+        "source": contract.qualified_name,
+        "source_family": contract.family,
+        "source_name": contract.name,
+        "is_provided": provided,
+        "file_count": len(stats),
+        "rows_read": sum(s.rows_read for s in stats.values()),
+        "rows_loaded": sum(s.rows_loaded for s in stats.values()),
+        "rows_quarantined": sum(s.rows_quarantined for s in stats.values()),
+        "landed_at": landed_at,
+    }
+    target = landed_source_path(contract, raw_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = tmp / target.name
+    pq.write_table(pa.Table.from_pylist([row], schema=LANDED_SOURCES_SCHEMA), partial)
+    os.replace(partial, target)
+    return target
 
 
 # --------------------------------------------------------------------------- headers
@@ -1076,10 +1229,7 @@ def _write_outputs(
     data_tmp, q_tmp = tmp / "data.parquet", tmp / "quarantine.parquet"
     paths = [s.path for s in staged]
     _, any_bad = _checks(contract)
-    typed = [f"{_parse_expr(c, _ident(c.name))} AS {_ident(c.name)}" for c in contract.columns]
-    typed += [_ident(name) for name in extras]
-    typed.append(SOURCE_FILE_COLUMN)
-    select = ", ".join(typed)
+    select = _typed_select(contract, extras)
     guarded = (
         f"CASE WHEN {any_bad} THEN error({_lit(_VIOLATION_MARKER)}) "
         f"ELSE {SOURCE_LINE_COLUMN} END AS {SOURCE_LINE_COLUMN}"
@@ -1111,6 +1261,14 @@ def _write_outputs(
     else:
         pq.write_table(QUARANTINE_SCHEMA.empty_table(), q_tmp)
     return data_tmp, q_tmp
+
+
+def _typed_select(contract: SourceContract, extras: Sequence[str]) -> str:
+    """Select list typing staged text per the contract: contract columns, extras, file."""
+    typed = [f"{_parse_expr(c, _ident(c.name))} AS {_ident(c.name)}" for c in contract.columns]
+    typed += [_ident(name) for name in extras]
+    typed.append(SOURCE_FILE_COLUMN)
+    return ", ".join(typed)
 
 
 def _ensure_lineage_order(con: duckdb.DuckDBPyConnection, data: Path, files: Sequence[str]) -> None:

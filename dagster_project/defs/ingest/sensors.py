@@ -11,7 +11,9 @@ itself is incremental (``landing.land_source``), so only the new or changed file
 The cursor keeps only fingerprints confirmed against the manifest, so a change stays pending
 until a run has landed it; the run key is a hash of the pending file states, so Dagster never
 launches the same change twice (if that run fails, re-run it from the UI or change the file).
-Sources without any input file are left alone (their asset would fail; that is for a run).
+A required source without any input file is left alone (its asset would fail; that is for
+a run). An optional source without input is pending until its landing has recorded it as not
+provided: so a source that disappears is landed empty and its old parts go.
 
 The sensor is STOPPED by default: turn it on in the Dagster UI (Automation -> sensors ->
 ``new_source_files`` -> toggle on) or with ``dagster sensor start new_source_files``.
@@ -51,7 +53,8 @@ Fingerprints = dict[str, dict[str, list[int]]]
 
 
 def _fingerprints(contract: SourceContract, source_dir: Path) -> dict[str, list[int]] | None:
-    """(size, mtime_ns) per current input file of a source; None when it has no input."""
+    """(size, mtime_ns) per current input file of a source ({} for an absent optional one);
+    None when its landing would fail for want of input (required source, empty folder)."""
     try:
         paths = find_input_files(contract, source_dir)
     except SourceFileError:
@@ -65,12 +68,13 @@ def _fingerprints(contract: SourceContract, source_dir: Path) -> dict[str, list[
 
 def _pending_files(
     contract: SourceContract, source_dir: Path, raw_dir: Path, files: dict[str, list[int]]
-) -> dict[str, str]:
-    """sha256 per current file if the source differs from its landing manifest, else {}."""
+) -> dict[str, str] | None:
+    """sha256 per current file ({} when none) if the source differs from its landing
+    manifest; None when it is landed as it is now."""
     digests = {rel: file_sha256(source_dir / rel) for rel in files}
     manifest = read_manifest(contract, raw_dir)
     landed = {e["file"]: e.get("sha256") for e in (manifest or {}).get("files", [])}
-    return {} if manifest is not None and landed == digests else digests
+    return None if manifest is not None and landed == digests else digests
 
 
 def pending_sources(
@@ -88,7 +92,7 @@ def pending_sources(
             new_cursor[qualified] = files  # nothing moved since it was confirmed landed
             continue
         digests = _pending_files(contract, source_dir, raw_dir, files)
-        if digests:
+        if digests is not None:
             pending[qualified] = digests  # stays out of the cursor until it is landed
         else:
             new_cursor[qualified] = files
