@@ -348,8 +348,8 @@ def test_data_ending_before_the_window_is_said_at_the_top(stale: Shape) -> None:
     last_close: date = row[0]
     assert latest_touch[0].date() < last_close < stale.window[0]
     assert page.text("data-ends") == (
-        f"The data ends on {last_close} (Latest deal closed), before this window: every section"
-        " below is empty. A build as of a time just after the data (ATTRIBUTION_AS_OF)"
+        f"The data ends on {last_close} (Latest deal closed), before this window: nothing in"
+        " the window to show. A build as of a time just after the data (ATTRIBUTION_AS_OF)"
         " reports on it."
     )
     assert page.text("contribution-empty") == (

@@ -78,6 +78,11 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | Non
     return row[0] if row else None
 
 
+def _sum(value: object) -> float:
+    """A SQL sum as a float: over no row (nothing in the window) it is NULL, held as NaN: 0."""
+    return 0.0 if pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
 def _window(as_of: datetime) -> tuple[date, date]:
     end = date(as_of.year, as_of.month, 1)
     months = end.year * 12 + end.month - 1 - WINDOW_MONTHS
@@ -104,7 +109,7 @@ def _contribution(con: duckdb.DuckDBPyConnection, window: list[object]) -> dict[
         """,
         window,
     )
-    return {name: float(value or 0) for name, value in row.iloc[0].items()}
+    return {name: _sum(value) for name, value in row.iloc[0].items()}
 
 
 def attribution_by_channel_sql(measure: str, where: str = "") -> str:
@@ -241,8 +246,8 @@ def _funnel(con: duckdb.DuckDBPyConnection, window: list[object]) -> pd.DataFram
     stages = ["lead", "mql", "sql", "opportunity", "won"]
     rows = []
     for stage, following in zip(stages, [*stages[1:], None], strict=True):
-        count = float(sums[stage] or 0)
-        converted = float(sums[f"{stage}_to_{following}"] or 0) if following else None
+        count = _sum(sums[stage])
+        converted = _sum(sums[f"{stage}_to_{following}"]) if following else None
         rows.append(
             {
                 "stage": stage,

@@ -224,7 +224,7 @@ def empty_notes(data: ReportData, g: Glossary) -> EmptyNotes:
         data_ends = Markup("Nothing was loaded: no touch and no opportunity.")
     elif data.data_ends_before_window:
         data_ends = Markup(
-            "The data ends on {} ({}), before this window: every section below is empty."
+            "The data ends on {} ({}), before this window: nothing in the window to show."
             " A build as of a time just after the data (ATTRIBUTION_AS_OF) reports on it."
         ).format(data.data_end.on, g.term(FRESHNESS_TERMS[data.data_end.what]))
     no_pipeline, no_revenue = c["opportunities"] == 0, c["won_opportunities"] == 0
