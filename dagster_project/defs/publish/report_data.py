@@ -375,7 +375,8 @@ def load_report_data(serving_path: Path | str) -> ReportData:
             plan_quarter=plan_quarter,
             plan_periods=int(_scalar(con, "select count(*) from reports.rpt_plan_vs_actual") or 0),
             plan_totals=_frame(con, PLAN_TOTALS_SQL).assign(
-                is_shortfall=lambda frame: frame["attainment"] < 1
+                # NULL attainment (a target of 0) is no shortfall; Decimal or float alike.
+                is_shortfall=lambda frame: frame["attainment"].astype(float) < 1
             ),
             plan_shortfalls=_frame(
                 con,

@@ -7,6 +7,7 @@ text, the glossary, the dbt docs and the BI tools all say the same thing.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -134,6 +135,11 @@ count = _number("{:,.0f}")
 pct = _number("{:.0%}")
 ratio = _number("{:,.1f}" + TIMES)
 days = _number("{:,.0f} d")
+
+
+def _float(value: object) -> float:
+    """A number for a chart: NULL (None or NaN) is NaN, which the chart draws as undefined."""
+    return math.nan if pd.isna(value) else float(value)  # type: ignore[arg-type]
 
 
 def usd(value: object) -> str:
@@ -332,13 +338,13 @@ def render_report(
     revenue = data.revenue_by_channel
     notes = empty_notes(data, glossary)
     channel_values = {
-        channel: {model: float(revenue.loc[channel, model]) for model in models}
+        channel: {model: _float(revenue.loc[channel, model]) for model in models}
         for channel in revenue.index
     }
     funnel_bars = [
         Bar(
             label=glossary.entries[row.stage][0],
-            value=float(row.count),
+            value=_float(row.count),
             tooltip=f"{glossary.entries[row.stage][0]}: {count(row.count)}",
         )
         for row in data.funnel.itertuples()
@@ -346,7 +352,7 @@ def render_report(
     roi_bars = [
         Bar(
             label=str(row.campaign_name),
-            value=float(row.roi),
+            value=_float(row.roi),
             tooltip=f"{row.campaign_name}: ROI {pct(row.roi)} on {usd_full(row.spend_usd)} spend",
         )
         for row in data.top_campaigns.itertuples()
@@ -354,7 +360,7 @@ def render_report(
     plan_bars = [
         Bar(
             label=str(row.metric),
-            value=float(row.attainment),
+            value=_float(row.attainment),
             tooltip=f"{row.metric}: {count(row.actual)} of {count(row.target)}"
             f" ({pct(row.attainment)})",
             highlight=bool(row.is_shortfall),
