@@ -57,7 +57,7 @@ class ReportData:
 
     @property
     def data_ends_before_window(self) -> bool:
-        """The whole window lies after the data: every section is empty, and the header says why."""
+        """The whole window lies after the data: its sections are empty, and the header says why."""
         return self.data_end is None or self.data_end.on < self.period_start
 
 
