@@ -3,11 +3,17 @@
 Each chart is a small string of SVG that the page embeds, so the report opens offline, prints
 and mails as one file. Every mark carries a <title>, which browsers show on hover: the exact
 number behind the bar or dot.
+
+A chart with nothing to draw (no bar, no category, or only undefined values) is the empty
+string, never an empty frame: the page says in words what is missing instead. Undefined
+values (NULL ratios arrive as NaN) are drawn at zero and labelled by `fmt`, which shows them
+as undefined; they never reach a coordinate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -39,6 +45,16 @@ class Bar:
     highlight: bool = False
 
 
+def _finite(value: float) -> float:
+    """The value where it is a number, else 0: NaN or infinity must not become a coordinate."""
+    return value if math.isfinite(value) else 0.0
+
+
+def _scale(values: Iterable[float]) -> float:
+    """The largest finite value, or 1 when none is above zero (no division by zero)."""
+    return max([0.0, *(_finite(value) for value in values)]) or 1.0
+
+
 def _text(x: float, y: float, text: str, *, anchor: str = "start", css: str = "") -> str:
     klass = f' class="{css}"' if css else ""
     return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{klass}>{escape(text)}</text>'
@@ -62,13 +78,15 @@ def bar_chart(
     reference_label: str = "",
 ) -> Markup:
     """Horizontal bars from zero; negative values are drawn as zero-length with their value."""
+    if not any(math.isfinite(bar.value) for bar in bars):
+        return Markup("")
     plot = width - label_width - VALUE_WIDTH
-    top = max([bar.value for bar in bars] + [reference or 0.0, 0.0]) or 1.0
+    top = _scale([bar.value for bar in bars] + [reference or 0.0])
     height = ROW_HEIGHT * len(bars) + 24
     parts = [_svg_open(label, width, height)]
     for index, bar in enumerate(bars):
         y = index * ROW_HEIGHT + 4
-        length = max(bar.value, 0.0) / top * plot
+        length = max(_finite(bar.value), 0.0) / top * plot
         fill = PALETTE[2] if bar.highlight else PALETTE[0]
         parts.append(
             f"<g><title>{escape(bar.tooltip)}</title>"
@@ -100,14 +118,18 @@ def range_dot_plot(
     For attribution this shows at a glance where the models agree (short line) and where the
     choice of model moves a channel's credit (long line).
     """
+    if not series or not any(
+        math.isfinite(row.get(name, 0.0)) for row in values.values() for name in series
+    ):
+        return Markup("")
     plot = width - LABEL_WIDTH - 20
-    top = max((v for row in values.values() for v in row.values()), default=0.0) or 1.0
+    top = _scale(v for row in values.values() for v in row.values())
     legend_rows = (len(series) + 4) // 5
     height = ROW_HEIGHT * len(values) + 20 * legend_rows + 30
     parts = [_svg_open(label, width, height)]
     for index, (category, row) in enumerate(values.items()):
         y = index * ROW_HEIGHT + 14
-        xs = {name: LABEL_WIDTH + row.get(name, 0.0) / top * plot for name in series}
+        xs = {name: LABEL_WIDTH + _finite(row.get(name, 0.0)) / top * plot for name in series}
         parts.append(_text(LABEL_WIDTH - 8, y + 4, category, anchor="end"))
         parts.append(
             f'<line x1="{min(xs.values()):.1f}" y1="{y}" x2="{max(xs.values()):.1f}" y2="{y}"'

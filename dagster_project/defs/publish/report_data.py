@@ -8,6 +8,7 @@ dbt already defines, so the report and the BI tools cannot disagree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -32,8 +33,8 @@ class ReportData:
     period_end: date  # exclusive: the first day of the as-of month
     contribution: dict[str, float]
     marketing_attributed: pd.DataFrame  # model, description, pipeline, revenue (marketing only)
-    revenue_by_channel: pd.DataFrame  # channel x model, attributed revenue
-    pipeline_by_channel: pd.DataFrame  # channel x model, attributed pipeline
+    revenue_by_channel: pd.DataFrame  # channel x model (every model), attributed revenue
+    pipeline_by_channel: pd.DataFrame  # channel x model (every model), attributed pipeline
     top_campaigns: pd.DataFrame
     channel_roi: pd.DataFrame
     funnel: pd.DataFrame  # stage, count, conversion to the next stage
@@ -41,11 +42,31 @@ class ReportData:
     velocity_quarter: date | None
     sales_velocity: pd.DataFrame
     plan_quarter: date | None
+    plan_periods: int  # rows of rpt_plan_vs_actual: 0 when no target is for a period begun yet
     plan_totals: pd.DataFrame
     plan_shortfalls: pd.DataFrame
     freshness: pd.DataFrame  # what, latest, table
+    data_end: DataEnd | None  # None when nothing was loaded: no touch, no opportunity
     published_at: datetime | None
     definitions: dict[str, str]  # "table.column" and "column" -> dbt's description
+
+    @property
+    def models(self) -> list[str]:
+        """Every attribution model, in the order of the marketing-by-model table."""
+        return list(self.marketing_attributed["model"])
+
+    @property
+    def data_ends_before_window(self) -> bool:
+        """The whole window lies after the data: its sections are empty, and the header says why."""
+        return self.data_end is None or self.data_end.on < self.period_start
+
+
+@dataclass(frozen=True)
+class DataEnd:
+    """The last day the data reaches, and what reaches it (a touch, a deal...)."""
+
+    on: date
+    what: str  # a row label of the freshness table: "Latest touch", "Latest deal closed" ...
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None):
@@ -55,6 +76,11 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None):
     row = con.execute(sql, params or []).fetchone()
     return row[0] if row else None
+
+
+def _sum(value: object) -> float:
+    """A SQL sum as a float: over no row (nothing in the window) it is NULL, held as NaN: 0."""
+    return 0.0 if pd.isna(value) else float(value)  # type: ignore[arg-type]
 
 
 def _window(as_of: datetime) -> tuple[date, date]:
@@ -83,7 +109,7 @@ def _contribution(con: duckdb.DuckDBPyConnection, window: list[object]) -> dict[
         """,
         window,
     )
-    return {name: float(value or 0) for name, value in row.iloc[0].items()}
+    return {name: _sum(value) for name, value in row.iloc[0].items()}
 
 
 def attribution_by_channel_sql(measure: str, where: str = "") -> str:
@@ -94,9 +120,19 @@ def attribution_by_channel_sql(measure: str, where: str = "") -> str:
     )
 
 
-def pivot_by_channel(rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per channel, one column per model; channels by descending total."""
-    table = rows.pivot(index="channel", columns="model", values="usd").fillna(0.0)
+def pivot_by_channel(rows: pd.DataFrame, models: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per channel, one column per model; channels by descending total.
+
+    A model with no row in `rows` (none in the window, or no credit at all) would get no
+    column from the pivot, and every reader indexing the table by model would fail: with
+    `models`, each of them is a column, 0 where it has nothing. Money may come as Decimal
+    (exact engines) or float: the table is float either way.
+    """
+    values = rows.assign(usd=rows["usd"].astype(float))
+    table = values.pivot(index="channel", columns="model", values="usd")
+    if models is not None:
+        table = table.reindex(columns=pd.Index(list(models), name="model"))
+    table = table.fillna(0.0)
     return table.loc[table.sum(axis=1).sort_values(ascending=False).index]
 
 
@@ -114,7 +150,7 @@ select
     min(plan.period_start) as quarter,
     sum(plan.target) as target,
     sum(plan.actual) as actual,
-    sum(plan.actual) / sum(plan.target) as attainment,
+    sum(plan.actual) / nullif(sum(plan.target), 0) as attainment,
     sum(plan.actual) - sum(plan.target) as gap
 from reports.rpt_plan_vs_actual as plan
 inner join last_quarter on plan.period_start = last_quarter.period_start
@@ -124,9 +160,12 @@ order by attainment, plan.metric
 """
 
 
-def _by_channel(con: duckdb.DuckDBPyConnection, measure: str, window: list[object]):
+def _by_channel(
+    con: duckdb.DuckDBPyConnection, measure: str, window: list[object], models: Sequence[str]
+) -> pd.DataFrame:
     where = "where month_start >= ? and month_start < ?"
-    return pivot_by_channel(_frame(con, attribution_by_channel_sql(measure, where), window))
+    rows = _frame(con, attribution_by_channel_sql(measure, where), window)
+    return pivot_by_channel(rows, models)
 
 
 def _marketing_attributed(con: duckdb.DuckDBPyConnection, window: list[object]):
@@ -156,8 +195,11 @@ def _marketing_attributed(con: duckdb.DuckDBPyConnection, window: list[object]):
 
 def _roi(con: duckdb.DuckDBPyConnection, table: str, key: str, window: list[object]):
     """Spend and attributed revenue summed over the window, then ROI and ROAS of the sums."""
+    # '(no campaign)' (unmatched spend) has no name: show its key rather than nothing.
     name = (
-        "max(campaign_name) as campaign_name, max(channel) as channel," if key != "channel" else ""
+        f"coalesce(max(campaign_name), {key}) as campaign_name, max(channel) as channel,"
+        if key != "channel"
+        else ""
     )
     return _frame(
         con,
@@ -204,8 +246,8 @@ def _funnel(con: duckdb.DuckDBPyConnection, window: list[object]) -> pd.DataFram
     stages = ["lead", "mql", "sql", "opportunity", "won"]
     rows = []
     for stage, following in zip(stages, [*stages[1:], None], strict=True):
-        count = float(sums[stage] or 0)
-        converted = float(sums[f"{stage}_to_{following}"] or 0) if following else None
+        count = _sum(sums[stage])
+        converted = _sum(sums[f"{stage}_to_{following}"]) if following else None
         rows.append(
             {
                 "stage": stage,
@@ -249,6 +291,21 @@ def _freshness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# What says where the data ends: the journeys and the deals (not invoices or spend, which a
+# company may not export at all).
+DATA_END_ROWS = ("Latest touch", "Latest opportunity created", "Latest deal closed")
+
+
+def _data_end(freshness: pd.DataFrame) -> DataEnd | None:
+    """The latest day a touch or a deal reaches, or None when there is neither."""
+    found = [
+        DataEnd(on=pd.Timestamp(row.latest).date(), what=str(row.what))
+        for row in freshness.itertuples()
+        if row.what in DATA_END_ROWS and not pd.isna(row.latest)
+    ]
+    return max(found, key=lambda end: end.on, default=None)
+
+
 def _definitions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """dbt's column descriptions, published as comments: the report's glossary comes from them."""
     found: dict[str, str] = {}
@@ -272,6 +329,9 @@ def load_report_data(serving_path: Path | str) -> ReportData:
             raise ValueError(f"{serving_path}: marts.dim_attribution_models is empty")
         period_start, period_end = _window(as_of)
         window: list[object] = [period_start, period_end]
+        marketing_attributed = _marketing_attributed(con, window)
+        models = list(marketing_attributed["model"])
+        freshness = _freshness(con)
         velocity_quarter = _last_complete_quarter(con, "reports.rpt_funnel_velocity", as_of)
         plan_quarter = _scalar(
             con,
@@ -283,9 +343,9 @@ def load_report_data(serving_path: Path | str) -> ReportData:
             period_start=period_start,
             period_end=period_end,
             contribution=_contribution(con, window),
-            marketing_attributed=_marketing_attributed(con, window),
-            revenue_by_channel=_by_channel(con, "attributed_revenue_usd", window),
-            pipeline_by_channel=_by_channel(con, "attributed_pipeline_usd", window),
+            marketing_attributed=marketing_attributed,
+            revenue_by_channel=_by_channel(con, "attributed_revenue_usd", window, models),
+            pipeline_by_channel=_by_channel(con, "attributed_pipeline_usd", window, models),
             top_campaigns=_roi(con, "reports.rpt_campaign_roi", "campaign_key", window).head(
                 TOP_CAMPAIGNS
             ),
@@ -313,8 +373,10 @@ def load_report_data(serving_path: Path | str) -> ReportData:
                 [as_of],
             ),
             plan_quarter=plan_quarter,
+            plan_periods=int(_scalar(con, "select count(*) from reports.rpt_plan_vs_actual") or 0),
             plan_totals=_frame(con, PLAN_TOTALS_SQL).assign(
-                is_shortfall=lambda frame: frame["attainment"] < 1
+                # NULL attainment (a target of 0) is no shortfall; Decimal or float alike.
+                is_shortfall=lambda frame: frame["attainment"].astype(float) < 1
             ),
             plan_shortfalls=_frame(
                 con,
@@ -328,7 +390,8 @@ def load_report_data(serving_path: Path | str) -> ReportData:
                 """,
                 [plan_quarter],
             ),
-            freshness=_freshness(con),
+            freshness=freshness,
+            data_end=_data_end(freshness),
             published_at=_scalar(con, "select max(published_at) from main.publish_log"),
             definitions=_definitions(con),
         )

@@ -7,6 +7,7 @@ text, the glossary, the dbt docs and the BI tools all say the same thing.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -84,6 +85,23 @@ TERMS: dict[str, tuple[str, str]] = {
     "actual": ("Actual", "rpt_plan_vs_actual.actual"),
     "attainment": ("Attainment", "rpt_plan_vs_actual.attainment"),
     "gap": ("Gap", "rpt_plan_vs_actual.gap"),
+    # The words that say why a section is empty, and the freshness rows.
+    "won_opportunities": ("Closed-won deals", "rpt_marketing_contribution.won_opportunities"),
+    "as_of": ("As-of time", "dim_attribution_models.as_of_at"),
+    "is_complete": ("Complete period", "rpt_plan_vs_actual.is_complete"),
+    "touched_at": ("Latest touch", "fct_touchpoints.touched_at"),
+    "created_at": ("Latest opportunity created", "dim_opportunities.created_at"),
+    "close_date": ("Latest deal closed", "dim_opportunities.close_date"),
+    "invoice_date": ("Latest invoice", "fct_invoices.invoice_date"),
+    "spend_date": ("Latest marketing spend", "fct_marketing_spend.spend_date"),
+}
+# Freshness row (report_data's labels) -> the term defining the date it shows.
+FRESHNESS_TERMS = {
+    "Latest touch": "touched_at",
+    "Latest opportunity created": "created_at",
+    "Latest deal closed": "close_date",
+    "Latest invoice": "invoice_date",
+    "Latest marketing spend": "spend_date",
 }
 
 
@@ -119,12 +137,17 @@ ratio = _number("{:,.1f}" + TIMES)
 days = _number("{:,.0f} d")
 
 
+def _float(value: object) -> float:
+    """A number for a chart: NULL (None or NaN) is NaN, which the chart draws as undefined."""
+    return math.nan if pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
 def usd(value: object) -> str:
     """Compact dollars for headlines: $15.2M, $345k, $980."""
     if pd.isna(value):
         return DASH
     number = float(value)  # type: ignore[arg-type]
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(number) >= size:
             return f"${number / size:,.1f}{suffix}"
     return usd_full(number)
@@ -172,6 +195,90 @@ class Glossary:
         )
 
 
+@dataclass(frozen=True)
+class EmptyNotes:
+    """What each section says instead of a table or chart when it has nothing to show.
+
+    None where the section has something. Written for the CRO: what is missing, and why (the
+    window, the as-of time, the source it needs), never an empty chart or a stack trace.
+    """
+
+    data_ends: Markup | None  # header: the whole window lies after the data
+    no_activity: Markup | None  # no opportunity created and no deal won in the window
+    no_pipeline: Markup | None
+    no_revenue: Markup | None
+    no_spend: Markup | None
+    no_campaign_spend: Markup | None
+    no_funnel: Markup | None
+    no_velocity: Markup | None
+    no_sales_velocity: Markup | None
+    no_plan: Markup | None
+
+
+def empty_notes(data: ReportData, g: Glossary) -> EmptyNotes:
+    """The sentences for the sections of `data` that are empty (see EmptyNotes)."""
+    c = data.contribution
+    window = Markup("this window ({} to {})").format(data.period_start, data.period_end)
+    as_of = g.term("as_of", "the as-of time")
+    complete_quarter = Markup("complete {}").format(g.term("is_complete", "quarter"))
+    opportunities = Markup("No {} in {}.").format(
+        g.term("opportunities", "opportunities created"), window
+    )
+    won = Markup("No {} in {}.").format(g.term("won_opportunities", "closed-won deals"), window)
+    data_ends = None
+    if data.data_end is None:
+        data_ends = Markup("Nothing was loaded: no touch and no opportunity.")
+    elif data.data_ends_before_window:
+        data_ends = Markup(
+            "The data ends on {} ({}), before this window: nothing in the window to show."
+            " A build as of a time just after the data (ATTRIBUTION_AS_OF) reports on it."
+        ).format(data.data_end.on, g.term(FRESHNESS_TERMS[data.data_end.what]))
+    no_pipeline, no_revenue = c["opportunities"] == 0, c["won_opportunities"] == 0
+    no_plan = None
+    if data.plan_periods == 0:
+        no_plan = Markup(
+            "No {}: plan vs actual needs revenue/targets, for a period begun before {}."
+        ).format(g.term("target", "targets"), as_of)
+    elif data.plan_quarter is None:
+        no_plan = Markup("No {} before {} yet.").format(complete_quarter, as_of)
+    return EmptyNotes(
+        data_ends=data_ends,
+        no_activity=Markup("No {} and no {} in {}.").format(
+            g.term("opportunities", "opportunities created"),
+            g.term("won_opportunities", "closed-won deals"),
+            window,
+        )
+        if no_pipeline and no_revenue
+        else None,
+        no_pipeline=opportunities if no_pipeline or data.pipeline_by_channel.empty else None,
+        no_revenue=won if no_revenue or data.revenue_by_channel.empty else None,
+        no_spend=Markup(
+            "No {} in {}: ROI needs campaign/ad_spend or campaign costs (actual_cost)."
+        ).format(g.term("spend", "marketing spend"), window)
+        if data.channel_roi.empty
+        else None,
+        no_campaign_spend=Markup("No campaign has {} in {}.").format(
+            g.term("spend", "spend"), window
+        )
+        if data.top_campaigns.empty
+        else None,
+        no_funnel=Markup("No {} in {}: the funnel follows the leads created in it.").format(
+            g.term("lead", "leads created"), window
+        )
+        if not (data.funnel["count"] > 0).any()
+        else None,
+        no_velocity=Markup("No stage changes in a {} before {}.").format(complete_quarter, as_of)
+        if data.velocity_quarter is None or data.funnel_velocity.empty
+        else None,
+        no_sales_velocity=Markup("No opportunities created in a {} before {}.").format(
+            complete_quarter, as_of
+        )
+        if data.sales_velocity.empty
+        else None,
+        no_plan=no_plan,
+    )
+
+
 # Layers in the order data flows through them.
 LAYER_ORDER = ("ingestion", "lookups", "staging", "intermediate", "marts", "reports", "semantic")
 
@@ -217,7 +324,7 @@ def render_report(
 ) -> str:
     """The whole report as one HTML string."""
     generated_at = generated_at or datetime.now(UTC).replace(tzinfo=None)
-    models = list(data.marketing_attributed["model"])
+    models = data.models
     glossary = Glossary(
         data.definitions,
         list(
@@ -229,18 +336,15 @@ def render_report(
         ),
     )
     revenue = data.revenue_by_channel
+    notes = empty_notes(data, glossary)
     channel_values = {
-        channel: {
-            model: float(revenue.loc[channel, model])
-            for model in models
-            if model in revenue.columns
-        }
+        channel: {model: _float(revenue.loc[channel, model]) for model in models}
         for channel in revenue.index
     }
     funnel_bars = [
         Bar(
             label=glossary.entries[row.stage][0],
-            value=row.count,
+            value=_float(row.count),
             tooltip=f"{glossary.entries[row.stage][0]}: {count(row.count)}",
         )
         for row in data.funnel.itertuples()
@@ -248,7 +352,7 @@ def render_report(
     roi_bars = [
         Bar(
             label=str(row.campaign_name),
-            value=float(row.roi),
+            value=_float(row.roi),
             tooltip=f"{row.campaign_name}: ROI {pct(row.roi)} on {usd_full(row.spend_usd)} spend",
         )
         for row in data.top_campaigns.itertuples()
@@ -256,7 +360,7 @@ def render_report(
     plan_bars = [
         Bar(
             label=str(row.metric),
-            value=float(row.attainment),
+            value=_float(row.attainment),
             tooltip=f"{row.metric}: {count(row.actual)} of {count(row.target)}"
             f" ({pct(row.attainment)})",
             highlight=bool(row.is_shortfall),
@@ -292,16 +396,22 @@ def render_report(
         check_state=state,
         check_summary=overall,
         g=glossary,
+        notes=notes,
+        freshness_terms=FRESHNESS_TERMS,
         models=models,
         headline_model=HEADLINE_MODEL,
         generated_at=generated_at,
-        attribution_chart=range_dot_plot(
+        attribution_chart=None
+        if notes.no_revenue
+        else range_dot_plot(
             channel_values,
             models,
             label="Attributed revenue by channel under each model",
             fmt=usd_full,
         ),
-        funnel_chart=bar_chart(funnel_bars, label="Funnel: leads to won deals", fmt=count),
+        funnel_chart=None
+        if notes.no_funnel
+        else bar_chart(funnel_bars, label="Funnel: leads to won deals", fmt=count),
         roi_chart=bar_chart(
             roi_bars, label="Top campaigns by ROI", fmt=pct, width=820, label_width=330
         ),

@@ -1,0 +1,580 @@
+"""The leadership report renders on any valid input (issue 12): small exports of real shapes,
+built by the real Dagster job, each empty section saying in words what is missing and why.
+
+Three builds, each asserted several ways (a build of tiny data costs a minute or more):
+
+* `open_deal` (CSV): one account, one lead, every touch on one channel, one open opportunity;
+  no spend, targets or invoices (header-only files). No won deal at all.
+* `stale` (Parquet): one won deal in 2025 and an as-of time in 2028: the window is empty, the
+  data ends long before it. Spend, targets and an invoice exist, all before the window, and
+  one target is 0 (an attainment with no denominator).
+* `won` (CSV): every amount in EUR; a large won deal on one campaign's channel and a won deal
+  no touch reached; spend on that campaign; targets only for the quarter still running.
+
+Numbers on the page are compared with sums computed here from the published marts (or from
+the exports the test wrote), never with the report's own queries.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from exports import Exports, one_deal
+from report_page import Page
+from warehouse_build import BuiltWarehouse, materialize_all
+
+from dagster_project.defs.publish.report_data import (
+    HEADLINE_MODEL,
+    load_report_data,
+    pivot_by_channel,
+)
+from dagster_project.defs.publish.report_html import (
+    DASH,
+    count,
+    pct,
+    render_report,
+    usd,
+    usd_full,
+)
+from dagster_project.lib.svg import Bar, bar_chart, range_dot_plot
+
+
+@dataclass(frozen=True)
+class Shape:
+    built: BuiltWarehouse
+    exports: Exports
+    page: Page
+    html: str
+    window: tuple[date, date]
+
+    @property
+    def in_window(self) -> str:
+        return f"this window ({self.window[0]} to {self.window[1]})"
+
+    def serving(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(self.built.resource.serving_database_path, read_only=True)
+
+
+def _build(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    exports: Exports,
+    *,
+    fmt: str,
+    as_of: str,
+    window: tuple[date, date],
+) -> Shape:
+    root = tmp_path_factory.mktemp(name)
+    # Every source written, the optional ones with a header only where the shape has no rows.
+    source = exports.write(root / "exports", fmt=fmt, omit=())
+    built = materialize_all(root / "warehouse", source, as_of=as_of)
+    failures = [
+        f"{event.step_key}: {event.step_failure_data.error}"
+        for event in built.result.all_events
+        if event.is_step_failure
+    ]
+    assert built.result.success, failures
+    report = Path(built.resource.leadership_report_path)
+    assert report.exists(), f"{name}: the run wrote no report"
+    html = report.read_text(encoding="utf-8")
+    return Shape(built, exports, Page.read(report), html, window)
+
+
+@pytest.fixture(scope="module")
+def open_deal(tmp_path_factory: pytest.TempPathFactory) -> Shape:
+    # one_deal: ACC-1, lead CON-1 on 2025-01-10 after a Google CPC visit and a form fill,
+    # OPP-1 (12,000 USD) created 2025-02-01, here still open.
+    return _build(
+        tmp_path_factory,
+        "open_deal",
+        one_deal(status="open"),
+        fmt="csv",
+        as_of="2025-06-01 00:00:00",
+        window=(date(2024, 6, 1), date(2025, 6, 1)),
+    )
+
+
+STALE_TARGETS = {"bookings_usd": 10_000.0, "leads": 0.0}  # per month, 2025-04 to 2025-06
+
+
+@pytest.fixture(scope="module")
+def stale(tmp_path_factory: pytest.TempPathFactory) -> Shape:
+    exports = one_deal(status="won")  # OPP-1 created 2025-02-01, won 2025-05-15
+    exports.campaign(
+        "CMP-PS", "Paid Search", start_date="2025-01-01", end_date="2025-03-31", currency="USD"
+    )
+    exports.spend("2025-03-01", "google_ads", 500.0, campaign_id="CMP-PS")
+    for month in ("2025-04", "2025-05", "2025-06"):
+        for metric, target in STALE_TARGETS.items():
+            exports.target(month, metric, target)
+    exports.invoice(
+        "INV-1", "ACC-1", opportunity_id="OPP-1", invoice_date="2025-05-20", amount=12_000.0
+    )
+    return _build(
+        tmp_path_factory,
+        "stale",
+        exports,
+        fmt="parquet",
+        as_of="2028-03-15 00:00:00",
+        window=(date(2027, 3, 1), date(2028, 3, 1)),
+    )
+
+
+def _won_exports() -> Exports:
+    exports = Exports()
+    exports.account("ACC-1", segment="Enterprise")
+    exports.account("ACC-2", segment="SMB")  # no contact, no touch
+    exports.contact(
+        "CON-1",
+        "ACC-1",
+        email="grace@navy.example",
+        created_at="2025-01-02 09:00:00",
+        lead_created_at="2025-01-10 12:00:00",
+    )
+    exports.campaign(
+        "CMP-PS",
+        "Paid Search",
+        campaign_name="Paid Search - Brand 2025",
+        utm_campaign="ps-brand-2025",
+        start_date="2025-01-01",
+        end_date="2025-12-31",
+        currency="EUR",
+    )
+    paid = {"utm_source": "google", "utm_medium": "cpc", "utm_campaign": "ps-brand-2025"}
+    for day in range(5):
+        exports.visit(f"SES-{day}", "anon-1", f"2025-01-0{day + 4} 08:00:00", **paid)
+    exports.form_fill("SUB-1", "anon-1", "grace@navy.example", "2025-01-10 12:00:00")
+    for day in range(10):
+        exports.visit(f"SES-1{day}", "anon-1", f"2025-02-1{day} 08:00:00", **paid)
+    exports.opportunity(
+        "OPP-1",
+        "ACC-1",
+        amount=250_000_000.0,
+        currency="EUR",
+        created_at="2025-03-01 10:00:00",
+        close_date="2025-06-20",
+        status="won",
+    )
+    exports.contact_role("OPP-1", "CON-1")
+    exports.opportunity(
+        "OPP-2",
+        "ACC-2",
+        amount=40_000.0,
+        currency="EUR",
+        created_at="2025-04-01 10:00:00",
+        close_date="2025-07-15",
+        status="won",
+    )
+    for rate_date, rate in (("2024-12-02", 1.05), ("2025-04-01", 1.08), ("2025-07-01", 1.12)):
+        exports.fx_rate("EUR", rate_date, rate)
+    exports.spend("2025-02-10", "google_ads", 2_000.0, currency="EUR", campaign_id="CMP-PS")
+    exports.spend("2025-03-10", "google_ads", 3_000.0, currency="EUR", utm_campaign="ps-brand-2025")
+    for month in ("2025-10", "2025-11"):
+        exports.target(month, "bookings_usd", 100_000.0)
+    return exports
+
+
+@pytest.fixture(scope="module")
+def won(tmp_path_factory: pytest.TempPathFactory) -> Shape:
+    return _build(
+        tmp_path_factory,
+        "won",
+        _won_exports(),
+        fmt="csv",
+        as_of="2025-12-15 00:00:00",
+        window=(date(2024, 12, 1), date(2025, 12, 1)),
+    )
+
+
+@pytest.fixture
+def serving(request: pytest.FixtureRequest) -> Iterator[duckdb.DuckDBPyConnection]:
+    shape: Shape = request.getfixturevalue(request.param)
+    with shape.serving() as con:
+        yield con
+
+
+def _value(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> float:
+    row = con.execute(sql, params).fetchone()
+    assert row is not None
+    return float(row[0] or 0)
+
+
+def _models(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [
+        row[0] for row in con.execute("select model from marts.dim_attribution_models").fetchall()
+    ]
+
+
+def _by_channel_and_model(
+    con: duckdb.DuckDBPyConnection, measure: str, date_column: str, window: tuple[date, date]
+) -> dict[tuple[str, str], float]:
+    """Sums of fct_attribution per (channel, model): the report's tables, from the mart."""
+    won = "is_won and " if measure == "attributed_revenue_usd" else ""
+    rows = con.execute(
+        f"""
+        select channel, model, sum({measure}) from marts.fct_attribution
+        where {won}cast({date_column} as date) >= ? and cast({date_column} as date) < ?
+        group by channel, model
+        """,
+        list(window),
+    ).fetchall()
+    return {(channel, model): float(total) for channel, model, total in rows}
+
+
+def _charts(page: Page) -> list[str]:
+    return [svg.attrs["aria-label"] for svg in page.root.find_all("svg", "chart")]
+
+
+# ------------------------------------------------------------------ every shape
+
+
+@pytest.mark.parametrize("name", ["open_deal", "stale", "won"])
+def test_every_shape_renders_every_section_with_definitions(
+    name: str, request: pytest.FixtureRequest
+) -> None:
+    shape: Shape = request.getfixturevalue(name)
+    [event] = [
+        event
+        for event in shape.built.result.get_asset_materialization_events()
+        if event.asset_key.to_user_string() == "leadership_report"
+    ]
+    assert (
+        event.materialization.metadata["path"].value == shape.built.resource.leadership_report_path
+    )
+    page = shape.page
+    for section in ("contribution", "attribution", "roi", "funnel", "plan", "checks", "glossary"):
+        assert page.section(section).find_all("h2"), section
+    header = page.root.find_all("header")[0].text()
+    assert f"{shape.window[0]} to {shape.window[1]} (exclusive)" in header
+    # Every term resolves to a glossary entry with its dbt definition; every number has one.
+    glossary = {dt.attrs["id"] for dt in page.root.find_all("dt")}
+    terms = page.root.find_all("a", "term")
+    assert terms
+    for term in terms:
+        assert term.attrs["title"], term.text()
+        assert term.attrs["href"].removeprefix("#") in glossary, term.text()
+    assert all(number.attrs.get("title") for number in page.root.find_all("span", "num"))
+    # No undefined value leaks into the page, as text or as a coordinate.
+    body = re.sub(r"<style>.*?</style>", "", shape.html, flags=re.DOTALL)
+    assert not re.search(r"\b(nan|NaN|None|inf)\b", body)
+
+
+# ------------------------------------------------------------------ one open deal, one channel
+
+
+def test_no_won_deal_no_spend_no_target_is_said_in_words(open_deal: Shape) -> None:
+    page, window = open_deal.page, open_deal.in_window
+    assert page.by_id("data-ends") is None  # the data reaches into the window
+    contribution = page.section("contribution").text()
+    assert f"No closed-won deals in {window}." in contribution
+    assert page.text("attribution-empty") == f"No closed-won deals in {window}."
+    assert page.by_id("attribution-by-channel") is None
+    assert page.text("roi-empty") == (
+        f"No marketing spend in {window}: ROI needs campaign/ad_spend or campaign costs"
+        " (actual_cost)."
+    )
+    assert page.by_id("top-campaigns") is None and page.by_id("channel-roi") is None
+    assert page.text("plan-empty") == (
+        "No targets: plan vs actual needs revenue/targets, for a period begun before the"
+        " as-of time."
+    )
+    assert page.by_id("plan-totals") is None
+    # Nothing to draw but the funnel: no empty chart frames.
+    assert _charts(page) == ["Funnel: leads to won deals"]
+    freshness = {row[0]: row[1] for row in page.rows("freshness")}
+    assert freshness["Latest deal closed"] == freshness["Latest invoice"] == DASH
+    assert freshness["Latest marketing spend"] == DASH
+
+
+@pytest.mark.parametrize("serving", ["open_deal"], indirect=True)
+def test_open_deal_numbers_are_the_marts(
+    open_deal: Shape, serving: duckdb.DuckDBPyConnection
+) -> None:
+    page, window = open_deal.page, list(open_deal.window)
+    pipeline = _value(
+        serving,
+        "select sum(amount_usd) from marts.dim_opportunities"
+        " where cast(created_at as date) >= ? and cast(created_at as date) < ?",
+        window,
+    )
+    assert pipeline > 0
+    cards = page.section("contribution").find_all("div", "cards")[0].text()
+    assert f"{usd(pipeline)} Pipeline created · 1 opportunities" in cards
+    assert f"{usd(0)} Revenue won · 0 deals" in cards
+    # Attributed pipeline: one channel, every model a column even with one row per model.
+    expected = _by_channel_and_model(
+        serving, "attributed_pipeline_usd", "opportunity_created_at", open_deal.window
+    )
+    assert {channel for channel, _ in expected} == {"Paid Search"}
+    models = page.headers("pipeline-by-channel")[1:]
+    assert sorted(models) == sorted(_models(serving))
+    [row] = page.rows("pipeline-by-channel")
+    assert row[0] == "Paid Search"
+    assert row[1:] == [usd(expected[("Paid Search", model)]) for model in models]
+    by_model = {row[0]: row for row in page.rows("marketing-by-model")}
+    assert by_model[HEADLINE_MODEL][1] == usd_full(expected[("Paid Search", HEADLINE_MODEL)])
+    # The funnel of the window's leads.
+    leads = _value(
+        serving,
+        "select count(*) from marts.fct_funnel_events where entity_type = 'lead'"
+        " and stage = 'lead' and cohort_month >= ? and cohort_month < ?",
+        window,
+    )
+    funnel = {row[0]: row[1] for row in page.rows("funnel-conversion")}
+    assert funnel["Leads"] == count(leads) == "1"
+
+
+# ------------------------------------------------------------------ data long before the window
+
+
+def test_data_ending_before_the_window_is_said_at_the_top(stale: Shape) -> None:
+    page, window = stale.page, stale.in_window
+    with stale.serving() as con:
+        row = con.execute(
+            "select max(close_date) from marts.dim_opportunities where is_closed"
+        ).fetchone()
+        latest_touch = con.execute("select max(touched_at) from marts.fct_touchpoints").fetchone()
+        spend = _value(con, "select sum(spend_usd) from marts.fct_marketing_spend", [])
+    assert row is not None and latest_touch is not None
+    last_close: date = row[0]
+    assert latest_touch[0].date() < last_close < stale.window[0]
+    assert page.text("data-ends") == (
+        f"The data ends on {last_close} (Latest deal closed), before this window: nothing in"
+        " the window to show. A build as of a time just after the data (ATTRIBUTION_AS_OF)"
+        " reports on it."
+    )
+    assert page.text("contribution-empty") == (
+        f"No opportunities created and no closed-won deals in {window}."
+    )
+    assert page.section("contribution").find_all("div", "cards") == []
+    assert page.text("attribution-empty") == f"No closed-won deals in {window}."
+    assert page.text("pipeline-empty") == f"No opportunities created in {window}."
+    # There is spend, but none in the window.
+    assert spend > 0
+    assert page.text("roi-empty").startswith(f"No marketing spend in {window}: ROI needs")
+    assert page.text("funnel-empty") == (
+        f"No leads created in {window}: the funnel follows the leads created in it."
+    )
+    # Plan vs actual is the last complete quarter, whatever the window: it has one to show.
+    assert _charts(page) == ["Attainment of plan, last complete quarter"]
+
+
+@pytest.mark.parametrize("serving", ["stale"], indirect=True)
+def test_plan_vs_actual_of_the_last_complete_quarter_with_a_zero_target(
+    stale: Shape, serving: duckdb.DuckDBPyConnection
+) -> None:
+    page = stale.page
+    heading = page.section("plan").find_all("h2")[0].text()
+    assert heading == "Plan vs actual, quarter starting 2025-04-01"
+    quarter = [date(2025, 4, 1), date(2025, 7, 1)]
+    bookings = _value(
+        serving,
+        "select sum(amount_usd) from marts.dim_opportunities"
+        " where is_won and close_date >= ? and close_date < ?",
+        quarter,
+    )
+    leads = _value(
+        serving,
+        "select count(*) from marts.fct_funnel_events where entity_type = 'lead'"
+        " and stage = 'lead' and reached_at >= ? and reached_at < ?",
+        quarter,
+    )
+    target = 3 * STALE_TARGETS["bookings_usd"]
+    assert 0 < bookings < target
+    # Lowest attainment first; a target of 0 has no attainment and sorts last.
+    assert page.rows("plan-totals") == [
+        [
+            "bookings_usd",
+            count(target),
+            count(bookings),
+            pct(bookings / target),
+            count(bookings - target),
+        ],
+        ["leads", "0", count(leads), DASH, count(leads)],
+    ]
+    rows = page.by_id("plan-totals")
+    assert rows is not None
+    shortfalls = [tr.text().split(" ")[0] for tr in rows.find_all("tr", "shortfall")]
+    assert shortfalls == ["bookings_usd"]
+    assert page.rows("plan-shortfalls") == [["No shortfall below the totals."]]
+    [chart] = page.section("plan").find_all("svg", "chart")
+    labels = [text.text() for text in chart.find_all("text")]
+    assert pct(bookings / target) in labels and DASH in labels
+
+
+# ------------------------------------------------------------------ won deals, one currency
+
+
+@pytest.mark.parametrize("serving", ["won"], indirect=True)
+def test_won_deals_in_euros_by_channel_under_every_model(
+    won: Shape, serving: duckdb.DuckDBPyConnection
+) -> None:
+    page, window = won.page, list(won.window)
+    assert page.by_id("data-ends") is None
+    assert {
+        row[0]
+        for row in serving.execute(
+            "select distinct currency from marts.dim_opportunities"
+        ).fetchall()
+    } == {"EUR"}
+    revenue = _value(
+        serving,
+        "select sum(amount_usd) from marts.dim_opportunities"
+        " where is_won and close_date >= ? and close_date < ?",
+        window,
+    )
+    assert revenue > 250_000_000  # converted at a rate above 1
+    cards = page.section("contribution").find_all("div", "cards")[0].text()
+    assert f"{usd(revenue)} Revenue won · 2 deals" in cards
+    expected = _by_channel_and_model(serving, "attributed_revenue_usd", "close_date", won.window)
+    channels = {channel for channel, _ in expected}
+    assert "(unattributed)" in channels and len(channels) == 2  # the deal no touch reached
+    models = page.headers("attribution-by-channel")[1:]
+    assert sorted(models) == sorted(_models(serving))
+    rows = {row[0]: row[1:] for row in page.rows("attribution-by-channel")}
+    assert set(rows) == channels | {"Total"}
+    for channel in channels:
+        assert rows[channel] == [usd(expected.get((channel, model), 0.0)) for model in models]
+    assert rows["Total"] == [usd(revenue)] * len(models)
+    dots = [
+        circle
+        for circle in page.section("attribution").find_all("circle")
+        if circle.find_all("title")
+    ]
+    assert len(dots) == len(channels) * len(models)
+
+
+@pytest.mark.parametrize("serving", ["won"], indirect=True)
+def test_campaign_roi_and_no_complete_quarter_of_plan(
+    won: Shape, serving: duckdb.DuckDBPyConnection
+) -> None:
+    page, window = won.page, list(won.window)
+    spend = _value(
+        serving,
+        "select sum(spend_usd) from marts.fct_marketing_spend"
+        " where campaign_id = 'CMP-PS' and spend_date >= ? and spend_date < ?",
+        window,
+    )
+    attributed = _value(
+        serving,
+        "select sum(attributed_revenue_usd) from marts.fct_attribution"
+        " where model = ? and campaign_id = 'CMP-PS' and is_won"
+        " and close_date >= ? and close_date < ?",
+        [HEADLINE_MODEL, *window],
+    )
+    assert spend > 0 and attributed > 0
+    [campaign] = page.rows("top-campaigns")
+    assert campaign[0] == "Paid Search - Brand 2025"
+    assert campaign[2] == usd_full(spend)
+    assert campaign[4] == usd_full(attributed)
+    assert campaign[7] == pct((attributed - spend) / spend)
+    channel_spend = _value(
+        serving,
+        "select sum(spend_usd) from marts.fct_marketing_spend"
+        " where channel = 'Paid Search' and spend_date >= ? and spend_date < ?",
+        window,
+    )
+    channel_roi = {row[0]: row for row in page.rows("channel-roi")}
+    assert set(channel_roi) == {"Paid Search"}
+    assert channel_roi["Paid Search"][1] == usd_full(channel_spend)
+    # Targets only for the quarter still running at the as-of time.
+    assert page.section("plan").find_all("h2")[0].text() == "Plan vs actual"
+    assert page.text("plan-empty") == "No complete quarter before the as-of time yet."
+    assert _charts(page) == [
+        "Attributed revenue by channel under each model",
+        "Top campaigns by ROI",
+        "Funnel: leads to won deals",
+    ]
+
+
+def test_a_model_without_rows_in_the_window_is_a_column_of_zeros(
+    won: Shape, tmp_path: Path
+) -> None:
+    """The issue's failure: a pivot from rows lacking a model gave it no column, and the page
+    indexed it (UndefinedError: no attribute 'first_touch'). A copy of the published file
+    without that model's rows must render it as zeros, every other number unchanged."""
+    copy = tmp_path / "serving.duckdb"
+    shutil.copyfile(won.built.resource.serving_database_path, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("delete from reports.rpt_attribution_by_channel where model = 'first_touch'")
+    data = load_report_data(copy)
+    assert list(data.revenue_by_channel.columns) == data.models
+    assert list(data.pipeline_by_channel.columns) == data.models
+    path = tmp_path / "report.html"
+    path.write_text(render_report(data, [], []), encoding="utf-8")
+    page = Page.read(path)
+    models = page.headers("attribution-by-channel")[1:]
+    before = {
+        row[0]: dict(zip(models, row[1:], strict=True))
+        for row in won.page.rows("attribution-by-channel")
+    }
+    after = {
+        row[0]: dict(zip(models, row[1:], strict=True))
+        for row in page.rows("attribution-by-channel")
+    }
+    assert set(after) == set(before)
+    for channel, cells in after.items():
+        assert cells["first_touch"] == usd(0), channel
+        assert {m: v for m, v in cells.items() if m != "first_touch"} == {
+            m: v for m, v in before[channel].items() if m != "first_touch"
+        }
+
+
+# ------------------------------------------------------------------ the parts, on their own
+
+
+def test_pivot_by_channel_has_a_column_for_every_model() -> None:
+    rows = pd.DataFrame(
+        {
+            "channel": ["Email", "Webinar"],
+            "model": ["linear", "linear"],
+            "usd": [Decimal("10.25"), Decimal("30.50")],  # exact money from an exact engine
+        }
+    )
+    table = pivot_by_channel(rows, ["first_touch", "linear"])
+    assert list(table.columns) == ["first_touch", "linear"]
+    assert list(table.index) == ["Webinar", "Email"]  # by descending total
+    assert table.to_dict() == {
+        "first_touch": {"Webinar": 0.0, "Email": 0.0},
+        "linear": {"Webinar": 30.5, "Email": 10.25},
+    }
+    assert all(str(dtype) == "float64" for dtype in table.dtypes)
+    empty = pivot_by_channel(rows.iloc[0:0], ["first_touch", "linear"])
+    assert list(empty.columns) == ["first_touch", "linear"] and empty.empty
+    # Without models (the make run summary), the columns are the models that have rows.
+    assert list(pivot_by_channel(rows).columns) == ["linear"]
+
+
+def test_a_chart_with_nothing_to_draw_is_not_emitted() -> None:
+    nan = float("nan")
+    assert bar_chart([], label="x", fmt=pct) == ""
+    assert bar_chart([Bar("a", nan, "a")], label="x", fmt=pct) == ""
+    assert range_dot_plot({}, ["linear"], label="x", fmt=usd) == ""
+    assert range_dot_plot({"Email": {"linear": 1.0}}, [], label="x", fmt=usd) == ""
+    # Undefined values are drawn at zero and labelled as undefined, never as a coordinate.
+    chart = bar_chart([Bar("a", nan, "a"), Bar("b", 0.5, "b")], label="x", fmt=pct, reference=1.0)
+    assert chart.startswith("<svg") and "nan" not in chart and DASH in chart
+    # Only values below zero: bars of zero length, no division by zero.
+    negative = bar_chart([Bar("a", -0.5, "a")], label="x", fmt=pct)
+    assert 'width="0.0"' in negative and "-50%" in negative
+    dots = range_dot_plot(
+        {"Email": {"linear": 0.0, "w_shaped": nan}}, ["linear", "w_shaped"], label="x", fmt=usd
+    )
+    assert dots.startswith("<svg") and "nan" not in dots
+
+
+def test_money_formats_huge_and_exact_numbers() -> None:
+    assert usd(2.5e12) == "$2.5T"
+    assert usd(Decimal("987654321.00")) == "$987.7M"
+    assert usd_full(Decimal("1234.5")) == "$1,234"
+    assert pct(Decimal("0.5")) == "50%"
+    assert usd(None) == DASH
