@@ -53,9 +53,10 @@ dev: $(ENGINE_STAMP) $(DAGSTER_HOME)/dagster.yaml manifest
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(DEV_PORT)
 
 # What runs produce: the data area (warehouse, raw files, serving copies, report, Dagster's
-# run history) and dbt's target and logs. The sources, the committed seeds and .venv stay.
+# run history, Spark's warehouse) and the logs and targets of dbt and Spark. The sources, the
+# committed seeds and .venv stay.
 clean:
-	rm -rf data dbt/target dbt/logs logs
+	rm -rf data dbt/target dbt/logs logs derby.log dbt/derby.log
 
 # dbt docs (models, columns, tests, lineage to the exposures) as one self-contained page,
 # dbt/target/static_index.html, with the catalog of the warehouse (built first if missing).

@@ -92,8 +92,9 @@ def _explanation(mismatched: pd.DataFrame) -> str:
         largest["opportunity_id"] if pd.notna(largest["opportunity_id"]) else largest["invoice_id"]
     )
     return (
-        f"{len(mismatched)} bookings do not match billing, {differences.abs().sum():,.2f} USD of"
-        f" differences in all (net {differences.sum():+,.2f}); largest: {what}"
+        f"{len(mismatched)} mismatched row{'s' * (len(mismatched) != 1)} in bookings vs billing,"
+        f" {differences.abs().sum():,.2f} USD of differences in all (net"
+        f" {differences.sum():+,.2f}); largest: {what}"
         f" {largest['status']} by {differences.iloc[0]:+,.2f} USD: see"
         " marts.fct_bookings_billing where is_mismatch"
     )
