@@ -17,16 +17,20 @@ DBT := cd dbt && ../$(BIN)/dbt
 
 bootstrap: $(STAMP)
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+# A venv is complete once pip is in it (venv installs pip last): one whose creation was
+# interrupted (a python without pip) is made again rather than failing every later make.
+$(BIN)/pip:
+	$(PYTHON) -m venv --clear $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/pip
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 # The Spark engine (pyspark, dbt-spark) is an optional extra: `make test` always proves both
 # engines; `make run` installs it only when DBT_TARGET=spark.
 $(SPARK_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[dev,spark]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	touch $(SPARK_STAMP)
 
 ENGINE_STAMP := $(if $(filter spark,$(DBT_TARGET)),$(SPARK_STAMP),$(STAMP))
@@ -41,6 +45,18 @@ manifest: $(STAMP)
 
 run: $(ENGINE_STAMP) $(DAGSTER_HOME)/dagster.yaml manifest
 	$(BIN)/python -m dagster_project.run
+
+# The Dagster UI on the same project, DAGSTER_HOME and warehouse as `make run`: its runs,
+# check results and the daily schedule (the daemon runs alongside). DEV_PORT picks the port.
+DEV_PORT ?= 3000
+dev: $(ENGINE_STAMP) $(DAGSTER_HOME)/dagster.yaml manifest
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(DEV_PORT)
+
+# What runs produce: the data area (warehouse, raw files, serving copies, report, Dagster's
+# run history, Spark's warehouse) and the logs and targets of dbt and Spark. The sources, the
+# committed seeds and .venv stay.
+clean:
+	rm -rf data dbt/target dbt/logs logs derby.log dbt/derby.log
 
 # dbt docs (models, columns, tests, lineage to the exposures) as one self-contained page,
 # dbt/target/static_index.html, with the catalog of the warehouse (built first if missing).

@@ -12,7 +12,8 @@ from dagster import DagsterInstance
 
 from dagster_project.definitions import defs
 from dagster_project.lib.warehouse import WarehouseResource
-from dagster_project.summary import CheckOutcome, render_summary
+from dagster_project.run_outcome import run_outcome
+from dagster_project.summary import render_summary
 
 # Step-by-step DEBUG events are for the UI; the terminal shows dbt's progress and problems.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -24,21 +25,12 @@ def main() -> int:
         result = job.execute_in_process(
             instance=instance, raise_on_error=False, run_config=QUIET_CONSOLE
         )
-    outcomes = [
-        CheckOutcome(
-            asset=evaluation.asset_key.to_user_string(),
-            check=evaluation.check_name,
-            passed=evaluation.passed,
-            severity=evaluation.severity.value,
-        )
-        for evaluation in result.get_asset_check_evaluations()
-    ]
+    outcome = run_outcome(result)
     warehouse = defs.resources["warehouse"]
     assert isinstance(warehouse, WarehouseResource)
-    print(render_summary(warehouse, outcomes, run_ok=result.success))
+    print(render_summary(warehouse, outcome))
     # A warning (billing to follow up, say) is printed, not an error: the numbers published.
-    errors = [o for o in outcomes if not o.passed and o.severity != "WARN"]
-    return 0 if result.success and not errors else 1
+    return outcome.exit_code
 
 
 if __name__ == "__main__":

@@ -1,9 +1,14 @@
 """The short summary `make run` prints: attribution by channel under each model, where the
-plan is falling short, and the checks behind those numbers."""
+plan is falling short, the checks behind those numbers and, when the run failed, why.
+
+It is read by someone who has just run one command: every state the warehouse can be in
+(not built, built without reports, no won deal, no targets) is said in words, each failed
+check in its own words (the check writes its explanation), and each failed step by the
+error it raised, never by Dagster's wrapper or a stack trace.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +20,7 @@ from dagster_project.defs.publish.report_data import (
 )
 from dagster_project.defs.publish.report_html import count, pct
 from dagster_project.lib.warehouse import WarehouseResource
+from dagster_project.run_outcome import CheckOutcome, RunOutcome
 
 # The checks that guard leadership numbers, always listed by name.
 CONTRIBUTION_CHECKS = (
@@ -24,14 +30,17 @@ CONTRIBUTION_CHECKS = (
     "sourced_within_influenced_within_total",
     "bookings_reconcile_to_billing",
 )
-
-
-@dataclass(frozen=True)
-class CheckOutcome:
-    asset: str
-    check: str
-    passed: bool
-    severity: str
+SERVING_STEP = "serving_database"
+REPORT_STEP = "leadership_report"
+ATTRIBUTION_REPORT = "reports.rpt_attribution_by_channel"
+PLAN_REPORT = "reports.rpt_plan_vs_actual"
+NO_WAREHOUSE = "No attribution yet: the run failed before dbt built the warehouse."
+NO_REPORTS = "No attribution yet: the run stopped before dbt built the reports."
+NO_OPPORTUNITIES = "No opportunities yet: attribution needs crm/opportunities."
+NO_WON_DEALS = "No closed-won deals yet."
+NO_TARGETS = "No targets provided: plan vs actual needs revenue/targets."
+NO_COMPLETE_QUARTER = "No complete quarter with targets yet: plan vs actual starts after one."
+INDENT = " " * 9  # explanations line up under the check's name
 
 
 def attribution_by_channel(warehouse: WarehouseResource, measure: str) -> pd.DataFrame:
@@ -50,53 +59,138 @@ def plan_vs_actual(warehouse: WarehouseResource) -> pd.DataFrame:
     return rows
 
 
-def render_summary(warehouse: WarehouseResource, outcomes: list[CheckOutcome], run_ok: bool) -> str:
-    lines = [
+def _rows(warehouse: WarehouseResource, table: str) -> int:
+    return int(warehouse.query(f"select count(*) as n from {table}")["n"].iloc[0])
+
+
+def _attribution_section(warehouse: WarehouseResource) -> list[str]:
+    if not warehouse.exists():
+        return [NO_WAREHOUSE, ""]
+    if not warehouse.has_table(ATTRIBUTION_REPORT):
+        return [NO_REPORTS, ""]
+    if _rows(warehouse, ATTRIBUTION_REPORT) == 0:
+        return [NO_OPPORTUNITIES, ""]
+    won = warehouse.query(f"select sum(won_opportunity_credit) as won from {ATTRIBUTION_REPORT}")
+    lines = ["Attributed revenue (USD, won deals) by channel and model"]
+    if pd.isna(won["won"].iloc[0]) or float(won["won"].iloc[0]) == 0:
+        lines.append(NO_WON_DEALS)
+    else:
+        lines.append(
+            attribution_by_channel(warehouse, "attributed_revenue_usd").map(count).to_string()
+        )
+    return [
+        *lines,
         "",
-        "=" * 30 + " Attribution summary " + "=" * 30,
-        f"Warehouse: {warehouse.warehouse_path}",
-        f"Serving:   {warehouse.serving_database_path}"
-        + ("" if run_ok else "  (not republished: the run failed; BI keeps the last good copy)"),
-        f"Report:    {Path(warehouse.leadership_report_path).as_uri()}"
-        + ("" if run_ok else "  (the last good one)"),
+        "Attributed pipeline (USD, all deals) by channel and model",
+        attribution_by_channel(warehouse, "attributed_pipeline_usd").map(count).to_string(),
         "",
     ]
+
+
+def _plan_section(warehouse: WarehouseResource) -> list[str]:
+    if not warehouse.has_table(PLAN_REPORT):
+        return []  # the attribution section has said why nothing was built
+    if _rows(warehouse, PLAN_REPORT) == 0:
+        return [NO_TARGETS, ""]
+    plan = plan_vs_actual(warehouse)
+    if plan.empty:
+        return [NO_COMPLETE_QUARTER, ""]
+    return [
+        f"Plan vs actual, quarter starting {str(plan['quarter'].iloc[0])[:10]}"
+        " (lowest attainment first)",
+        plan.drop(columns="quarter").to_string(index=False),
+        "",
+    ]
+
+
+def _numbers(warehouse: WarehouseResource, run_ok: bool) -> list[str]:
+    """The report sections, or in words why there are none."""
     try:
-        for title, measure in (
-            ("Attributed revenue (USD, won deals) by channel and model", "attributed_revenue_usd"),
-            (
-                "Attributed pipeline (USD, all deals) by channel and model",
-                "attributed_pipeline_usd",
-            ),
-        ):
-            lines += [title, attribution_by_channel(warehouse, measure).map(count).to_string(), ""]
-    except Exception as error:  # the run failed before the reports existed
-        lines += [f"(no attribution report: {error})", ""]
-    try:
-        plan = plan_vs_actual(warehouse)
-        quarter = str(plan["quarter"].iloc[0])[:10] if len(plan) else "-"
-        lines += [
-            f"Plan vs actual, quarter starting {quarter} (lowest attainment first)",
-            plan.drop(columns="quarter").to_string(index=False),
+        sections = _attribution_section(warehouse) + _plan_section(warehouse)
+    except Exception as error:  # a warehouse that exists but cannot be read (locked, say)
+        return [
+            f"The warehouse could not be read ({type(error).__name__}): another process may"
+            " hold it; `make dev` shows the run.",
             "",
         ]
-    except Exception as error:
-        lines += [f"(no plan vs actual: {error})", ""]
-    failed = [o for o in outcomes if not o.passed]
-    lines.append(
-        f"Checks: {len(outcomes) - len(failed)} of {len(outcomes)} passed"
-        + ("" if run_ok else "  -- the run FAILED: `make dev` shows the step that broke")
-    )
-    lines += [f"  {_mark(o)} {o.check}" for o in outcomes if o.check in CONTRIBUTION_CHECKS]
-    lines += [
-        f"  {_mark(o)} [{o.severity}] {o.asset} :: {o.check}"
-        for o in failed
-        if o.check not in CONTRIBUTION_CHECKS
+    if run_ok or sections[0] in (NO_WAREHOUSE, NO_REPORTS):
+        return sections
+    return [
+        "(The run failed: these tables are what the warehouse holds now, possibly from an"
+        " earlier run.)",
+        *sections,
     ]
-    return "\n".join(lines)
 
 
 def _mark(outcome: CheckOutcome) -> str:
     if outcome.passed:
         return "ok    "
     return "WARN  " if outcome.severity == "WARN" else "FAILED"
+
+
+def _check_lines(run: RunOutcome) -> list[str]:
+    checks = run.checks
+    failed = [c for c in checks if c.is_error]
+    warned = [c for c in checks if not c.passed and not c.is_error]
+    tally = f"Checks: {len(checks) - len(failed) - len(warned)} of {len(checks)} passed"
+    tally += "".join(
+        f", {len(group)} {word}"
+        for group, word in ((warned, "warned"), (failed, "failed"))
+        if group
+    )
+    if run.checks_not_run:
+        tally += f"; {run.checks_not_run} not run (the run stopped before them)"
+    lines = [tally]
+    evaluated = {c.check: c for c in checks if c.check in CONTRIBUTION_CHECKS}
+    for name in CONTRIBUTION_CHECKS:
+        outcome = evaluated.get(name)
+        lines.append(f"  {_mark(outcome)} {name}" if outcome else f"  -      {name} (not run)")
+        if outcome and not outcome.passed and outcome.explanation:
+            lines.append(f"{INDENT}{outcome.explanation}")
+    for outcome in checks:
+        if outcome.passed or outcome.check in CONTRIBUTION_CHECKS:
+            continue
+        lines.append(f"  {_mark(outcome)} [{outcome.severity}] {outcome.asset} :: {outcome.check}")
+        if outcome.explanation:
+            lines.append(f"{INDENT}{outcome.explanation}")
+    return lines
+
+
+def _failure_lines(run: RunOutcome) -> list[str]:
+    """Why the run failed: each failed step with its error, then what did not run."""
+    if run.succeeded:
+        return []
+    lines = ["", "The run FAILED:"]
+    lines += [f"  {failure.step}: {failure.error}" for failure in run.failed_steps]
+    if not run.failed_steps:
+        lines.append("  a blocking check failed (above), so nothing after it was built.")
+    if run.steps_not_run:
+        cause = "it" if len(run.failed_steps) <= 1 else "them"
+        lines.append(f"  {run.steps_not_run} more steps did not run because of {cause}.")
+    lines.append("  `make dev` shows every step and its log.")
+    return lines
+
+
+def render_summary(warehouse: WarehouseResource, run: RunOutcome) -> str:
+    lines = [
+        "",
+        "=" * 30 + " Attribution summary " + "=" * 30,
+        f"Warehouse: {warehouse.warehouse_path}",
+        f"Serving:   {warehouse.serving_database_path}"
+        + (
+            ""
+            if SERVING_STEP in run.steps_done
+            else "  (not republished by this run: BI keeps the last good copy)"
+        ),
+        f"Report:    {Path(warehouse.leadership_report_path).as_uri()}"
+        + (
+            ""
+            if REPORT_STEP in run.steps_done
+            else "  (not rewritten by this run: the last good one)"
+        ),
+        "",
+    ]
+    lines += _numbers(warehouse, run.succeeded)
+    lines += _check_lines(run)
+    lines += _failure_lines(run)
+    return "\n".join(lines)

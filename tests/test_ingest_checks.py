@@ -43,10 +43,14 @@ def _land_opportunities(tmp_path: Path, bad_rows: int, error_rate: float):
 
 
 @pytest.mark.parametrize(
-    ("bad_rows", "severity"), [(3, AssetCheckSeverity.WARN), (60, AssetCheckSeverity.ERROR)]
+    ("bad_rows", "severity", "explanation"),
+    [
+        (3, AssetCheckSeverity.WARN, "3 of 673 rows quarantined (0.45%), within the 5% limit"),
+        (60, AssetCheckSeverity.ERROR, "60 of 673 rows quarantined (8.9%), above the 5% limit"),
+    ],
 )
 def test_quarantine_rate_warns_below_and_fails_above_threshold(
-    tmp_path: Path, bad_rows: int, severity: AssetCheckSeverity
+    tmp_path: Path, bad_rows: int, severity: AssetCheckSeverity, explanation: str
 ) -> None:
     result, checks, total = _land_opportunities(tmp_path, bad_rows, error_rate=0.05)
     # Under the threshold the run goes on with a warning; above it the blocking check fails
@@ -61,3 +65,34 @@ def test_quarantine_rate_warns_below_and_fails_above_threshold(
     assert not rate.passed
     assert rate.severity == severity
     assert "ISO 4217" in rate.metadata["first_quarantined_rows"].value
+    # Its own words for the run summary: figures, limit, where the rows are, the setting.
+    folder = tmp_path / "raw" / "_quarantine" / "crm" / "opportunities"
+    fix = (
+        ", or set ATTRIBUTION_QUARANTINE_ERROR_RATE" if severity == AssetCheckSeverity.ERROR else ""
+    )
+    assert rate.description == f"raw/crm/opportunities: {explanation}: see {folder}/{fix}"
+    assert reconcile.description is None
+
+
+def test_reconciliation_says_which_file_and_which_counts_differ(tmp_path: Path) -> None:
+    _, checks, _ = _land_opportunities(tmp_path, bad_rows=3, error_rate=0.05)
+    assert checks["rows_read_equal_loaded_plus_quarantined"].passed
+    # Quarantined rows removed behind the landing's back: the check must notice and say so.
+    for part in (tmp_path / "raw" / "_quarantine" / "crm" / "opportunities").glob("*.parquet"):
+        part.unlink()
+    warehouse = WarehouseResource(
+        source_dir="", raw_dir=str(tmp_path / "raw"), warehouse_path=str(tmp_path / "w.duckdb")
+    )
+    [check] = [
+        c
+        for c in ingestion_checks
+        if KEY in {k.asset_key for k in c.check_keys}
+        and {k.name for k in c.check_keys} == {"rows_read_equal_loaded_plus_quarantined"}
+    ]
+    outcome = check(warehouse=warehouse)
+    assert not outcome.passed
+    assert outcome.description == (
+        "raw/crm/opportunities: crm/opportunities.csv: 3 rows quarantined but 0 in the"
+        " quarantine files (1 of 1 files differ): the raw area was changed outside the"
+        " landing; run again to land the source afresh"
+    )

@@ -205,6 +205,12 @@ def test_credit_check_fails_and_shows_the_offending_rows(tampered: WarehouseReso
     assert not result.passed
     assert result.metadata["offending_rows"].value == 1
     assert opportunity_id in result.metadata["offending_preview"].value
+    pairs = result.metadata["opportunity_model_pairs"].value
+    assert result.description.startswith(
+        f"1 of {pairs} opportunity x model pairs have credits that do not sum to 1; worst:"
+        f" {opportunity_id} under linear sums to 1.001 over "
+    )
+    assert result.description.endswith("dbt/seeds/attribution_models.csv")
 
 
 def test_reconciliation_check_fails_when_revenue_leaks(tampered: WarehouseResource) -> None:
@@ -219,6 +225,12 @@ def test_reconciliation_check_fails_when_revenue_leaks(tampered: WarehouseResour
     result = attribution_reconciles_to_crm(warehouse=tampered)
     assert not result.passed
     assert "w_shaped" in result.metadata["offending_preview"].value
+    models = result.metadata["models"].value
+    assert result.description.startswith(
+        f"1 of {models} models do not reconcile to the CRM; worst: w_shaped: pipeline "
+    )
+    assert "revenue" in result.description
+    assert result.description.endswith("marts.fct_attribution")
 
 
 def test_window_check_fails_on_a_touch_after_creation(tampered: WarehouseResource) -> None:
@@ -232,6 +244,14 @@ def test_window_check_fails_on_a_touch_after_creation(tampered: WarehouseResourc
     result = no_credit_outside_window(warehouse=tampered)
     assert not result.passed
     assert touchpoint_id in result.metadata["offending_preview"].value
+    offending = result.metadata["offending_rows"].value
+    credited = result.metadata["credited_touches"].value
+    # One second after creation: the worst touch, a sliver of a day outside.
+    assert result.description.startswith(
+        f"{offending} of {credited} credited touches lie outside their window (lookback 365"
+        f" days); worst: touch {touchpoint_id} of {opportunity_id} under first_touch, 0.0 days"
+        " outside"
+    )
 
 
 def test_contribution_check_fails_when_sourced_exceeds_influenced(
@@ -248,3 +268,16 @@ def test_contribution_check_fails_when_sourced_exceeds_influenced(
     result = sourced_within_influenced_within_total(warehouse=tampered)
     assert not result.passed
     assert result.metadata["offending_rows"].value == 1
+    row = tampered.query(
+        "select month_start, segment, sourced_pipeline_usd, influenced_pipeline_usd"
+        " from reports.rpt_marketing_contribution where report_row_id ="
+        " (select min(report_row_id) from reports.rpt_marketing_contribution)"
+    ).iloc[0]
+    rows = result.metadata["month_segment_rows"].value
+    assert result.description == (
+        f"1 of {rows} month x segment rows break sourced <= influenced <= total; worst:"
+        f" {str(row['month_start'])[:10]} {row['segment']}: sourced_pipeline_usd"
+        f" {row['sourced_pipeline_usd']:,.2f} > influenced_pipeline_usd"
+        f" {row['influenced_pipeline_usd']:,.2f}: look at reports.rpt_marketing_contribution"
+        " and the is_marketing flags in dbt/seeds/channels.csv"
+    )

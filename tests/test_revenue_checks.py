@@ -59,3 +59,14 @@ def test_check_warns_and_lists_the_mismatches(tampered: WarehouseResource) -> No
     assert result.severity == AssetCheckSeverity.WARN
     assert result.metadata["mismatched_rows"].value == 1
     assert booking_id in result.metadata["mismatch_preview"].value
+    row = tampered.query(
+        "select opportunity_id, difference_usd from marts.fct_bookings_billing"
+        f" where bookings_billing_id = '{booking_id}'"
+    ).iloc[0]
+    difference = round(float(row["difference_usd"]), 2)
+    assert difference < -99  # the 100 USD taken off the invoice
+    assert result.description == (
+        f"1 mismatched row in bookings vs billing, {abs(difference):,.2f} USD of differences in"
+        f" all (net {difference:+,.2f}); largest: {row['opportunity_id']} under_invoiced by"
+        f" {difference:+,.2f} USD: see marts.fct_bookings_billing where is_mismatch"
+    )

@@ -29,6 +29,14 @@ TABLE_REFERENCE = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b", re.I
 class Engine(Protocol):
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame: ...
 
+    def exists(self) -> bool:
+        """Whether dbt has built anything yet (a failed first run leaves nothing to read)."""
+        ...
+
+    def has_table(self, table: str) -> bool:
+        """Whether `schema.table` has been built."""
+        ...
+
 
 class DuckDBEngine:
     """Many readers or one writer: open read-only, per query, and let go at once."""
@@ -39,6 +47,20 @@ class DuckDBEngine:
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         with duckdb.connect(self.warehouse_path, read_only=True) as con:
             return con.execute(sql, params or []).df()
+
+    def exists(self) -> bool:
+        return Path(self.warehouse_path).is_file()
+
+    def has_table(self, table: str) -> bool:
+        if not self.exists():
+            return False
+        schema, _, name = table.partition(".")
+        found = self.query(
+            "select count(*) as n from information_schema.tables"
+            " where table_schema = ? and table_name = ?",
+            [schema, name],
+        )
+        return int(found["n"].iloc[0]) > 0
 
 
 def spark_profile_settings(spark_dir: str) -> dict[str, str]:
@@ -81,12 +103,22 @@ class SparkEngine:
     def _register(self, spark: Any, sql: str) -> None:
         """(Re)register each table the query names, so it sees the latest files."""
         for schema, table in set(TABLE_REFERENCE.findall(sql)):
-            location = self.warehouse_dir / f"{schema.lower()}.db" / table.lower()
+            location = self._location(schema, table)
             if not location.is_dir():
                 continue
             spark.sql(f"create database if not exists {schema}")
             spark.sql(f"drop table if exists {schema}.{table}")
             spark.sql(f"create table {schema}.{table} using parquet location '{location}'")
+
+    def _location(self, schema: str, table: str) -> Path:
+        return self.warehouse_dir / f"{schema.lower()}.db" / table.lower()
+
+    def exists(self) -> bool:
+        return self.warehouse_dir.is_dir()
+
+    def has_table(self, table: str) -> bool:
+        schema, _, name = table.partition(".")
+        return self._location(schema, name).is_dir()
 
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         spark = _spark_session(tuple(sorted(self.settings.items())))

@@ -1,9 +1,12 @@
-"""Writing a text file so that readers see the old content or the new, never half."""
+"""Files as users meet them: written so readers see the old content or the new, never half;
+shown by the path they would type."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from dagster_project.settings import REPO_ROOT
 
 
 def write_text_atomically(path: Path, text: str) -> Path:
@@ -13,3 +16,14 @@ def write_text_atomically(path: Path, text: str) -> Path:
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)
     return path
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as a user should read it: relative to the repository when inside it (where
+    `make run` runs: `data/raw/...`), absolute otherwise. Not relative to the working
+    directory, which dbt's in-process adapter may have moved by the time a step reports."""
+    absolute = Path(path).resolve()
+    try:
+        return str(absolute.relative_to(REPO_ROOT))
+    except ValueError:
+        return str(absolute)

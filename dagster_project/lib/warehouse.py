@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from dagster import ConfigurableResource
 
-from dagster_project.lib.engines import engine_for
+from dagster_project.lib.engines import Engine, engine_for
 from dagster_project.settings import Settings, load_settings
 
 
@@ -122,7 +122,17 @@ class WarehouseResource(ConfigurableResource):
         """dbt's target folder for this warehouse's builds (artifacts, the saved parse)."""
         return str(Path(self.warehouse_path).parent / "dbt_target")
 
+    def _engine(self) -> Engine:
+        return engine_for(self.dbt_target, self.warehouse_path, self.spark_path)
+
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         """Run one read-only query on whichever engine built the marts (lib/engines.py)."""
-        engine = engine_for(self.dbt_target, self.warehouse_path, self.spark_path)
-        return engine.query(sql, params)
+        return self._engine().query(sql, params)
+
+    def exists(self) -> bool:
+        """Whether dbt has built the warehouse yet."""
+        return self._engine().exists()
+
+    def has_table(self, table: str) -> bool:
+        """Whether `schema.table` is in the warehouse (False when there is no warehouse)."""
+        return self.exists() and self._engine().has_table(table)

@@ -8,6 +8,8 @@ stops the leadership reports from building.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 from dagster import (
     AssetCheckResult,
@@ -31,15 +33,25 @@ CENT = 0.005  # "to the cent": totals may differ by less than half a cent
 MAX_ROWS_SHOWN = 20
 
 
-def _result(offending: pd.DataFrame, summary: dict[str, object]) -> AssetCheckResult:
-    """Pass when nothing offends; else fail with the first offending rows as metadata."""
+def _result(
+    offending: pd.DataFrame, summary: dict[str, object], explain: Callable[[], str]
+) -> AssetCheckResult:
+    """Pass when nothing offends; else fail with the first offending rows as metadata and
+    `explain()`: one line with the worst figure and where to look (the run summary's line)."""
     metadata: dict[str, object] = {"offending_rows": len(offending), **summary}
     if not offending.empty:
         preview = offending.head(MAX_ROWS_SHOWN).to_markdown(index=False)
         metadata["offending_preview"] = MetadataValue.md(preview)
     return AssetCheckResult(
-        passed=offending.empty, severity=AssetCheckSeverity.ERROR, metadata=metadata
+        passed=offending.empty,
+        severity=AssetCheckSeverity.ERROR,
+        metadata=metadata,
+        description=None if offending.empty else explain(),
     )
+
+
+def _usd(value: float) -> str:
+    return f"{value:,.2f} USD"
 
 
 @asset_check(
@@ -67,7 +79,18 @@ def credits_sum_to_one(
         "select count(*) as n from (select distinct model, opportunity_id"
         " from marts.fct_attribution)"
     )
-    return _result(offending, {"opportunity_model_pairs": int(groups["n"].iloc[0])})
+    pairs = int(groups["n"].iloc[0])
+
+    def explain() -> str:
+        worst = offending.loc[(offending["credit_sum"] - 1).abs().idxmax()]
+        return (
+            f"{len(offending)} of {pairs} opportunity x model pairs have credits that do not sum"
+            f" to 1; worst: {worst['opportunity_id']} under {worst['model']} sums to"
+            f" {worst['credit_sum']:.12g} over {worst['rows']} rows: look at its rows in"
+            " marts.fct_attribution and the model's weights in dbt/seeds/attribution_models.csv"
+        )
+
+    return _result(offending, {"opportunity_model_pairs": pairs}, explain)
 
 
 @asset_check(
@@ -126,7 +149,21 @@ def attribution_reconciles_to_crm(
             totals.drop(columns=["pipeline_diff", "revenue_diff"]).to_markdown(index=False)
         ),
     }
-    return _result(offending, summary)
+    return _result(offending, summary, lambda: _crm_explanation(offending, len(totals)))
+
+
+def _crm_explanation(offending: pd.DataFrame, models: int) -> str:
+    """The model furthest from the CRM, with its figures."""
+    gap = offending["pipeline_diff"].abs().fillna(0) + offending["revenue_diff"].abs().fillna(0)
+    worst = offending.loc[gap.idxmax()]
+    return (
+        f"{len(offending)} of {models} models do not reconcile to the CRM; worst:"
+        f" {worst['model']}: pipeline {_usd(worst['attributed_pipeline_usd'])} attributed vs"
+        f" {_usd(worst['crm_pipeline_usd'])} in the CRM, revenue"
+        f" {_usd(worst['attributed_revenue_usd'])} vs {_usd(worst['crm_won_usd'])},"
+        f" {worst['attributed_opportunities']} of {worst['crm_opportunities']} opportunities:"
+        " look for opportunities missing from or credited twice in marts.fct_attribution"
+    )
 
 
 @asset_check(
@@ -157,6 +194,7 @@ def no_credit_outside_window(warehouse: WarehouseResource) -> AssetCheckResult:
             attribution.touched_at,
             opportunities.created_at,
             opportunities.close_date,
+            opportunities.is_closed,
             attribution.credit
         from marts.fct_attribution as attribution
         inner join marts.dim_opportunities as opportunities
@@ -180,9 +218,35 @@ def no_credit_outside_window(warehouse: WarehouseResource) -> AssetCheckResult:
     credited = warehouse.query(
         "select count(*) as n from marts.fct_attribution where touchpoint_id is not null"
     )
+    credited_touches = int(credited["n"].iloc[0])
     return _result(
         offending,
-        {"credited_touches": int(credited["n"].iloc[0]), "lookback_days": lookback_days},
+        {"credited_touches": credited_touches, "lookback_days": lookback_days},
+        lambda: _window_explanation(offending, credited_touches, lookback_days, as_of),
+    )
+
+
+def _window_explanation(
+    offending: pd.DataFrame, credited_touches: int, lookback_days: int, as_of: str
+) -> str:
+    """The touch furthest outside its window, by how many days."""
+    touched = pd.to_datetime(offending["touched_at"])
+    created = pd.to_datetime(offending["created_at"])
+    window_start = created - pd.Timedelta(days=lookback_days)
+    # P: up to creation; J: to the end of the close day, or the as-of time while open.
+    journey_end = (pd.to_datetime(offending["close_date"]) + pd.Timedelta(days=1)).where(
+        offending["is_closed"].astype(bool), pd.Timestamp(as_of)
+    )
+    window_end = created.where(offending["attribution_window"] == "P", journey_end)
+    outside = pd.concat([window_start - touched, touched - window_end], axis=1).max(axis=1)
+    worst = offending.loc[outside.idxmax()]
+    days = outside.max() / pd.Timedelta(days=1)
+    return (
+        f"{len(offending)} of {credited_touches} credited touches lie outside their window"
+        f" (lookback {lookback_days} days); worst: touch {worst['touchpoint_id']} of"
+        f" {worst['opportunity_id']} under {worst['model']}, {days:,.1f} days outside"
+        f" (touched {worst['touched_at']}, opportunity created {worst['created_at']}): look at"
+        " the window rules in dbt/models/intermediate/attribution/"
     )
 
 
@@ -205,7 +269,43 @@ def sourced_within_influenced_within_total(warehouse: WarehouseResource) -> Asse
         | (rows["sourced_revenue_usd"] - rows["influenced_revenue_usd"] >= CENT)
         | (rows["influenced_revenue_usd"] - rows["revenue_usd"] >= CENT)
     ]
-    return _result(offending, {"month_segment_rows": len(rows)})
+    return _result(
+        offending,
+        {"month_segment_rows": len(rows)},
+        lambda: _contribution_explanation(offending, len(rows)),
+    )
+
+
+# Each pair must hold: the part (left) never above the whole (right).
+CONTRIBUTION_ORDER = (
+    ("sourced_pipeline_usd", "influenced_pipeline_usd"),
+    ("influenced_pipeline_usd", "pipeline_usd"),
+    ("sourced_revenue_usd", "influenced_revenue_usd"),
+    ("influenced_revenue_usd", "revenue_usd"),
+    ("sourced_opportunities", "influenced_opportunities"),
+    ("influenced_opportunities", "opportunities"),
+)
+
+
+def _contribution_explanation(offending: pd.DataFrame, rows: int) -> str:
+    """The largest excess of a part over its whole, money first (then opportunity counts)."""
+    part, whole = next(
+        (
+            (part, whole)
+            for part, whole in CONTRIBUTION_ORDER
+            if (offending[part] - offending[whole]).max()
+            >= (1 if part.endswith("opportunities") else CENT)
+        ),
+        CONTRIBUTION_ORDER[0],
+    )
+    worst = offending.loc[(offending[part] - offending[whole]).idxmax()]
+    return (
+        f"{len(offending)} of {rows} month x segment rows break sourced <= influenced <= total;"
+        f" worst: {str(worst['month_start'])[:10]} {worst['segment']}: {part}"
+        f" {worst[part]:,.2f} > {whole} {worst[whole]:,.2f}: look at"
+        " reports.rpt_marketing_contribution and the is_marketing flags in"
+        " dbt/seeds/channels.csv"
+    )
 
 
 contribution_checks = [

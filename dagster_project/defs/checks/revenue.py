@@ -7,6 +7,7 @@ and must not stop the marketing numbers from publishing.
 
 from __future__ import annotations
 
+import pandas as pd
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -76,7 +77,26 @@ def bookings_reconcile_to_billing(warehouse: WarehouseResource) -> AssetCheckRes
         preview = mismatched.head(MAX_ROWS_SHOWN).to_markdown(index=False)
         metadata["mismatch_preview"] = MetadataValue.md(preview)
     return AssetCheckResult(
-        passed=mismatched.empty, severity=AssetCheckSeverity.WARN, metadata=metadata
+        passed=mismatched.empty,
+        severity=AssetCheckSeverity.WARN,
+        metadata=metadata,
+        description=None if mismatched.empty else _explanation(mismatched),
+    )
+
+
+def _explanation(mismatched: pd.DataFrame) -> str:
+    """How many, how much in all, the largest, and where finance finds the list."""
+    differences = mismatched["difference_usd"].fillna(0.0)
+    largest = mismatched.iloc[0]  # the query orders by the size of the difference
+    what = (
+        largest["opportunity_id"] if pd.notna(largest["opportunity_id"]) else largest["invoice_id"]
+    )
+    return (
+        f"{len(mismatched)} mismatched row{'s' * (len(mismatched) != 1)} in bookings vs billing,"
+        f" {differences.abs().sum():,.2f} USD of differences in all (net"
+        f" {differences.sum():+,.2f}); largest: {what}"
+        f" {largest['status']} by {differences.iloc[0]:+,.2f} USD: see"
+        " marts.fct_bookings_billing where is_mismatch"
     )
 
 

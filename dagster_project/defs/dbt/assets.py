@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtCliRuntimeError, DbtCliResource, dbt_assets
 
+from dagster_project.defs.dbt.failures import DbtBuildError, build_failure, explain_test_result
 from dagster_project.defs.dbt.project import attribution_dbt_project
 from dagster_project.defs.dbt.translator import AttributionDbtTranslator
 from dagster_project.lib.warehouse import WarehouseResource
@@ -37,16 +38,20 @@ def _build(
     """
     os.environ.update(warehouse.dbt_env())
     warehouse.ensure_dirs()
-    events = dbt.cli(
+    invocation = dbt.cli(
         warehouse.dbt_build_args(), context=context, target_path=Path(warehouse.dbt_target_path)
-    ).stream()
-    if warehouse.dbt_target != "duckdb":
-        yield from events
-        return
+    )
+    on_duckdb = warehouse.dbt_target == "duckdb"
+    events = invocation.stream().fetch_row_counts() if on_duckdb else invocation.stream()
     try:
-        yield from events.fetch_row_counts()
+        # A failed test says which, where and how to see its rows; a failed build, which nodes.
+        for event in events:
+            yield explain_test_result(event)
+    except DagsterDbtCliRuntimeError as error:
+        raise DbtBuildError(build_failure(invocation, error)) from error
     finally:
-        _close_duckdb_adapter()
+        if on_duckdb:
+            _close_duckdb_adapter()
 
 
 def _close_duckdb_adapter() -> None:

@@ -23,10 +23,20 @@ from dagster import (
 
 from dagster_project.defs.dbt.translator import raw_asset_key
 from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS, SourceContract
+from dagster_project.lib.files import shown_path
 from dagster_project.lib.warehouse import WarehouseResource
 
 MANIFEST = "_landing.json"
 QUARANTINE_DIR = "_quarantine"
+QUARANTINE_RATE_VARIABLE = "ATTRIBUTION_QUARANTINE_ERROR_RATE"
+
+
+def percent(rate: float) -> str:
+    """27%, 1%, 0.5%, 0.02%: whole percents from 10%, two significant digits below."""
+    value = rate * 100
+    if value >= 10 or value == 0:
+        return f"{value:.0f}%"
+    return f"{value:.2g}%" if value >= 0.01 else "<0.01%"
 
 
 def _rows_per_file(folder: Path, file_column: str) -> dict[str, int]:
@@ -94,6 +104,7 @@ def _reconcile_check(contract: SourceContract) -> AssetChecksDefinition:
         ]
         return AssetCheckResult(
             passed=bad.empty,
+            description=None if bad.empty else _reconcile_explanation(contract, bad, len(frame)),
             metadata={
                 "status": source_status(contract, Path(warehouse.raw_dir)),
                 "rows_read": int(frame["rows_read"].sum()),
@@ -104,6 +115,29 @@ def _reconcile_check(contract: SourceContract) -> AssetChecksDefinition:
         )
 
     return _check
+
+
+def _reconcile_explanation(contract: SourceContract, bad: pd.DataFrame, files: int) -> str:
+    """Which file, which counts differ, and what to do: the first file that differs."""
+    row = bad.iloc[0]
+    read, loaded, quarantined = (
+        int(row[c]) for c in ("rows_read", "rows_loaded", "rows_quarantined")
+    )
+    differences = []
+    if read != loaded + quarantined:
+        differences.append(f"read {read} but loaded {loaded} + quarantined {quarantined}")
+    if int(row["rows_in_raw"]) != loaded:
+        differences.append(f"{loaded} rows loaded but {int(row['rows_in_raw'])} in the raw files")
+    if int(row["rows_in_quarantine"]) != quarantined:
+        differences.append(
+            f"{quarantined} rows quarantined but {int(row['rows_in_quarantine'])} in the"
+            " quarantine files"
+        )
+    return (
+        f"{raw_asset_key(contract.family, contract.name).to_user_string()}: {row['file']}: "
+        f"{'; '.join(differences)} ({len(bad)} of {files} files differ): the raw area was "
+        "changed outside the landing; run again to land the source afresh"
+    )
 
 
 def _quarantine_rate_check(contract: SourceContract) -> AssetChecksDefinition:
@@ -129,8 +163,8 @@ def _quarantine_rate_check(contract: SourceContract) -> AssetChecksDefinition:
             "quarantine_rate": rate,
             "error_above_rate": threshold,
         }
+        folder = Path(warehouse.raw_dir) / QUARANTINE_DIR / contract.family / contract.name
         if quarantined:
-            folder = Path(warehouse.raw_dir) / QUARANTINE_DIR / contract.family / contract.name
             with duckdb.connect() as con:
                 reasons = con.execute(
                     'select file, line, "column", reason'
@@ -141,9 +175,27 @@ def _quarantine_rate_check(contract: SourceContract) -> AssetChecksDefinition:
             passed=quarantined == 0,
             severity=AssetCheckSeverity.ERROR if rate > threshold else AssetCheckSeverity.WARN,
             metadata=metadata,
+            description=(
+                _quarantine_explanation(contract, quarantined, read, threshold, folder)
+                if quarantined
+                else None
+            ),
         )
 
     return _check
+
+
+def _quarantine_explanation(
+    contract: SourceContract, quarantined: int, read: int, threshold: float, folder: Path
+) -> str:
+    """The figures, the limit, where the rows are and, above the limit, how to raise it."""
+    asset = raw_asset_key(contract.family, contract.name).to_user_string()
+    rate = quarantined / read
+    text = f"{asset}: {quarantined} of {read} rows quarantined ({percent(rate)}), "
+    limit, where = percent(threshold), f"see {shown_path(folder)}/"
+    if rate > threshold:
+        return f"{text}above the {limit} limit: {where}, or set {QUARANTINE_RATE_VARIABLE}"
+    return f"{text}within the {limit} limit: {where}"
 
 
 ingestion_checks: list[AssetChecksDefinition] = [

@@ -1,0 +1,259 @@
+"""The Makefile's own targets, run as a user runs them: `make dev` serves the Dagster UI on
+the same Dagster home and warehouse as `make run` and stops on Ctrl-C, `make clean` removes
+what runs produce and nothing else, the bootstrap repairs an interrupted venv, and every
+`make X` the README mentions has a rule.
+
+A `.PHONY` target without a rule is the trap: `make dev` then prints "Nothing to be done"
+and exits 0, so "the command succeeded" proves nothing and each test checks the effect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from dagster_project.settings import REPO_ROOT
+
+SERVER_TIMEOUT = 300  # seconds; the UI is up in about a minute on two busy cores
+STOP_TIMEOUT = 60
+
+
+def _make(*args: str, cwd: Path = REPO_ROOT, env: dict[str, str] | None = None, timeout=120):
+    return subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=cwd,
+        env=env or os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _readme_make_targets() -> set[str]:
+    """`make X` in the README's code (fenced blocks and inline spans), e.g. `make run`."""
+    text = (REPO_ROOT / "README.md").read_text()
+    fenced = re.findall(r"```[^\n]*\n(.*?)```", text, flags=re.DOTALL)
+    inline = re.findall(
+        r"`([^`\n]+(?:\n[^`\n]+)?)`", re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+    )
+    code = "\n".join([*fenced, *inline])
+    return set(re.findall(r"(?:^|[\s;&|(])make[ \t]+([a-z][a-z0-9_-]*)", code, flags=re.MULTILINE))
+
+
+def _rules() -> dict[str, str]:
+    """Each target in make's database with its block (prerequisites, recipe)."""
+    database = subprocess.run(
+        ["make", "-pRrq", "-f", "Makefile"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    rules: dict[str, str] = {}
+    for block in database.split("\n\n"):
+        lines = [line for line in block.splitlines() if line and not line.startswith("# ")]
+        match = re.match(r"^([A-Za-z][\w.-]*):(?!=)(.*)$", lines[0]) if lines else None
+        if match:
+            rules[match.group(1)] = block
+    return rules
+
+
+def test_every_make_target_in_the_readme_has_a_rule(tmp_path: Path) -> None:
+    targets = _readme_make_targets()
+    assert {"run", "test", "dev", "docs"} <= targets, targets
+    rules = _rules()
+    for target in sorted(targets):
+        block = rules.get(target)
+        assert block is not None, f"README mentions `make {target}`; the Makefile has no rule"
+        header = block.splitlines()[0]
+        has_prerequisites = bool(header.partition(":")[2].strip())
+        assert has_prerequisites or "recipe to execute" in block, (
+            f"`make {target}` is declared but does nothing (no prerequisites, no recipe)"
+        )
+        # And make can plan it (a dry run executes nothing but lines that call make).
+        env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "home")}
+        dry = _make("-n", target, env=env)
+        assert dry.returncode == 0, f"make -n {target}: {dry.stderr}"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+QUERY = """
+{
+  instance { info }
+  workspaceOrError { ... on Workspace { locationEntries { locationOrLoadError {
+    ... on RepositoryLocation { repositories {
+      allTopLevelResourceDetails { name configuredValues { key value } }
+    } }
+  } } } }
+}
+"""
+
+
+def _graphql(port: int) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": QUERY}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)["data"]
+
+
+def _warehouse_config(data: dict) -> dict[str, str]:
+    """The `warehouse` resource as the UI's code location configured it."""
+    workspace = data.get("workspaceOrError") or {}
+    for entry in workspace.get("locationEntries", []):
+        for repository in (entry["locationOrLoadError"] or {}).get("repositories", []):
+            for resource in repository["allTopLevelResourceDetails"]:
+                if resource["name"] == "warehouse":
+                    return {v["key"]: json.loads(v["value"]) for v in resource["configuredValues"]}
+    return {}
+
+
+def _default_signals() -> None:
+    """Ctrl-C must reach the server even if this test runs under a shell that ignores it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_make_dev_serves_the_ui_on_the_run_s_home_and_warehouse(tmp_path: Path) -> None:
+    port = _free_port()
+    home, warehouse = tmp_path / "dagster_home", tmp_path / "data" / "warehouse.duckdb"
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "ATTRIBUTION_WAREHOUSE_PATH": str(warehouse),
+        "ATTRIBUTION_RAW_DIR": str(tmp_path / "data" / "raw"),
+        "DO_NOT_TRACK": "1",
+    }
+    log = tmp_path / "make_dev.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            ["make", "--no-print-directory", "dev", f"DEV_PORT={port}"],
+            cwd=REPO_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=_default_signals,
+        )  # fmt: skip
+    try:
+        data: dict = {}
+        deadline = time.monotonic() + SERVER_TIMEOUT
+        while time.monotonic() < deadline and not _warehouse_config(data):
+            assert server.poll() is None, f"make dev exited: {log.read_text()[-3000:]}"
+            time.sleep(2)
+            try:
+                data = _graphql(port)
+            except (OSError, KeyError, TypeError, ValueError):
+                continue
+        assert _warehouse_config(data), f"no UI on port {port}: {log.read_text()[-3000:]}"
+        # The instance is DAGSTER_HOME, prepared by the Makefile (telemetry off), and the
+        # code location reads the same warehouse as `make run`.
+        assert f"base_dir: {home}" in data["instance"]["info"]
+        assert "telemetry:\n  enabled: false" in (home / "dagster.yaml").read_text()
+        config = _warehouse_config(data)
+        assert config["warehouse_path"] == str(warehouse)
+        assert config["raw_dir"] == str(tmp_path / "data" / "raw")
+    finally:
+        # Ctrl-C, as in a terminal: the whole group (make, dagster dev, webserver, daemon).
+        os.killpg(server.pid, signal.SIGINT)
+        try:
+            server.wait(timeout=STOP_TIMEOUT)
+            deadline = time.monotonic() + STOP_TIMEOUT
+            while _group_alive(server.pid) and time.monotonic() < deadline:
+                time.sleep(1)
+            stopped = not _group_alive(server.pid)
+        finally:
+            if _group_alive(server.pid):
+                os.killpg(server.pid, signal.SIGKILL)
+    assert stopped, "make dev left processes behind after Ctrl-C"
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_make_clean_removes_run_outputs_and_keeps_sources(tmp_path: Path) -> None:
+    tracked = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
+    scratch = tmp_path / "repo"
+    for name in filter(None, tracked):
+        if (REPO_ROOT / name).is_file():
+            (scratch / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO_ROOT / name, scratch / name)
+    before = {name: _digest(scratch / name) for name in filter(None, tracked)
+              if (scratch / name).is_file()}  # fmt: skip
+    outputs = [
+        "data/warehouse.duckdb",
+        "data/serving.duckdb",
+        "data/leadership_report.html",
+        "data/raw/crm/opportunities/part-0.parquet",
+        "data/raw/_quarantine/crm/opportunities/part-0.parquet",
+        "data/dagster_home/dagster.yaml",
+        "dbt/target/manifest.json",
+        "dbt/logs/dbt.log",
+    ]
+    for name in outputs:
+        (scratch / name).parent.mkdir(parents=True, exist_ok=True)
+        (scratch / name).write_text("produced by a run")
+    venv = scratch / ".venv" / ".installed"
+    venv.parent.mkdir()
+    venv.write_text("")
+
+    completed = _make("clean", cwd=scratch)
+
+    assert completed.returncode == 0, completed.stderr
+    assert not (scratch / "data").exists()
+    assert not (scratch / "dbt" / "target").exists()
+    assert not (scratch / "dbt" / "logs").exists()
+    after = {name: _digest(scratch / name) for name in before if (scratch / name).is_file()}
+    assert after == before, "make clean removed or changed a committed file"
+    assert (scratch / "seeds" / "crm" / "opportunities.csv").is_file()
+    assert (scratch / "dbt" / "seeds" / "channels.csv").is_file()
+    assert venv.is_file(), "make clean removed the venv"
+
+
+def test_bootstrap_remakes_a_venv_whose_creation_was_interrupted(tmp_path: Path) -> None:
+    venv = tmp_path / ".venv"
+    # What an interrupted `python -m venv` leaves: an interpreter, no pip.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    assert (venv / "bin" / "python").exists()
+    assert not (venv / "bin" / "pip").exists()
+
+    completed = _make(f"VENV={venv}", f"PYTHON={sys.executable}", str(venv / "bin" / "pip"))
+
+    assert completed.returncode == 0, completed.stderr
+    pip = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "--version"], capture_output=True, text=True
+    )
+    assert pip.returncode == 0, pip.stderr
+    # A complete venv is left alone.
+    assert _make(f"VENV={venv}", "-q", str(venv / "bin" / "pip")).returncode == 0
