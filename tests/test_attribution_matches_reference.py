@@ -155,7 +155,7 @@ def test_mart_has_the_expected_columns(frames: Frames) -> None:
 
 
 def test_reference_credits_sum_to_one(frames: Frames) -> None:
-    problems = ref.credit_sum_problems(frames.reference, tol=1e-9)
+    problems = ref.credit_sum_problems(frames.reference)
     assert not problems, "\n".join(problems[:20])
 
 

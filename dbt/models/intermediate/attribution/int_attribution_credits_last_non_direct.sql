@@ -48,7 +48,8 @@ credited as (
         is_lead_creation_touch,
         is_opportunity_creation_touch,
         is_closed_won_touch,
-        cast(1.0 as double) as credit
+        cast(1 as {{ credit_type() }}) as credit,
+        true as is_residue_anchor
 
     from ranked
     where preference_rank = 1
