@@ -1,6 +1,7 @@
 -- time_decay: every touch of P weighs 2^(-d/h), d = fractional days from the touch to
 -- opportunity creation, h = the half-life var (days); weights are normalised to shares of 1,
 -- then rounded to DECIMAL credits summing to exactly 1 (macros/exact_decimals.sql).
+-- depends_on: {{ ref('int_attribution_models_validated') }}  (no credit before the seed guard)
 {%- set half_life_days = var('attribution_half_life_days') | float %}
 {%- if half_life_days <= 0 %}
     {{ exceptions.raise_compiler_error("attribution_half_life_days must be > 0") }}

@@ -1,5 +1,6 @@
 -- last_non_direct: all credit to the last touch before opportunity creation that is not
 -- Direct; when the pre-opportunity window holds nothing but Direct touches, to the last one.
+-- depends_on: {{ ref('int_attribution_models_validated') }}  (no credit before the seed guard)
 with
 
 windowed_touches as (
