@@ -8,6 +8,7 @@ stops the leadership reports from building.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from dagster import (
     AssetCheckResult,
@@ -35,7 +36,7 @@ def _result(offending: pd.DataFrame, summary: dict[str, object]) -> AssetCheckRe
     """Pass when nothing offends; else fail with the first offending rows as metadata."""
     metadata: dict[str, object] = {"offending_rows": len(offending), **summary}
     if not offending.empty:
-        preview = offending.head(MAX_ROWS_SHOWN).to_markdown(index=False)
+        preview = offending.head(MAX_ROWS_SHOWN).to_markdown(index=False, disable_numparse=True)
         metadata["offending_preview"] = MetadataValue.md(preview)
     return AssetCheckResult(
         passed=offending.empty, severity=AssetCheckSeverity.ERROR, metadata=metadata
@@ -185,6 +186,13 @@ _CURRENCY_MEASURES = (
 )
 
 
+def _exact(value: object) -> str:
+    """A count or an amount in full (up to 4 decimals): a markdown table would round it."""
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    return f"{float(value):.4f}".rstrip("0").rstrip(".")
+
+
 def _offending_rows(models: pd.DataFrame, currencies: pd.DataFrame | None) -> pd.DataFrame:
     """One row per disagreement: what (currency or model), which, the measure, both sides."""
     rows: list[dict[str, object]] = []
@@ -197,9 +205,9 @@ def _offending_rows(models: pd.DataFrame, currencies: pd.DataFrame | None) -> pd
                             "what": "currency",
                             "key": record["currency"],
                             "measure": measure,
-                            "crm": record[crm],
-                            "warehouse": record[mart],
-                            "difference": record[diff],
+                            "crm": _exact(record[crm]),
+                            "warehouse": _exact(record[mart]),
+                            "difference": _exact(record[diff]),
                         }
                     )
     for record in models.to_dict("records"):
@@ -210,9 +218,9 @@ def _offending_rows(models: pd.DataFrame, currencies: pd.DataFrame | None) -> pd
                         "what": "model",
                         "key": record["model"],
                         "measure": f"attributed {measure}",
-                        "crm": record[crm],
-                        "warehouse": record[attributed],
-                        "difference": record[diff],
+                        "crm": _exact(record[crm]),
+                        "warehouse": _exact(record[attributed]),
+                        "difference": _exact(record[diff]),
                     }
                 )
         if record["unbalanced_opportunities"]:
@@ -221,9 +229,9 @@ def _offending_rows(models: pd.DataFrame, currencies: pd.DataFrame | None) -> pd
                     "what": "model",
                     "key": record["model"],
                     "measure": "opportunities whose attributed money != amount_usd",
-                    "crm": 0,
-                    "warehouse": record["unbalanced_opportunities"],
-                    "difference": record["unbalanced_opportunities"],
+                    "crm": "0",
+                    "warehouse": _exact(record["unbalanced_opportunities"]),
+                    "difference": _exact(record["unbalanced_opportunities"]),
                 }
             )
     columns = ["what", "key", "measure", "crm", "warehouse", "difference"]
