@@ -274,7 +274,8 @@ def test_a_changed_amount_fails_the_reconciliation_naming_its_currency(
     result = _tampered(
         built,
         tmp_path,
-        "update marts.dim_opportunities set amount = amount + 0.01 where opportunity_id = 'OPP-EUR'",
+        "update marts.dim_opportunities set amount = amount + 0.01"
+        " where opportunity_id = 'OPP-EUR'",
     )
     assert not result.passed
     assert _offending(result) == [
