@@ -25,10 +25,17 @@ Semantics implemented (the spec, plus the decisions taken where it is silent):
   ``touched_at <= lead_created_at``; the LC role of ``o`` is the earliest such touch in the
   model's window among contacts with ``lead_created_at <= o.created_at``.
 * raw(t) = sum of the weights of the model's roles that t holds, plus ``middle / k`` if t
-  holds none of them (k = number of such role-less touches); credit = raw / sum(raw), or 1/n
-  when sum(raw) == 0. Credits are rounded to 12 decimals as the warehouse publishes them, and
-  only rows with credit > 0 are emitted; an opportunity with no touch in
-  the window gets one ``(unattributed)`` row with credit 1.
+  holds none of them (k = number of such role-less touches); share = raw / sum(raw), or 1/n
+  when sum(raw) == 0. Credits are the shares rounded (half up) to 12 decimals as the warehouse
+  publishes them, except on one anchor per opportunity and model, the largest rounded credit
+  (ties: earliest touch), which takes 1 minus the others so that credits sum to exactly 1; only
+  rows with credit > 0 are emitted; an opportunity with no touch in the window gets one
+  ``(unattributed)`` row with credit 1.
+* amount_usd = amount (to 4 decimals) x rate (to 14 decimals), rounded half up to the cent,
+  computed exactly; NULL (NaN) when the currency has no rate on or before the close date. Money
+  per row = credit x amount_usd rounded half up to the cent, except on the anchor, which takes
+  amount_usd minus the others, so money sums to amount_usd exactly; NaN when amount_usd is.
+  Credits and money are computed in integers (1e-12 units, cents), never summed as floats.
 
 The implementation is vectorised (one merge of opportunities with touchpoints, then numpy
 group operations over the pairs sorted by opportunity and global touch order) so it copes with
@@ -39,6 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 from typing import Literal
 
@@ -202,12 +210,34 @@ def dedupe_latest(df: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def compute_amount_usd(opportunities: pd.DataFrame, fx_rates: pd.DataFrame) -> pd.Series:
-    """Convert each opportunity's amount to USD at its close_date's rate.
+    """Each opportunity's amount in USD at its close_date's rate, to the cent.
 
     The rate is the one of ``close_date`` or, if that day is missing, the latest earlier
     ``rate_date`` of the currency. USD is always 1.0 (even without fx rows). No usable rate ->
-    NaN (the mart should then show NULL money; the comparison treats NaN == NULL).
+    NaN (the mart should then show NULL money; the comparison treats NaN == NULL). The cents
+    are exact (:func:`usd_cents`); the float is only how they are handed over.
     """
+    cents = compute_amount_cents(opportunities, fx_rates)
+    return cents.map(lambda c: np.nan if c is None else c / 100).astype(float)
+
+
+def usd_cents(amount: float, rate: float) -> int | None:
+    """amount x rate in cents, exactly: the amount to 4 decimals times the rate to 14, half up.
+
+    Python's Decimal with enough digits, so a product that lands on half a cent rounds up
+    whatever its binary float would have done. None when either is missing.
+    """
+    if _is_missing(amount) or _is_missing(rate):
+        return None
+    with localcontext() as ctx:
+        ctx.prec = 60
+        a = Decimal(repr(float(amount))).quantize(Decimal("1e-4"), rounding=ROUND_HALF_UP)
+        r = Decimal(repr(float(rate))).quantize(Decimal("1e-14"), rounding=ROUND_HALF_UP)
+        return int((a * r * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def compute_amount_cents(opportunities: pd.DataFrame, fx_rates: pd.DataFrame) -> pd.Series:
+    """USD cents of each opportunity (Python ints, None without a rate); see compute_amount_usd."""
     opp = pd.DataFrame(
         {
             "_pos": np.arange(len(opportunities)),
@@ -238,7 +268,8 @@ def compute_amount_usd(opportunities: pd.DataFrame, fx_rates: pd.DataFrame) -> p
             )
             rate.loc[merged["_pos"].to_numpy()] = merged["usd_per_unit"].to_numpy()
     rate = rate.where(opp["currency"] != "USD", 1.0)
-    return pd.Series(opp["amount"].to_numpy() * rate.to_numpy(), index=opportunities.index)
+    cents = [usd_cents(a, r) for a, r in zip(opp["amount"], rate, strict=True)]
+    return pd.Series(cents, index=opportunities.index, dtype=object)
 
 
 def _norm_currency(v: object) -> str | None:
@@ -280,8 +311,9 @@ def reference_attribution(
         scope: ``'account'`` or ``'contact_role'``.
         half_life_days: h of the time_decay model.
         models: the models to compute (default: the spec's table).
-        credit_decimals: the warehouse publishes credits rounded to this many decimals and
-            drops rows whose rounded credit is 0 (README, "Credits"); None keeps exact credits.
+        credit_decimals: the warehouse publishes credits rounded to this many decimals, the
+            residue on one anchor row, and drops rows whose rounded credit is 0 (README,
+            "Credits"); None keeps exact float credits and float money.
 
     Returns:
         A DataFrame with :data:`OUTPUT_COLUMNS`, sorted by opportunity_id, model, touched_at,
@@ -345,20 +377,108 @@ def reference_attribution(
             n_opp=n_opp,
             half_life_days=half_life_days,
         )
-        if credit_decimals is not None:
-            credit = np.round(credit, credit_decimals)
-        pos = credit > 0
-        attributed = pd.DataFrame(
-            {"_opp": w_opp[pos], "_tp": w_tp[pos], "credit": credit[pos], "model": model.name}
-        )
-        missing = np.setdiff1d(np.arange(n_opp), np.unique(w_opp[pos]))
-        unattributed = pd.DataFrame(
-            {"_opp": missing, "_tp": -1, "credit": 1.0, "model": model.name}
-        )
-        pieces.extend([attributed, unattributed])
+        pieces.extend(credited_rows(model.name, w_opp, w_tp, credit, n_opp, credit_decimals))
 
     rows = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
-    return _assemble_output(rows, tp, opp)
+    return _assemble_output(rows, tp, opp, credit_decimals)
+
+
+def credited_rows(
+    model: str,
+    groups: np.ndarray,
+    touches: np.ndarray,
+    share: np.ndarray,
+    n_groups: int,
+    credit_decimals: int | None,
+) -> list[pd.DataFrame]:
+    """The credited rows of one model (credit > 0) and one unattributed row per group without.
+
+    Rows carry `_units` (credit in units of 10**-credit_decimals, -1 when unrounded) and
+    `_anchor` (the row holding the residue; always the unattributed row).
+    """
+    if credit_decimals is None:
+        units = np.full(len(share), -1, dtype=np.int64)
+        anchor = np.zeros(len(share), dtype=bool)
+        credit = share
+        pos = credit > 0
+        one = -1
+    else:
+        units, anchor = round_with_residue(groups, share, n_groups, credit_decimals)
+        one = 10**credit_decimals
+        credit = units / one
+        pos = units > 0
+    attributed = pd.DataFrame(
+        {
+            "_group": groups[pos],
+            "_tp": touches[pos],
+            "credit": credit[pos],
+            "_units": units[pos],
+            "_anchor": anchor[pos],
+            "model": model,
+        }
+    )
+    missing = np.setdiff1d(np.arange(n_groups), np.unique(groups[pos]))
+    unattributed = pd.DataFrame(
+        {
+            "_group": missing,
+            "_tp": -1,
+            "credit": 1.0,
+            "_units": one,
+            "_anchor": True,
+            "model": model,
+        }
+    )
+    return [attributed, unattributed]
+
+
+def round_with_residue(
+    groups: np.ndarray, share: np.ndarray, n_groups: int, decimals: int = 12
+) -> tuple[np.ndarray, np.ndarray]:
+    """Credits in integer units of 10**-decimals that sum to exactly 10**decimals per group.
+
+    ``groups`` is sorted and, within a group, rows are in touch order. Each share is rounded
+    half up; the anchor, the largest rounded credit of its group (ties: the earliest touch),
+    takes 10**decimals minus the others (those rounded to 0 included). Returns (units, anchor).
+    """
+    one = 10**decimals
+    units = np.floor(np.asarray(share, dtype=float) * one + 0.5).astype(np.int64)
+    anchor = np.zeros(len(units), dtype=bool)
+    if len(units) == 0:
+        return units, anchor
+    order = np.lexsort((np.arange(len(units)), -units, groups))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = groups[order][1:] != groups[order][:-1]
+    anchors = order[first]
+    totals = np.zeros(n_groups, dtype=np.int64)
+    np.add.at(totals, groups, units)
+    units[anchors] = one - (totals[groups[anchors]] - units[anchors])
+    anchor[anchors] = True
+    return units, anchor
+
+
+def apportion_cents(
+    groups: np.ndarray, units: np.ndarray, anchor: np.ndarray, cents: np.ndarray, decimals: int
+) -> np.ndarray:
+    """Money per row in cents: credit x amount rounded half up, the anchor taking the rest.
+
+    ``cents`` is each row's amount in cents (>= 0, below 10**15); the product of a credit
+    (units of 10**-decimals, at most 10**12) and it does not fit 64 bits, so it is split into
+    base-10**6 digits and rounded exactly. The anchor gets its group's amount minus the others.
+    """
+    if decimals != 12:
+        raise ValueError("exact money apportioning is written for 12-decimal credits")
+    base = 10**6
+    u_hi, u_lo = np.divmod(units.astype(np.int64), base)
+    c_hi, c_lo = np.divmod(cents.astype(np.int64), base)
+    # units x cents / 10**12 = u_hi*c_hi + (u_hi*c_lo + u_lo*c_hi) / 10**6 + u_lo*c_lo / 10**12
+    middle_q, middle_r = np.divmod(u_hi * c_lo + u_lo * c_hi, base)
+    rest_q, rest_r = np.divmod(middle_r * base + u_lo * c_lo, base * base)
+    rounded = u_hi * c_hi + middle_q + rest_q + (2 * rest_r >= base * base)
+    others = np.where(anchor, 0, rounded)
+    n_groups = int(groups.max()) + 1 if len(groups) else 0
+    totals = np.zeros(n_groups, dtype=np.int64)
+    np.add.at(totals, groups, others)
+    return np.where(anchor, cents - totals[groups], rounded)
 
 
 def _prepare_touchpoints(touchpoints: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
@@ -412,9 +532,10 @@ def _prepare_opportunities(opportunities: pd.DataFrame, fx_rates: pd.DataFrame) 
             "close_day": to_naive_utc(opportunities["close_date"]).dt.normalize().to_numpy(),
             "is_closed": to_bool(opportunities["is_closed"]).to_numpy(),
             "is_won": to_bool(opportunities["is_won"]).to_numpy(),
-            "amount_usd": compute_amount_usd(opportunities, fx_rates).to_numpy(),
+            "amount_cents": compute_amount_cents(opportunities, fx_rates).to_numpy(),
         }
     )
+    opp["amount_usd"] = opp["amount_cents"].map(lambda c: np.nan if c is None else c / 100)
     if opp["opportunity_id"].duplicated().any():
         raise ValueError("opportunities must be deduplicated (one row per opportunity_id)")
     if opp["created_at"].isna().any():
@@ -557,11 +678,13 @@ def normalise_credit(groups: np.ndarray, raw: np.ndarray, n_groups: int) -> np.n
         return np.where(total[groups] > 0, raw / total[groups], 1.0 / count[groups])
 
 
-def _assemble_output(rows: pd.DataFrame, tp: pd.DataFrame, opp: pd.DataFrame) -> pd.DataFrame:
+def _assemble_output(
+    rows: pd.DataFrame, tp: pd.DataFrame, opp: pd.DataFrame, credit_decimals: int | None
+) -> pd.DataFrame:
     """Join touch and opportunity attributes onto the credited rows and compute the money."""
     if rows.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in OUTPUT_COLUMNS})
-    o = rows["_opp"].to_numpy()
+    o = rows["_group"].to_numpy()
     tpos = rows["_tp"].to_numpy()
     has_tp = tpos >= 0
     safe = np.where(has_tp, tpos, 0)
@@ -578,6 +701,23 @@ def _assemble_output(rows: pd.DataFrame, tp: pd.DataFrame, opp: pd.DataFrame) ->
     credit = rows["credit"].to_numpy(float)
     amount_usd = opp["amount_usd"].to_numpy(float)[o]
     won = opp["is_won"].to_numpy(bool)[o]
+    if credit_decimals is None:
+        pipeline = credit * amount_usd
+    else:
+        # One group per (opportunity, model): the anchor balances each deal under each model.
+        model_codes, model_names = pd.factorize(rows["model"])
+        groups = o.astype(np.int64) * max(len(model_names), 1) + model_codes
+        amount_cents = opp["amount_cents"].to_numpy(object)
+        converted = np.array([c is not None for c in amount_cents], dtype=bool)[o]
+        cents = np.array([0 if c is None else c for c in amount_cents], dtype=np.int64)[o]
+        apportioned = apportion_cents(
+            groups,
+            rows["_units"].to_numpy(np.int64),
+            rows["_anchor"].to_numpy(bool),
+            cents,
+            credit_decimals,
+        )
+        pipeline = np.where(converted, apportioned / 100, np.nan)
     out = pd.DataFrame(
         {
             "opportunity_id": pd.Series(opp["opportunity_id"].to_numpy(object)[o], dtype=object),
@@ -589,8 +729,8 @@ def _assemble_output(rows: pd.DataFrame, tp: pd.DataFrame, opp: pd.DataFrame) ->
             "channel": pd.Series(channel, dtype=object),
             "campaign_id": pd.Series(touch_col("campaign_id"), dtype=object),
             "credit": credit,
-            "attributed_pipeline_usd": credit * amount_usd,
-            "attributed_revenue_usd": np.where(won, credit * amount_usd, 0.0),
+            "attributed_pipeline_usd": pipeline,
+            "attributed_revenue_usd": np.where(won | np.isnan(pipeline), pipeline, 0.0),
         }
     )
     out["_tp"] = tpos
@@ -609,13 +749,19 @@ _MONEY_COLUMNS = ["attributed_pipeline_usd", "attributed_revenue_usd"]
 
 def credit_sum_problems(
     attribution: pd.DataFrame,
-    tol: float = 1e-9,
+    tol: float = 0.0,
     group: Sequence[str] = ("opportunity_id", "model"),
 ) -> list[str]:
-    """Groups (default: opportunity/model pairs) whose credits do not sum to 1 within ``tol``."""
-    sums = attribution.groupby(list(group), dropna=False)["credit"].sum()
-    bad = sums[(sums - 1.0).abs() > tol]
-    return [f"credits of {key} sum to {val!r}" for key, val in bad.items()]
+    """Groups (default: opportunity/model pairs) whose credits do not sum to 1 within ``tol``.
+
+    Credits are published with 12 decimals, so they are summed as integer units of 1e-12
+    (floats from DuckDB or Decimals from Spark alike): the default ``tol`` 0 means exactly 1.
+    """
+    credit = attribution["credit"].map(lambda v: np.nan if _is_missing(v) else float(v))
+    units = pd.Series(np.rint(credit.to_numpy(float) * 1e12), index=attribution.index)
+    sums = units.groupby([attribution[c] for c in group], dropna=False).sum()
+    bad = sums[(sums - 1e12).abs() > tol * 1e12]
+    return [f"credits of {key} sum to {val / 1e12!r}" for key, val in bad.items()]
 
 
 def _text(values: pd.Series) -> pd.Series:

@@ -15,8 +15,9 @@ Semantics implemented:
 * Models: first_touch {FT 1}, lead_creation_touch {LC 1}, linear {1/n each},
   u_shaped {FT .4, LC .4, middle .2}. Normalisation as for opportunities
   (:func:`reference_attribution.role_credit`): raw = weights of the roles held plus
-  ``middle / k`` for role-less touches, credit = raw / sum(raw); rounded to 12 decimals and only
-  rows with credit > 0 kept.
+  ``middle / k`` for role-less touches, share = raw / sum(raw); credits rounded to 12 decimals,
+  the residue on the largest (ties: earliest touch) so they sum to exactly 1
+  (:func:`reference_attribution.round_with_residue`), and only rows with credit > 0 kept.
 * A lead without a touch in W gets one row per model with touchpoint_id NULL, channel
   ``'(unattributed)'``, NULL touched_at/campaign_id and credit 1.
 * ``is_mql`` = the contact's ``mql_at`` is not NULL (whenever it happened); ``mql_credit`` =
@@ -159,21 +160,11 @@ def reference_lead_attribution(
             }
         ):
             raise ValueError(f"lead model {model.name!r} must use only the FT and LC roles")
-        credit = (
-            ref.role_credit(model, pair_lead, holds, n_leads) if len(pair_lead) else np.zeros(0)
-        )
-        if credit_decimals is not None:
-            credit = np.round(credit, credit_decimals)
-        pos = credit > 0
-        missing = np.setdiff1d(np.arange(n_leads), np.unique(pair_lead[pos]))
-        pieces.append(
-            pd.DataFrame(
-                {"_lead": pair_lead[pos], "_tp": pair_tp[pos], "credit": credit[pos]}
-            ).assign(model=model.name)
-        )
-        pieces.append(
-            pd.DataFrame({"_lead": missing, "_tp": -1, "credit": 1.0}).assign(model=model.name)
-        )
+        share = ref.role_credit(model, pair_lead, holds, n_leads) if len(pair_lead) else np.zeros(0)
+        for piece in ref.credited_rows(
+            model.name, pair_lead, pair_tp, share, n_leads, credit_decimals
+        ):
+            pieces.append(piece.rename(columns={"_group": "_lead"}))
     if not pieces:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in LEAD_OUTPUT_COLUMNS})
     rows = pd.concat(pieces, ignore_index=True)
@@ -217,8 +208,8 @@ def _assemble(rows: pd.DataFrame, tp: pd.DataFrame, leads: pd.DataFrame) -> pd.D
     return out.drop(columns=["_lead", "_tp"]).reset_index(drop=True)[LEAD_OUTPUT_COLUMNS]
 
 
-def lead_credit_sum_problems(attribution: pd.DataFrame, tol: float = 1e-9) -> list[str]:
-    """(contact, model) pairs whose credits do not sum to 1 within ``tol``."""
+def lead_credit_sum_problems(attribution: pd.DataFrame, tol: float = 0.0) -> list[str]:
+    """(contact, model) pairs whose credits do not sum to 1 within ``tol`` (0: exactly)."""
     return ref.credit_sum_problems(attribution, tol=tol, group=("contact_id", "model"))
 
 

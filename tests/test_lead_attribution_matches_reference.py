@@ -101,7 +101,7 @@ def test_lead_mart_has_the_expected_columns(lead_frames: LeadFrames) -> None:
 
 
 def test_lead_reference_credits_sum_to_one(lead_frames: LeadFrames) -> None:
-    problems = lead_ref.lead_credit_sum_problems(lead_frames.reference, tol=1e-9)
+    problems = lead_ref.lead_credit_sum_problems(lead_frames.reference)
     assert not problems, "\n".join(problems[:20])
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -70,7 +71,7 @@ def assert_consistent(path: Path) -> None:
     with duckdb.connect(str(path), read_only=True) as con:
         off_one = con.execute(
             "select count(*) from (select model, opportunity_id from marts.fct_attribution"
-            " group by all having abs(sum(credit) - 1) > 1e-9)"
+            " group by all having sum(credit) != 1)"
         ).fetchone()
         assert off_one == (0,)
         revenue = con.execute(
@@ -83,14 +84,15 @@ def assert_consistent(path: Path) -> None:
             """
         ).df()
         assert len(revenue) > 0
-        assert ((revenue["revenue"] - revenue["won"]).abs() < 0.005).all(), revenue
+        # DECIMAL money: exactly equal (the same cents give the same float).
+        assert (revenue["revenue"] == revenue["won"]).all(), revenue
         assert (revenue["opportunities"] == revenue["crm_opportunities"]).all(), revenue
         report = con.execute(
             "select model, sum(attributed_revenue_usd) as revenue"
             " from reports.rpt_attribution_by_channel group by model"
         ).df()
         won = revenue["won"].iloc[0]
-        assert ((report["revenue"] - won).abs() < 0.01).all(), report
+        assert (report["revenue"] == won).all(), report
         # The log's latest publish names exactly the tables present, with their row counts.
         logged = con.execute(
             "select table_name, row_count from publish_log"
@@ -145,19 +147,35 @@ def assert_parquet_matches(serving: Path, publish_id: str) -> None:
 
 
 BI_TYPES = {"VARCHAR", "DOUBLE", "BIGINT", "INTEGER", "BOOLEAN", "TIMESTAMP", "DATE"}
+# Money and credits are DECIMAL on purpose (exact sums); every BI tool and Parquet read it
+# up to 38 digits.
+BI_DECIMAL = re.compile(r"DECIMAL\((\d+),(\d+)\)")
+
+
+def _is_bi_type(data_type: str) -> bool:
+    decimal = BI_DECIMAL.fullmatch(data_type)
+    return data_type in BI_TYPES or (decimal is not None and int(decimal.group(1)) <= 38)
+
+
+def test_bi_types_allow_decimal_but_not_hugeint() -> None:
+    assert _is_bi_type("DECIMAL(18,2)") and _is_bi_type("DECIMAL(38,12)")
+    assert not _is_bi_type("HUGEINT") and not _is_bi_type("DECIMAL(39,2)")
+    assert not _is_bi_type("UHUGEINT") and not _is_bi_type("TIMESTAMP WITH TIME ZONE")
 
 
 def test_public_tables_use_types_every_bi_tool_and_parquet_reads(
     built_warehouse: BuiltWarehouse,
 ) -> None:
-    """No HUGEINT (DuckDB's sum of integers), DECIMAL or engine-specific type leaks out."""
+    """No HUGEINT (DuckDB's sum of integers) or engine-specific type leaks out; DECIMAL (money,
+    credits) up to 38 digits is fine."""
     with duckdb.connect(str(built_warehouse.warehouse_path), read_only=True) as con:
-        odd = con.execute(
+        types = con.execute(
             "select schema_name || '.' || table_name || '.' || column_name, data_type"
             " from duckdb_columns() where schema_name in ('marts', 'reports')"
-            f" and data_type not in ({', '.join(repr(t) for t in sorted(BI_TYPES))})"
         ).fetchall()
+    odd = [(name, data_type) for name, data_type in types if not _is_bi_type(data_type)]
     assert odd == []
+    assert ("marts.fct_attribution.credit", "DECIMAL(13,12)") in types
 
 
 def test_sample_build_publishes_every_public_table(built_warehouse: BuiltWarehouse) -> None:

@@ -117,10 +117,22 @@ def credits(result: pd.DataFrame, model: str, opp: str = "O1") -> dict[str | Non
 
 
 def assert_credits(actual: dict, expected: dict) -> None:
-    """Same touchpoints and credits within 1e-12."""
+    """Same touchpoints; each credit is its expected share rounded half up to 12 places,
+    except one, among the largest, that takes the rounding residue: they sum to exactly 1."""
     assert set(actual) == set(expected), (actual, expected)
-    for k, v in expected.items():
-        assert actual[k] == pytest.approx(v, abs=1e-12), (k, actual, expected)
+    units = {k: round(v * 10**12) for k, v in actual.items()}
+    assert all(abs(units[k] / 10**12 - v) < 1e-15 for k, v in actual.items()), actual
+    rounded = {k: int(np.floor(v * 10**12 + 0.5)) for k, v in expected.items()}
+    assert sum(units.values()) == 10**12, (actual, expected)
+    residue = 10**12 - sum(rounded.values())
+    off = [k for k in expected if units[k] != rounded[k]]
+    if residue == 0:
+        assert off == [], (off, actual, expected)
+    else:
+        assert len(off) == 1, (off, actual, expected)
+        (anchor,) = off
+        assert units[anchor] - rounded[anchor] == residue, (anchor, actual, expected)
+        assert rounded[anchor] == max(rounded.values()), (anchor, actual, expected)
 
 
 # ---- spec Normalisation examples -------------------------------------------------------------
@@ -902,10 +914,14 @@ def brute_force(
                 k = sum(1 for h in held if not h)
                 raw = [sum(model.weights[x] for x in h) if h else model.middle / k for h in held]
             total = sum(raw)
-            for r, x in zip(w, raw, strict=True):
-                c = x / total if total > 0 else 1 / len(w)
-                if c > 0:
-                    out[(o["opportunity_id"], model.name, r["touchpoint_id"])] = c
+            shares = [x / total if total > 0 else 1 / len(w) for x in raw]
+            # Published: 12 places half up, the residue on the largest (first in touch order).
+            units = [int(np.floor(c * 10**12 + 0.5)) for c in shares]
+            anchor = units.index(max(units))
+            units[anchor] = 10**12 - (sum(units) - units[anchor])
+            for r, u in zip(w, units, strict=True):
+                if u > 0:
+                    out[(o["opportunity_id"], model.name, r["touchpoint_id"])] = u / 10**12
     return out
 
 
@@ -965,7 +981,7 @@ def test_vectorised_reference_matches_brute_force(seed: int, scope: str) -> None
     expected = brute_force(tp, ct, op, roles, as_of=as_of, **params)
     assert set(got) == set(expected)
     for key, value in expected.items():
-        assert got[key] == pytest.approx(value, abs=1e-12), key
+        assert round(got[key] * 10**12) == round(value * 10**12), (key, got[key], value)
 
 
 # ---- the comparison helper used against the mart ---------------------------------------------

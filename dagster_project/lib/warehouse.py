@@ -31,6 +31,9 @@ class WarehouseResource(ConfigurableResource):
     quarantine_error_rate: float = 0.01
     # The read-only serving database that BI tools open; default: beside the DuckDB file.
     serving_path: str | None = None
+    # The warehouse holds dbt's staging layer (the CRM as landed), which checks reconcile the
+    # marts to; a published copy (marts and reports only) does not.
+    has_staging: bool = True
     # dbt vars; None keeps the default of dbt_project.yml.
     as_of: str | None = None
     lookback_days: int | None = None

@@ -115,3 +115,31 @@
 {% macro spark__percentile_cont(expr, fraction) -%}
     percentile(cast({{ expr }} as double), {{ fraction }})
 {%- endmacro %}
+
+{#- An aggregate: every non-NULL value of expr, sorted, joined by delimiter (a string
+    literal): the same text on every engine (dbt's listagg cannot order on Spark). -#}
+{% macro sorted_string_agg(expr, delimiter) -%}
+    {{ return(adapter.dispatch('sorted_string_agg', 'attribution')(expr, delimiter)) }}
+{%- endmacro %}
+
+{% macro default__sorted_string_agg(expr, delimiter) -%}
+    string_agg({{ expr }}, {{ delimiter }} order by {{ expr }})
+{%- endmacro %}
+
+{% macro spark__sorted_string_agg(expr, delimiter) -%}
+    array_join(array_sort(collect_list({{ expr }})), {{ delimiter }})
+{%- endmacro %}
+
+{#- Fail the statement with message_expr (a string expression) as the error, when evaluated:
+    put it in a CASE branch that only bad rows reach. -#}
+{% macro raise_error(message_expr) -%}
+    {{ return(adapter.dispatch('raise_error', 'attribution')(message_expr)) }}
+{%- endmacro %}
+
+{% macro default__raise_error(message_expr) -%}
+    error({{ message_expr }})
+{%- endmacro %}
+
+{% macro spark__raise_error(message_expr) -%}
+    raise_error({{ message_expr }})
+{%- endmacro %}

@@ -2,14 +2,17 @@
 
     Emits CTEs (to follow others in a `with`) ending in `credited`. `weighted_touches`
     names a CTE with one row per (partition, model, touch): the partition columns, `model`,
-    `touchpoint_id`, `window_touch_count`, the role flags and the model's weights.
-    `roles` pairs each role flag with its weight column. A model's roles are the ones it
-    weights (> 0). For a touch t:
+    `touchpoint_id`, `touched_at`, `window_touch_count`, the role flags and the model's
+    weights. `roles` pairs each role flag with its weight column. A model's roles are the ones
+    it weights (> 0). For a touch t:
       raw(t)    = sum of the weights of the model's roles t holds, plus middle / k when t
                   holds none of them (k = number of such role-less touches in the window);
-      credit(t) = raw(t) / sum of raw over the window, rounded (var attribution_credit_decimals).
-    Missing roles and an empty middle are so redistributed pro rata and credits sum to 1.
-    If a custom model leaves every raw weight at 0, the touches share the credit equally. -#}
+      share(t)  = raw(t) / sum of raw over the window;
+      credit(t) = share(t) rounded to 12 places, the residue on one anchor touch
+                  (credits_summing_to_one in exact_decimals.sql), so credits sum to exactly 1.
+    Missing roles and an empty middle are so redistributed pro rata.
+    If every raw weight of a window is 0 (a model weighting only roles no touch of it holds),
+    its touches share the credit equally. -#}
 {% macro position_credits(weighted_touches, partition_by, roles) -%}
 role_weighted as (
 
@@ -61,19 +64,18 @@ normalised as (
 
 ),
 
-credited as (
+shared as (
 
     select
         normalised.*,
-        round(
-            case
-                when window_raw_weight > 0 then raw_weight / window_raw_weight
-                else 1.0 / window_touch_count
-            end,
-            {{ var('attribution_credit_decimals') }}
-        ) as credit
+        case
+            when window_raw_weight > 0 then raw_weight / window_raw_weight
+            else 1.0 / window_touch_count
+        end as share
 
     from normalised
 
-)
+),
+
+{{ credits_summing_to_one('shared', partition_by ~ ', model') }}
 {%- endmacro %}

@@ -1,7 +1,8 @@
 {#- Completes credits so every entity (opportunity or lead) has rows under every model:
     one with a NULL touchpoint and credit 1 where the model credited no touch, so totals
     reconcile to the CRM. Emits CTEs ending in `all_credits`, with the columns of
-    `credits`: key, model, touchpoint_id, the role flags, credit. -#}
+    `credits`: key, model, touchpoint_id, the role flags, credit, is_residue_anchor (the
+    unattributed row is its own anchor). -#}
 {% macro with_unattributed(credits, entities, models, key, role_flags) -%}
 credited_pairs as (
 
@@ -22,7 +23,8 @@ unattributed as (
         {%- for flag in role_flags %}
         false as {{ flag }},
         {%- endfor %}
-        cast(1.0 as double) as credit
+        cast(1 as {{ credit_type() }}) as credit,
+        true as is_residue_anchor
 
     from {{ entities }}
     cross join {{ models }}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 from dagster import (
     AssetCheckResult,
@@ -28,9 +29,9 @@ DIM_ATTRIBUTION_MODELS = get_asset_key_for_model([attribution_dbt_models], "dim_
 RPT_MARKETING_CONTRIBUTION = get_asset_key_for_model(
     [leadership_reports], "rpt_marketing_contribution"
 )
-CREDIT_TOLERANCE = 1e-9
-CENT = 0.005  # "to the cent": totals may differ by less than half a cent
+CENT = 0.005  # "to the cent" for the report's sums (double): less than half a cent apart
 MAX_ROWS_SHOWN = 20
+CRM_OPPORTUNITIES = "staging.stg_crm__opportunities"
 
 
 def _result(
@@ -40,7 +41,7 @@ def _result(
     `explain()`: one line with the worst figure and where to look (the run summary's line)."""
     metadata: dict[str, object] = {"offending_rows": len(offending), **summary}
     if not offending.empty:
-        preview = offending.head(MAX_ROWS_SHOWN).to_markdown(index=False)
+        preview = offending.head(MAX_ROWS_SHOWN).to_markdown(index=False, disable_numparse=True)
         metadata["offending_preview"] = MetadataValue.md(preview)
     return AssetCheckResult(
         passed=offending.empty,
@@ -50,15 +51,20 @@ def _result(
     )
 
 
-def _usd(value: float) -> str:
-    return f"{value:,.2f} USD"
+def _numbers(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """DECIMAL columns as floats for display: DuckDB hands them over as float64, Spark as
+    decimal.Decimal objects. Comparisons are made in SQL, exactly, before this."""
+    out = frame.copy()
+    for column in columns:
+        out[column] = pd.to_numeric(out[column].map(lambda v: None if pd.isna(v) else float(v)))
+    return out
 
 
 @asset_check(
     asset=FCT_ATTRIBUTION,
     blocking=True,
     description=(
-        "Per opportunity and model, credits sum to 1 (within 1e-9), so no model invents or "
+        "Per opportunity and model, credits (DECIMAL) sum to exactly 1, so no model invents or "
         "loses a fraction of a deal."
     ),
 )
@@ -70,10 +76,9 @@ def credits_sum_to_one(
         select model, opportunity_id, sum(credit) as credit_sum, count(*) as rows
         from marts.fct_attribution
         group by model, opportunity_id
-        having abs(sum(credit) - 1) > ?
+        having sum(credit) != 1
         order by model, opportunity_id
-        """,
-        [CREDIT_TOLERANCE],
+        """
     )
     groups = warehouse.query(
         "select count(*) as n from (select distinct model, opportunity_id"
@@ -82,15 +87,175 @@ def credits_sum_to_one(
     pairs = int(groups["n"].iloc[0])
 
     def explain() -> str:
-        worst = offending.loc[(offending["credit_sum"] - 1).abs().idxmax()]
+        sums = offending["credit_sum"].map(float)
+        worst = offending.loc[(sums - 1).abs().idxmax()]
         return (
             f"{len(offending)} of {pairs} opportunity x model pairs have credits that do not sum"
             f" to 1; worst: {worst['opportunity_id']} under {worst['model']} sums to"
-            f" {worst['credit_sum']:.12g} over {worst['rows']} rows: look at its rows in"
+            f" {worst['credit_sum']} over {worst['rows']} rows: look at its rows in"
             " marts.fct_attribution and the model's weights in dbt/seeds/attribution_models.csv"
         )
 
     return _result(offending, {"opportunity_model_pairs": pairs}, explain)
+
+
+# Per model: every opportunity of dim_opportunities appears, and attributed money equals the
+# USD amounts of the converted ones exactly (DECIMAL sums), in total and deal by deal.
+_MODEL_TOTALS_SQL = """
+with crm as (
+    select
+        count(*) as opportunities,
+        coalesce(sum(amount_usd), 0) as pipeline_usd,
+        coalesce(sum(case when is_won then amount_usd end), 0) as won_usd
+    from marts.dim_opportunities
+),
+deals as (
+    select
+        model,
+        opportunity_id,
+        sum(attributed_pipeline_usd) as pipeline_usd,
+        sum(attributed_revenue_usd) as revenue_usd,
+        max(amount_usd) as amount_usd,
+        max(case when is_won then 1 else 0 end) as is_won
+    from marts.fct_attribution
+    group by model, opportunity_id
+),
+attributed as (
+    select
+        model,
+        count(*) as opportunities,
+        coalesce(sum(pipeline_usd), 0) as pipeline_usd,
+        coalesce(sum(revenue_usd), 0) as revenue_usd,
+        sum(
+            case
+                when pipeline_usd is distinct from amount_usd then 1
+                when revenue_usd is distinct from (
+                    case when amount_usd is null then null when is_won = 1 then amount_usd else 0
+                    end
+                ) then 1
+                else 0
+            end
+        ) as unbalanced_opportunities
+    from deals
+    group by model
+)
+select
+    attributed.model,
+    crm.opportunities as crm_opportunities,
+    attributed.opportunities as attributed_opportunities,
+    attributed.opportunities - crm.opportunities as opportunities_diff,
+    crm.pipeline_usd as crm_pipeline_usd,
+    attributed.pipeline_usd as attributed_pipeline_usd,
+    attributed.pipeline_usd - crm.pipeline_usd as pipeline_diff_usd,
+    crm.won_usd as crm_won_usd,
+    attributed.revenue_usd as attributed_revenue_usd,
+    attributed.revenue_usd - crm.won_usd as revenue_diff_usd,
+    attributed.unbalanced_opportunities
+from attributed cross join crm
+order by attributed.model
+"""
+
+# Per currency, the CRM as landed (staging, deduplicated) against dim_opportunities: the
+# same opportunities and the same amount in their own currency (DECIMAL(18,4) sums: exact).
+_MART_CURRENCIES_SQL = """
+select
+    currency,
+    count(*) as opportunities,
+    sum(cast(amount as decimal(18, 4))) as amount,
+    sum(case when amount_usd is null then 1 else 0 end) as unconverted_opportunities,
+    coalesce(sum(case when amount_usd is null then cast(amount as decimal(18, 4)) end), 0)
+        as unconverted_amount
+from marts.dim_opportunities
+group by currency
+"""
+
+_CURRENCY_TOTALS_SQL = f"""
+with mart as ({_MART_CURRENCIES_SQL}),
+crm as (
+    select
+        currency,
+        count(*) as opportunities,
+        sum(cast(amount as decimal(18, 4))) as amount
+    from {CRM_OPPORTUNITIES}
+    group by currency
+)
+select
+    coalesce(crm.currency, mart.currency) as currency,
+    coalesce(crm.opportunities, 0) as crm_opportunities,
+    coalesce(mart.opportunities, 0) as mart_opportunities,
+    coalesce(crm.amount, 0) as crm_amount,
+    coalesce(mart.amount, 0) as mart_amount,
+    coalesce(mart.opportunities, 0) - coalesce(crm.opportunities, 0) as opportunities_diff,
+    coalesce(mart.amount, 0) - coalesce(crm.amount, 0) as amount_diff,
+    coalesce(mart.unconverted_opportunities, 0) as unconverted_opportunities,
+    coalesce(mart.unconverted_amount, 0) as unconverted_amount
+from crm
+full outer join mart
+    on crm.currency = mart.currency
+order by 1
+"""
+
+_MODEL_MEASURES = (
+    ("opportunities", "crm_opportunities", "attributed_opportunities", "opportunities_diff"),
+    ("pipeline_usd", "crm_pipeline_usd", "attributed_pipeline_usd", "pipeline_diff_usd"),
+    ("revenue_usd", "crm_won_usd", "attributed_revenue_usd", "revenue_diff_usd"),
+)
+_CURRENCY_MEASURES = (
+    ("opportunities", "crm_opportunities", "mart_opportunities", "opportunities_diff"),
+    ("amount (own currency)", "crm_amount", "mart_amount", "amount_diff"),
+)
+
+
+def _exact(value: object) -> str:
+    """A count or an amount in full (up to 4 decimals): a markdown table would round it."""
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    return f"{float(value):.4f}".rstrip("0").rstrip(".")
+
+
+def _offending_rows(models: pd.DataFrame, currencies: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per disagreement: what (currency or model), which, the measure, both sides."""
+    rows: list[dict[str, object]] = []
+    if currencies is not None:
+        for record in currencies.to_dict("records"):
+            for measure, crm, mart, diff in _CURRENCY_MEASURES:
+                if record[diff] != 0:
+                    rows.append(
+                        {
+                            "what": "currency",
+                            "key": record["currency"],
+                            "measure": measure,
+                            "crm": _exact(record[crm]),
+                            "warehouse": _exact(record[mart]),
+                            "difference": _exact(record[diff]),
+                        }
+                    )
+    for record in models.to_dict("records"):
+        for measure, crm, attributed, diff in _MODEL_MEASURES:
+            if record[diff] != 0:
+                rows.append(
+                    {
+                        "what": "model",
+                        "key": record["model"],
+                        "measure": f"attributed {measure}",
+                        "crm": _exact(record[crm]),
+                        "warehouse": _exact(record[attributed]),
+                        "difference": _exact(record[diff]),
+                    }
+                )
+        if record["unbalanced_opportunities"]:
+            rows.append(
+                {
+                    "what": "model",
+                    "key": record["model"],
+                    "measure": "opportunities whose attributed money != amount_usd",
+                    "crm": "0",
+                    "warehouse": _exact(record["unbalanced_opportunities"]),
+                    "difference": _exact(record["unbalanced_opportunities"]),
+                }
+            )
+    columns = ["what", "key", "measure", "crm", "warehouse", "difference"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 @asset_check(
@@ -98,71 +263,79 @@ def credits_sum_to_one(
     blocking=True,
     additional_deps=[DIM_OPPORTUNITIES],
     description=(
-        "Per model, attributed pipeline equals total pipeline and attributed revenue equals "
-        "total closed-won amount in dim_opportunities, to the cent, and every opportunity "
-        "appears under every model."
+        "Nothing vanishes and every cent is attributed: per currency, dim_opportunities holds "
+        "the CRM's opportunities as landed (staging: the same count and amount in their own "
+        "currency); per model, every opportunity appears and attributed pipeline and revenue "
+        "equal the USD amounts of the converted opportunities exactly, in total and deal by "
+        "deal. Deals without an fx rate are counted per currency, never attributed money."
     ),
 )
 def attribution_reconciles_to_crm(
     warehouse: WarehouseResource,
 ) -> AssetCheckResult:
-    totals = warehouse.query(
-        """
-        with crm as (
-            select
-                count(*) as opportunities,
-                sum(amount_usd) as pipeline_usd,
-                sum(case when is_won then amount_usd else 0 end) as won_usd
-            from marts.dim_opportunities
-        ),
-        attributed as (
-            select
-                model,
-                count(distinct opportunity_id) as opportunities,
-                sum(attributed_pipeline_usd) as pipeline_usd,
-                sum(attributed_revenue_usd) as revenue_usd
-            from marts.fct_attribution
-            group by model
+    models = warehouse.query(_MODEL_TOTALS_SQL)
+    for column in ("crm_opportunities", "attributed_opportunities", "opportunities_diff"):
+        models[column] = models[column].astype("int64")
+    models["unbalanced_opportunities"] = models["unbalanced_opportunities"].astype("int64")
+    # Compared exactly: the differences were computed in DECIMAL by the engine.
+    money = [c for c in models.columns if c.endswith("_usd")]
+    models = _numbers(models, money)
+    if warehouse.has_staging:
+        currencies = warehouse.query(_CURRENCY_TOTALS_SQL)
+        crm_source = CRM_OPPORTUNITIES
+    else:
+        currencies = warehouse.query(f"{_MART_CURRENCIES_SQL} order by currency").rename(
+            columns={"opportunities": "mart_opportunities", "amount": "mart_amount"}
         )
-        select
-            attributed.model,
-            attributed.opportunities as attributed_opportunities,
-            crm.opportunities as crm_opportunities,
-            round(attributed.pipeline_usd, 2) as attributed_pipeline_usd,
-            round(crm.pipeline_usd, 2) as crm_pipeline_usd,
-            round(attributed.revenue_usd, 2) as attributed_revenue_usd,
-            round(crm.won_usd, 2) as crm_won_usd,
-            attributed.pipeline_usd - crm.pipeline_usd as pipeline_diff,
-            attributed.revenue_usd - crm.won_usd as revenue_diff
-        from attributed cross join crm
-        order by attributed.model
-        """
+        crm_source = (
+            "not in this file (a published copy holds marts and reports only; the build "
+            f"reconciled dim_opportunities to {CRM_OPPORTUNITIES} before publishing it)"
+        )
+    counts = [c for c in currencies.columns if c.endswith("opportunities") or c.endswith("_diff")]
+    for column in counts:
+        if column != "amount_diff":
+            currencies[column] = currencies[column].astype("int64")
+    amounts = [c for c in currencies.columns if "amount" in c]
+    currencies = _numbers(currencies, amounts)
+    offending = _offending_rows(models, currencies if warehouse.has_staging else None)
+    shown_models = models.drop(
+        columns=["opportunities_diff", "pipeline_diff_usd", "revenue_diff_usd"]
     )
-    offending = totals[
-        (totals["pipeline_diff"].abs() >= CENT)
-        | (totals["revenue_diff"].abs() >= CENT)
-        | (totals["attributed_opportunities"] != totals["crm_opportunities"])
-    ]
+    shown_currencies = currencies.drop(
+        columns=[c for c in ("opportunities_diff", "amount_diff") if c in currencies.columns]
+    )
+    unconverted = currencies[currencies["unconverted_opportunities"] > 0]
     summary = {
-        "models": len(totals),
-        "totals": MetadataValue.md(
-            totals.drop(columns=["pipeline_diff", "revenue_diff"]).to_markdown(index=False)
+        "models": len(models),
+        "crm_source": crm_source,
+        "totals": MetadataValue.md(shown_models.to_markdown(index=False)),
+        "currencies": MetadataValue.md(shown_currencies.to_markdown(index=False)),
+        "unconverted_opportunities": int(currencies["unconverted_opportunities"].sum()),
+        "unconverted_by_currency": MetadataValue.json(
+            {
+                str(row["currency"]): {
+                    "opportunities": int(row["unconverted_opportunities"]),
+                    "amount": float(row["unconverted_amount"]),
+                }
+                for row in unconverted.to_dict("records")
+            }
         ),
     }
-    return _result(offending, summary, lambda: _crm_explanation(offending, len(totals)))
+    return _result(offending, summary, lambda: _crm_explanation(offending))
 
 
-def _crm_explanation(offending: pd.DataFrame, models: int) -> str:
-    """The model furthest from the CRM, with its figures."""
-    gap = offending["pipeline_diff"].abs().fillna(0) + offending["revenue_diff"].abs().fillna(0)
-    worst = offending.loc[gap.idxmax()]
+def _crm_explanation(offending: pd.DataFrame) -> str:
+    """The first disagreement (currencies first: a deal missing from the marts), with figures."""
+    first = offending.iloc[0]
+    where = (
+        "look for opportunities missing from or changed in marts.dim_opportunities"
+        if first["what"] == "currency"
+        else "look for opportunities missing from or credited twice in marts.fct_attribution"
+    )
     return (
-        f"{len(offending)} of {models} models do not reconcile to the CRM; worst:"
-        f" {worst['model']}: pipeline {_usd(worst['attributed_pipeline_usd'])} attributed vs"
-        f" {_usd(worst['crm_pipeline_usd'])} in the CRM, revenue"
-        f" {_usd(worst['attributed_revenue_usd'])} vs {_usd(worst['crm_won_usd'])},"
-        f" {worst['attributed_opportunities']} of {worst['crm_opportunities']} opportunities:"
-        " look for opportunities missing from or credited twice in marts.fct_attribution"
+        f"{len(offending)} disagreement(s) with the CRM; first: {first['what']}"
+        f" {first['key']}: {first['measure']} {first['crm']} in the CRM vs"
+        f" {first['warehouse']} in the warehouse (difference {first['difference']}): {where}"
     )
 
 

@@ -16,10 +16,16 @@ from dagster_project.lib.warehouse import WarehouseResource
 
 
 def run_checks_on(
-    path: Path | str, checks: Iterable[AssetChecksDefinition]
+    path: Path | str, checks: Iterable[AssetChecksDefinition], *, has_staging: bool
 ) -> list[tuple[AssetCheckSpec, AssetCheckResult]]:
-    """Each check (one spec per definition) evaluated against the marts in `path`."""
-    reader = WarehouseResource(source_dir="", raw_dir="", warehouse_path=str(path))
+    """Each check (one spec per definition) evaluated against the marts in `path`.
+
+    `has_staging`: the file is a warehouse with dbt's staging layer, so checks also reconcile
+    the marts to the CRM as landed; a published copy holds only marts and reports.
+    """
+    reader = WarehouseResource(
+        source_dir="", raw_dir="", warehouse_path=str(path), has_staging=has_staging
+    )
     results = []
     for check in checks:
         (spec,) = check.check_specs

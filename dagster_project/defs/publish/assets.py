@@ -55,7 +55,7 @@ PUBLIC_TABLES = [table for _, table in PUBLIC_MODELS]
 def validate_staged(staged: Path) -> None:
     """Run every blocking contribution check on the staged copy; refuse it if one fails."""
     failures = []
-    for spec, result in run_checks_on(staged, contribution_checks):
+    for spec, result in run_checks_on(staged, contribution_checks, has_staging=False):
         if not result.passed:
             preview = result.metadata.get("offending_preview")
             shown = getattr(preview, "value", "")

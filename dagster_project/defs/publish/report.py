@@ -75,7 +75,7 @@ def rerun_checks(serving_path: str) -> list[CheckStatus]:
             description=spec.description or "",
             evaluated=evaluated,
         )
-        for spec, result in run_checks_on(serving_path, RERUN_CHECKS)
+        for spec, result in run_checks_on(serving_path, RERUN_CHECKS, has_staging=False)
     ]
 
 

@@ -113,10 +113,13 @@ def _contribution(con: duckdb.DuckDBPyConnection, window: list[object]) -> dict[
 
 
 def attribution_by_channel_sql(measure: str, where: str = "") -> str:
-    """Channel x model sums of one measure of rpt_attribution_by_channel (engine-neutral SQL)."""
+    """Channel x model sums of one measure of rpt_attribution_by_channel (engine-neutral SQL).
+
+    As doubles: the money is DECIMAL, which Spark hands to pandas as Decimal objects that do
+    not add up with the floats of the pivot's fill."""
     return (
-        f"select channel, model, sum({measure}) as usd from reports.rpt_attribution_by_channel"
-        f" {where} group by channel, model"
+        f"select channel, model, cast(sum({measure}) as double) as usd"
+        f" from reports.rpt_attribution_by_channel {where} group by channel, model"
     )
 
 

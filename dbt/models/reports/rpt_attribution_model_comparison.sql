@@ -55,9 +55,10 @@ shared as (
 
     select
         grid.*,
-        grid.attributed_revenue_usd
+        -- Shares as doubles: a DECIMAL quotient would keep 6 places on Spark.
+        cast(grid.attributed_revenue_usd as double)
         / nullif(sum(grid.attributed_revenue_usd) over (partition by grid.model), 0) as revenue_share,
-        grid.attributed_pipeline_usd
+        cast(grid.attributed_pipeline_usd as double)
         / nullif(sum(grid.attributed_pipeline_usd) over (partition by grid.model), 0) as pipeline_share
 
     from grid

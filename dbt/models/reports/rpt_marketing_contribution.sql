@@ -72,10 +72,12 @@ final as (
     select
         {{ dbt.concat([dbt.cast('month_start', dbt.type_string()), "'|'", 'segment']) }} as report_row_id,
         combined.*,
-        combined.sourced_pipeline_usd / nullif(combined.pipeline_usd, 0) as sourced_pipeline_share,
-        combined.influenced_pipeline_usd / nullif(combined.pipeline_usd, 0) as influenced_pipeline_share,
-        combined.sourced_revenue_usd / nullif(combined.revenue_usd, 0) as sourced_revenue_share,
-        combined.influenced_revenue_usd / nullif(combined.revenue_usd, 0) as influenced_revenue_share
+        -- Shares as doubles: a DECIMAL quotient would keep 6 places on Spark.
+        cast(combined.sourced_pipeline_usd as double) / nullif(combined.pipeline_usd, 0) as sourced_pipeline_share,
+        cast(combined.influenced_pipeline_usd as double) / nullif(combined.pipeline_usd, 0)
+            as influenced_pipeline_share,
+        cast(combined.sourced_revenue_usd as double) / nullif(combined.revenue_usd, 0) as sourced_revenue_share,
+        cast(combined.influenced_revenue_usd as double) / nullif(combined.revenue_usd, 0) as influenced_revenue_share
 
     from combined
 

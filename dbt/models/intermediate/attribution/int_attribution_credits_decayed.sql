@@ -1,5 +1,7 @@
 -- time_decay: every touch of P weighs 2^(-d/h), d = fractional days from the touch to
--- opportunity creation, h = the half-life var (days); weights are normalised to sum to 1.
+-- opportunity creation, h = the half-life var (days); weights are normalised to shares of 1,
+-- then rounded to DECIMAL credits summing to exactly 1 (macros/exact_decimals.sql).
+-- depends_on: {{ ref('int_attribution_models_validated') }}  (no credit before the seed guard)
 {%- set half_life_days = var('attribution_half_life_days') | float %}
 {%- if half_life_days <= 0 %}
     {{ exceptions.raise_compiler_error("attribution_half_life_days must be > 0") }}
@@ -25,6 +27,7 @@ decayed as (
     select
         windowed_touches.opportunity_id,
         windowed_touches.touchpoint_id,
+        windowed_touches.touched_at,
         windowed_touches.is_first_touch,
         windowed_touches.is_lead_creation_touch,
         windowed_touches.is_opportunity_creation_touch,
@@ -41,24 +44,35 @@ decayed as (
 
 ),
 
-credited as (
+shared as (
 
     select
         opportunity_id,
         'time_decay' as model,
         touchpoint_id,
+        touched_at,
         is_first_touch,
         is_lead_creation_touch,
         is_opportunity_creation_touch,
         is_closed_won_touch,
-        round(
-            decay_weight / sum(decay_weight) over (partition by opportunity_id),
-            {{ var('attribution_credit_decimals') }}
-        ) as credit
+        decay_weight / sum(decay_weight) over (partition by opportunity_id) as share
 
     from decayed
 
-)
+),
 
-select * from credited
+{{ credits_summing_to_one('shared', 'opportunity_id') }}
+
+select
+    opportunity_id,
+    model,
+    touchpoint_id,
+    is_first_touch,
+    is_lead_creation_touch,
+    is_opportunity_creation_touch,
+    is_closed_won_touch,
+    credit,
+    is_residue_anchor
+
+from credited
 where credit > 0

@@ -1,5 +1,6 @@
 -- last_non_direct: all credit to the last touch before opportunity creation that is not
 -- Direct; when the pre-opportunity window holds nothing but Direct touches, to the last one.
+-- depends_on: {{ ref('int_attribution_models_validated') }}  (no credit before the seed guard)
 with
 
 windowed_touches as (
@@ -48,7 +49,8 @@ credited as (
         is_lead_creation_touch,
         is_opportunity_creation_touch,
         is_closed_won_touch,
-        cast(1.0 as double) as credit
+        cast(1 as {{ credit_type() }}) as credit,
+        true as is_residue_anchor
 
     from ranked
     where preference_rank = 1

@@ -1,6 +1,7 @@
 -- Credits of every position-based model in the attribution_models seed (first_touch,
 -- last_touch, linear, u/w-shaped, j-shaped, full_path and any row a user adds), through the
--- one generic normalisation of macros/position_credits.sql.
+-- one generic normalisation of macros/position_credits.sql: DECIMAL credits summing to
+-- exactly 1 per opportunity and model (the rounding residue on one anchor touch).
 with
 
 windowed_touches as (
@@ -11,7 +12,7 @@ windowed_touches as (
 
 models as (
 
-    select * from {{ ref('attribution_models') }}
+    select * from {{ ref('int_attribution_models_validated') }}
 
 ),
 
@@ -21,6 +22,7 @@ weighted_touches as (
         windowed_touches.opportunity_id,
         models.model,
         windowed_touches.touchpoint_id,
+        windowed_touches.touched_at,
         windowed_touches.window_touch_count,
         windowed_touches.is_first_touch,
         windowed_touches.is_lead_creation_touch,
@@ -53,7 +55,8 @@ select
     is_lead_creation_touch,
     is_opportunity_creation_touch,
     is_closed_won_touch,
-    credit
+    credit,
+    is_residue_anchor
 
 from credited
 where credit > 0

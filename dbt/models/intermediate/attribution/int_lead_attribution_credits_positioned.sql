@@ -1,5 +1,6 @@
 -- Credits of every lead model in the lead_attribution_models seed over each lead's own
--- touches up to lead creation, through the same normalisation as opportunity models.
+-- touches up to lead creation, through the same normalisation as opportunity models (DECIMAL
+-- credits summing to exactly 1 per lead and model).
 with
 
 windowed_touches as (
@@ -10,7 +11,7 @@ windowed_touches as (
 
 models as (
 
-    select * from {{ ref('lead_attribution_models') }}
+    select * from {{ ref('int_lead_attribution_models_validated') }}
 
 ),
 
@@ -20,6 +21,7 @@ weighted_touches as (
         windowed_touches.contact_id,
         models.model,
         windowed_touches.touchpoint_id,
+        windowed_touches.touched_at,
         windowed_touches.window_touch_count,
         windowed_touches.is_first_touch,
         windowed_touches.is_lead_creation_touch,
@@ -43,7 +45,8 @@ select
     touchpoint_id,
     is_first_touch,
     is_lead_creation_touch,
-    credit
+    credit,
+    is_residue_anchor
 
 from credited
 where credit > 0

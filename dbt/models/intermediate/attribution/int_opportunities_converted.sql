@@ -1,7 +1,8 @@
--- Opportunities in USD, stamped with their account's segment, region and industry as of
--- creation. amount_usd uses the rate of the close date, or the latest earlier rate. An
--- opportunity whose currency has no rate on or before its close date is never converted
--- as 1.0: it is quarantined in int_opportunities_unconverted instead.
+-- Every staged opportunity, in USD where it can be, stamped with its account's segment,
+-- region and industry as of creation. amount_usd uses the rate of the close date, or the
+-- latest earlier rate, in cents (DECIMAL). An opportunity whose currency has no rate on or
+-- before its close date is kept, never converted as 1.0: amount_usd and usd_per_unit are
+-- NULL and usd_unconverted_reason says why (int_opportunities_unconverted lists them).
 with
 
 opportunities as (
@@ -19,6 +20,12 @@ account_versions as (
 rates_on_or_before_close as (
 
     {{ usd_rate_on_or_before('opportunities', 'opportunity_id', 'currency', 'close_date') }}
+
+),
+
+currencies_with_rates as (
+
+    {{ currencies_with_first_rate() }}
 
 ),
 
@@ -50,11 +57,14 @@ rated as (
 
     select
         opportunities.*,
-        rates_on_or_before_close.usd_per_unit
+        rates_on_or_before_close.usd_per_unit,
+        currencies_with_rates.first_rate_date
 
     from opportunities
     left join rates_on_or_before_close
         on opportunities.opportunity_id = rates_on_or_before_close.opportunity_id
+    left join currencies_with_rates
+        on opportunities.currency = currencies_with_rates.currency
 
 ),
 
@@ -68,8 +78,12 @@ converted as (
         rated.stage_name,
         rated.amount,
         rated.currency,
-        rated.usd_per_unit,
-        rated.amount * rated.usd_per_unit as amount_usd,
+        cast(rated.usd_per_unit as double) as usd_per_unit,
+        {{ usd_cents('rated.amount', 'rated.usd_per_unit') }} as amount_usd,
+        case
+            when rated.usd_per_unit is null
+                then {{ usd_unconverted_reason('rated.currency', 'rated.first_rate_date', 'close date') }}
+        end as usd_unconverted_reason,
         rated.is_closed,
         rated.is_won,
         rated.created_at,
@@ -89,4 +103,3 @@ converted as (
 )
 
 select * from converted
-where usd_per_unit is not null

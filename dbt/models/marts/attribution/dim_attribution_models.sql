@@ -4,7 +4,7 @@ with
 
 position_models as (
 
-    select * from {{ ref('attribution_models') }}
+    select * from {{ ref('int_attribution_models_validated') }}
 
 ),
 

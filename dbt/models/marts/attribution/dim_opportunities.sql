@@ -1,5 +1,6 @@
--- One row per opportunity: USD amount, status, dates, the account's segment, region and
--- industry as of creation, and whether marketing sourced or influenced it.
+-- One row per opportunity of the CRM: USD amount (NULL, with the reason, when its currency has
+-- no fx rate), status, dates, the account's segment, region and industry as of creation, and
+-- whether marketing sourced or influenced it.
 --   sourced:    the first touch of the pre-opportunity window (P) exists and is a marketing channel;
 --   influenced: at least one marketing touch in P (pipeline), or in the full journey J (revenue).
 with
@@ -62,7 +63,8 @@ final as (
         opportunities.amount,
         opportunities.currency,
         opportunities.usd_per_unit,
-        opportunities.amount_usd,
+        cast(opportunities.amount_usd as {{ money_type() }}) as amount_usd,
+        opportunities.usd_unconverted_reason,
         opportunities.is_closed,
         opportunities.is_won,
         opportunities.created_at,

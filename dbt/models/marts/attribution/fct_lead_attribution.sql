@@ -18,7 +18,7 @@ credits as (
 
 models as (
 
-    select model from {{ ref('lead_attribution_models') }}
+    select model from {{ ref('int_lead_attribution_models_validated') }}
 
 ),
 
@@ -47,14 +47,16 @@ final as (
         touchpoints.campaign_id,
         all_credits.is_first_touch,
         all_credits.is_lead_creation_touch,
-        all_credits.credit,
+        cast(all_credits.credit as {{ credit_type() }}) as credit,
         contacts.lead_created_at,
         contacts.mql_at,
         contacts.sql_at,
         contacts.mql_at is not null as is_mql,
         contacts.sql_at is not null as is_sql,
-        case when contacts.mql_at is not null then all_credits.credit else 0 end as mql_credit,
-        case when contacts.sql_at is not null then all_credits.credit else 0 end as sql_credit
+        cast(case when contacts.mql_at is not null then all_credits.credit else 0 end as {{ credit_type() }})
+            as mql_credit,
+        cast(case when contacts.sql_at is not null then all_credits.credit else 0 end as {{ credit_type() }})
+            as sql_credit
 
     from all_credits
     inner join contacts

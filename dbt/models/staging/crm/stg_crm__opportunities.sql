@@ -1,4 +1,8 @@
--- One row per opportunity (latest version), amounts still in their own currency.
+-- One row per opportunity (latest version), amounts still in their own currency. A table on
+-- Spark: the check attribution_reconciles_to_crm reconciles the marts to it through its own
+-- Spark session, which reads tables' folders and cannot see the metastore's views.
+{{ config(materialized='table' if target.type == 'spark' else 'view') }}
+
 with
 
 latest as (

@@ -1,0 +1,85 @@
+{#- Credits and money as DECIMALs, so their sums are exact and equal on every engine.
+
+    credit_type: 12 decimals. money_type: USD cents. A credit times an amount in USD
+    (credit_times_money) is a DECIMAL(33,14) on Spark (p1 + p2 + 1), below the 38 digits beyond
+    which Spark drops scale, so every product and sum of them is exact on both engines. -#}
+{% macro credit_type() -%}
+    decimal(13, 12)
+{%- endmacro %}
+
+{% macro money_type() -%}
+    decimal(18, 2)
+{%- endmacro %}
+
+{#- credit x money, exact: a DECIMAL(32,14) on Spark. DuckDB multiplies two DECIMALs of at most
+    18 digits in 64 bits and fails on overflow (0.37 x 10,000,000,000.00 does), so the money is
+    widened to 19 digits first, which makes DuckDB use 128 bits. -#}
+{% macro credit_times_money(credit_expr, money_expr) -%}
+    ({{ credit_expr }} * cast({{ money_expr }} as decimal(19, 2)))
+{%- endmacro %}
+
+{#- amount x rate in USD cents: the amount (to 4 decimals) times the rate (to 14 decimals), in
+    DECIMAL, rounded half up to the cent. Converting first makes the product exact, so both
+    engines round the same number (doubles would differ in the last bit at a half cent).
+    NULL when the rate is. -#}
+{% macro usd_cents(amount_expr, rate_expr) -%}
+    cast(round(
+        cast({{ amount_expr }} as decimal(18, 4)) * cast({{ rate_expr }} as decimal(19, 14)),
+        2
+    ) as {{ money_type() }})
+{%- endmacro %}
+
+{#- Credits that sum to exactly 1, at any journey length.
+
+    Emits CTEs (to follow others in a `with`) ending in `credited`: every row of `shares` (a
+    CTE with the `partition_by` columns, touched_at, touchpoint_id and a double `share`, the
+    row's exact share of its partition) plus
+      credit            = round(share, 12) as credit_type(), except on the anchor, which takes
+                          1 - the sum of the others' credits (rounded-to-0 rows included, so a
+                          caller may drop them afterwards);
+      is_residue_anchor = the row holding the residue: the largest rounded credit, ties to the
+                          earliest touch (touched_at, then touchpoint_id). fct_attribution puts
+                          the money residue on the same row.
+    Rounding each of n shares moves the sum by up to n x 5e-13 (1 + 1e-9 at 2,002 touches); the
+    anchor absorbs it, so every engine publishes the same credits and they sum to 1 exactly. -#}
+{% macro credits_summing_to_one(shares, partition_by) -%}
+credits_rounded as (
+
+    select
+        {{ shares }}.*,
+        cast(round(share, 12) as {{ credit_type() }}) as rounded_credit
+
+    from {{ shares }}
+
+),
+
+credits_ranked as (
+
+    select
+        credits_rounded.*,
+        sum(rounded_credit) over (partition by {{ partition_by }}) as partition_rounded_credit,
+        row_number() over (
+            partition by {{ partition_by }}
+            order by rounded_credit desc, touched_at asc, touchpoint_id asc
+        ) as credit_rank
+
+    from credits_rounded
+
+),
+
+credited as (
+
+    select
+        credits_ranked.*,
+        credit_rank = 1 as is_residue_anchor,
+        cast(
+            case
+                when credit_rank = 1 then 1 - (partition_rounded_credit - rounded_credit)
+                else rounded_credit
+            end as {{ credit_type() }}
+        ) as credit
+
+    from credits_ranked
+
+)
+{%- endmacro %}
