@@ -14,6 +14,7 @@
 {%- if scope not in ['account', 'contact_role'] %}
     {{ exceptions.raise_compiler_error("attribution_scope must be 'account' or 'contact_role', got '" ~ scope ~ "'") }}
 {%- endif %}
+{%- set by_account = 'true' if scope == 'account' else 'false' %}
 
 with
 
@@ -61,6 +62,19 @@ bounded as (
 
 ),
 
+account_touches as (
+
+    select
+        bounded.opportunity_id,
+        touchpoints.touchpoint_id
+
+    from bounded
+    inner join touchpoints
+        on bounded.account_id = touchpoints.account_id
+    where {{ by_account }}
+
+),
+
 role_contact_touches as (
 
     select
@@ -72,32 +86,16 @@ role_contact_touches as (
         on bounded.opportunity_id = contact_roles.opportunity_id
     inner join touchpoints
         on contact_roles.contact_id = touchpoints.contact_id
-    {%- if scope == 'account' %}
-    -- The account's own contacts come in through the account: no touch twice.
-    where coalesce(touchpoints.account_id <> bounded.account_id, true)
-    {%- endif %}
+    -- Under account scope the account's own contacts come in through the account: none twice.
+    where not {{ by_account }} or coalesce(touchpoints.account_id <> bounded.account_id, true)
 
 ),
 
 scoped_touches as (
 
-    {%- if scope == 'account' %}
-    select
-        bounded.opportunity_id,
-        touchpoints.touchpoint_id
-
-    from bounded
-    inner join touchpoints
-        on bounded.account_id = touchpoints.account_id
-
+    select * from account_touches
     union all
-
-    {%- endif %}
-    select
-        opportunity_id,
-        touchpoint_id
-
-    from role_contact_touches
+    select * from role_contact_touches
 
 ),
 
