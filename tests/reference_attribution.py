@@ -33,8 +33,9 @@ Semantics implemented (the spec, plus the decisions taken where it is silent):
   ``(unattributed)`` row with credit 1.
 * amount_usd = amount (to 4 decimals) x rate (to 14 decimals), rounded half up to the cent,
   computed exactly; NULL (NaN) when the currency has no rate on or before the close date. Money
-  per row = credit x amount_usd rounded half up to the cent, except on the anchor, which takes
-  amount_usd minus the others, so money sums to amount_usd exactly; NaN when amount_usd is.
+  per row = credit x amount_usd rounded down to the cent, plus one cent for each of the rows
+  with the largest remainders (ties: the earliest touch) until the deal's money sums to
+  amount_usd exactly; NaN when amount_usd is.
   Credits and money are computed in integers (1e-12 units, cents), never summed as floats.
 
 The implementation is vectorised (one merge of opportunities with touchpoints, then numpy
@@ -457,13 +458,15 @@ def round_with_residue(
 
 
 def apportion_cents(
-    groups: np.ndarray, units: np.ndarray, anchor: np.ndarray, cents: np.ndarray, decimals: int
+    groups: np.ndarray, units: np.ndarray, cents: np.ndarray, touch_order: np.ndarray, decimals: int
 ) -> np.ndarray:
-    """Money per row in cents: credit x amount rounded half up, the anchor taking the rest.
+    """Money per row in cents, by largest remainder.
 
-    ``cents`` is each row's amount in cents (>= 0, below 10**15); the product of a credit
-    (units of 10**-decimals, at most 10**12) and it does not fit 64 bits, so it is split into
-    base-10**6 digits and rounded exactly. The anchor gets its group's amount minus the others.
+    Each row gets credit x amount rounded down to the cent; the cents that leaves in its group
+    go one each to the rows with the largest remainders, ties to the earliest touch
+    (``touch_order``). ``cents`` is each row's amount in cents (>= 0, below 10**15); the
+    product of a credit (units of 10**-decimals, at most 10**12) and it does not fit 64 bits,
+    so it is split into base-10**6 digits and divided exactly.
     """
     if decimals != 12:
         raise ValueError("exact money apportioning is written for 12-decimal credits")
@@ -472,13 +475,20 @@ def apportion_cents(
     c_hi, c_lo = np.divmod(cents.astype(np.int64), base)
     # units x cents / 10**12 = u_hi*c_hi + (u_hi*c_lo + u_lo*c_hi) / 10**6 + u_lo*c_lo / 10**12
     middle_q, middle_r = np.divmod(u_hi * c_lo + u_lo * c_hi, base)
-    rest_q, rest_r = np.divmod(middle_r * base + u_lo * c_lo, base * base)
-    rounded = u_hi * c_hi + middle_q + rest_q + (2 * rest_r >= base * base)
-    others = np.where(anchor, 0, rounded)
+    rest_q, remainder = np.divmod(middle_r * base + u_lo * c_lo, base * base)
+    floor = u_hi * c_hi + middle_q + rest_q
     n_groups = int(groups.max()) + 1 if len(groups) else 0
-    totals = np.zeros(n_groups, dtype=np.int64)
-    np.add.at(totals, groups, others)
-    return np.where(anchor, cents - totals[groups], rounded)
+    floors = np.zeros(n_groups, dtype=np.int64)
+    np.add.at(floors, groups, floor)
+    amount = np.zeros(n_groups, dtype=np.int64)
+    amount[groups] = cents
+    leftover = amount - floors
+    order = np.lexsort((touch_order, -remainder, groups))
+    sorted_groups = groups[order]
+    first = np.searchsorted(sorted_groups, sorted_groups, side="left")
+    rank = np.empty(len(groups), dtype=np.int64)
+    rank[order] = np.arange(len(groups)) - first
+    return floor + (rank < leftover[groups])
 
 
 def _prepare_touchpoints(touchpoints: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
@@ -710,12 +720,10 @@ def _assemble_output(
         amount_cents = opp["amount_cents"].to_numpy(object)
         converted = np.array([c is not None for c in amount_cents], dtype=bool)[o]
         cents = np.array([0 if c is None else c for c in amount_cents], dtype=np.int64)[o]
+        # Touch order for ties: tp is in (touched_at, touchpoint_id) order; no touch goes last.
+        touch_order = np.where(has_tp, tpos, len(tp)).astype(np.int64)
         apportioned = apportion_cents(
-            groups,
-            rows["_units"].to_numpy(np.int64),
-            rows["_anchor"].to_numpy(bool),
-            cents,
-            credit_decimals,
+            groups, rows["_units"].to_numpy(np.int64), cents, touch_order, credit_decimals
         )
         pipeline = np.where(converted, apportioned / 100, np.nan)
     out = pd.DataFrame(

@@ -531,7 +531,8 @@ def test_scope_account_vs_contact_role() -> None:
     roles = pd.DataFrame({"opportunity_id": ["O1", "O1"], "contact_id": ["c1", "c3"]})
     by_account = run(tp, ct, roles=roles, scope="account")
     by_role = run(tp, ct, roles=roles, scope="contact_role")
-    assert_credits(credits(by_account, "linear"), {"t1": 0.5, "t2": 0.5})
+    # Account scope: the account's contacts (c1, c2) plus the role contacts (c3 at A2).
+    assert_credits(credits(by_account, "linear"), {"t1": 1 / 3, "t2": 1 / 3, "t3": 1 / 3})
     assert_credits(credits(by_role, "linear"), {"t1": 0.5, "t3": 0.5})
     assert_credits(credits(by_role, "last_touch"), {"t3": 1.0})
 
@@ -872,11 +873,13 @@ def brute_force(
             lc_touch[r["contact_id"]] = r["touchpoint_id"]
     out: dict[tuple[str, str, str | None], float] = {}
     for o in op.to_dict("records"):
-        if scope == "account":
-            scoped = [r for r in touch_list if r["account_id"] == o["account_id"]]
-        else:
-            cs = set(roles.loc[roles["opportunity_id"] == o["opportunity_id"], "contact_id"])
-            scoped = [r for r in touch_list if r["contact_id"] in cs]
+        # Role contacts always; under account scope, every contact of the account as well.
+        cs = set(roles.loc[roles["opportunity_id"] == o["opportunity_id"], "contact_id"])
+        scoped = [
+            r
+            for r in touch_list
+            if r["contact_id"] in cs or (scope == "account" and r["account_id"] == o["account_id"])
+        ]
         start = o["created_at"] - pd.Timedelta(days=lookback_days)
         end = pd.Timestamp(o["close_date"]) + DAY if o["is_closed"] else None
         p = [r for r in scoped if start <= r["touched_at"] <= o["created_at"]]

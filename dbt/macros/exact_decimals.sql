@@ -1,21 +1,14 @@
 {#- Credits and money as DECIMALs, so their sums are exact and equal on every engine.
 
-    credit_type: 12 decimals. money_type: USD cents. A credit times an amount in USD
-    (credit_times_money) is a DECIMAL(33,14) on Spark (p1 + p2 + 1), below the 38 digits beyond
-    which Spark drops scale, so every product and sum of them is exact on both engines. -#}
+    credit_type: 12 decimals. money_type: USD cents. A credit times an amount in cents is a
+    DECIMAL(33,12) on Spark (p1 + p2 + 1), below the 38 digits beyond which Spark drops scale,
+    so every product and sum of them is exact on both engines (fct_attribution). -#}
 {% macro credit_type() -%}
     decimal(13, 12)
 {%- endmacro %}
 
 {% macro money_type() -%}
     decimal(18, 2)
-{%- endmacro %}
-
-{#- credit x money, exact: a DECIMAL(32,14) on Spark. DuckDB multiplies two DECIMALs of at most
-    18 digits in 64 bits and fails on overflow (0.37 x 10,000,000,000.00 does), so the money is
-    widened to 19 digits first, which makes DuckDB use 128 bits. -#}
-{% macro credit_times_money(credit_expr, money_expr) -%}
-    ({{ credit_expr }} * cast({{ money_expr }} as decimal(19, 2)))
 {%- endmacro %}
 
 {#- amount x rate in USD cents: the amount (to 4 decimals) times the rate (to 14 decimals), in
@@ -38,8 +31,7 @@
                           1 - the sum of the others' credits (rounded-to-0 rows included, so a
                           caller may drop them afterwards);
       is_residue_anchor = the row holding the residue: the largest rounded credit, ties to the
-                          earliest touch (touched_at, then touchpoint_id). fct_attribution puts
-                          the money residue on the same row.
+                          earliest touch (touched_at, then touchpoint_id).
     Rounding each of n shares moves the sum by up to n x 5e-13 (1 + 1e-9 at 2,002 touches); the
     anchor absorbs it, so every engine publishes the same credits and they sum to 1 exactly. -#}
 {% macro credits_summing_to_one(shares, partition_by) -%}

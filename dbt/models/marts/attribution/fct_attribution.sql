@@ -1,7 +1,8 @@
 -- One row per (opportunity, model, credited touch), plus one "(unattributed)" row per
 -- opportunity and model with no touch in the model's window, so that every model's
 -- attributed pipeline and revenue reconcile to the CRM, to the cent: credits sum to exactly
--- 1 and money to exactly amount_usd per opportunity and model (DECIMAL, residue on one row).
+-- 1 and money to exactly amount_usd per opportunity and model (DECIMAL cents, the rounding's
+-- leftover cents spread by largest remainder).
 with
 
 opportunities as (
@@ -36,44 +37,71 @@ models as (
     'is_first_touch', 'is_lead_creation_touch', 'is_opportunity_creation_touch', 'is_closed_won_touch',
 ]) }},
 
--- Money per row: round(credit x amount_usd) to the cent, and the anchor row (the one that took
--- the credit residue) takes what is left of amount_usd, so every deal's money under every
--- model sums to its amount_usd exactly. NULL for a deal with no USD amount.
+-- Money per row, in cents, by largest remainder: every row gets credit x amount_usd rounded
+-- down to the cent, and the cents the rounding left over go one each to the rows with the
+-- largest remainders (ties: the earliest touch). So every deal's money under every model sums
+-- to its amount_usd exactly, and every row is within a cent of credit x amount_usd. All in
+-- DECIMAL (credit x cents is a DECIMAL(33,12): exact on both engines). NULL for a deal with
+-- no USD amount.
 priced as (
 
     select
         all_credits.*,
+        touchpoints.touched_at,
         opportunities.created_at as opportunity_created_at,
         opportunities.close_date,
         opportunities.is_closed,
         opportunities.is_won,
         opportunities.amount_usd,
-        cast(
-            round({{ credit_times_money('all_credits.credit', 'opportunities.amount_usd') }}, 2) as {{ money_type() }}
-        ) as rounded_pipeline_usd
+        cast(opportunities.amount_usd * 100 as decimal(19, 0)) as amount_cents
 
     from all_credits
     inner join opportunities
         on all_credits.opportunity_id = opportunities.opportunity_id
+    left join touchpoints
+        on all_credits.touchpoint_id = touchpoints.touchpoint_id
+
+),
+
+floored as (
+
+    select
+        priced.*,
+        priced.credit * priced.amount_cents as exact_cents,
+        floor(priced.credit * priced.amount_cents) as floor_cents
+
+    from priced
+
+),
+
+ranked as (
+
+    select
+        floored.*,
+        floored.amount_cents
+        - sum(floored.floor_cents) over (partition by floored.opportunity_id, floored.model)
+            as leftover_cents,
+        row_number() over (
+            partition by floored.opportunity_id, floored.model
+            order by
+                floored.exact_cents - floored.floor_cents desc,
+                floored.touched_at asc,
+                floored.touchpoint_id asc
+        ) as remainder_rank
+
+    from floored
 
 ),
 
 apportioned as (
 
     select
-        priced.*,
-        case
-            when priced.is_residue_anchor
-                then
-                    priced.amount_usd
-                    - (
-                        sum(priced.rounded_pipeline_usd) over (partition by priced.opportunity_id, priced.model)
-                        - priced.rounded_pipeline_usd
-                    )
-            else priced.rounded_pipeline_usd
-        end as pipeline_usd
+        ranked.*,
+        (
+            ranked.floor_cents + case when ranked.remainder_rank <= ranked.leftover_cents then 1 else 0 end
+        ) * cast(0.01 as decimal(3, 2)) as pipeline_usd
 
-    from priced
+    from ranked
 
 ),
 
@@ -89,7 +117,7 @@ final as (
         apportioned.touchpoint_id,
         touchpoints.contact_id,
         touchpoints.account_id,
-        touchpoints.touched_at,
+        apportioned.touched_at,
         touchpoints.touch_type,
         coalesce(touchpoints.channel, '(unattributed)') as channel,
         touchpoints.campaign_id,
