@@ -592,7 +592,11 @@ def _scoped_pairs(
         by_account = left.dropna(subset=["account_id"]).merge(
             touches.dropna(subset=["account_id"])[["_tp", "account_id"]], on="account_id"
         )[["_opp", "_tp"]]
-        pairs = pd.concat([by_account, pairs]).drop_duplicates()
+        # Role contacts at the opportunity's own account are in by_account already.
+        opp_account = opp["account_id"].to_numpy(object)[pairs["_opp"].to_numpy()]
+        tp_account = touches["account_id"].to_numpy(object)[pairs["_tp"].to_numpy()]
+        elsewhere = pd.isna(tp_account) | (tp_account != opp_account)
+        pairs = pd.concat([by_account, pairs[elsewhere]], ignore_index=True)
     return pairs["_opp"].to_numpy(np.int64), pairs["_tp"].to_numpy(np.int64)
 
 

@@ -291,7 +291,7 @@ def test_money_off_by_a_cent_on_one_deal_fails_the_reconciliation(
     )
     assert not result.passed
     assert _offending(result) == [
-        ["model", "time_decay", "attributed pipeline_usd", "4261284934", "4261284934.01", "0.01"],
+        ["model", "time_decay", "attributed pipeline (USD)", "4261284934", "4261284934.01", "0.01"],
         ["model", "time_decay", "opportunities whose attributed money != amount_usd", "0", "1",
          "1"],
     ]  # fmt: skip

@@ -225,11 +225,13 @@ def test_reconciliation_check_fails_when_revenue_leaks(tampered: WarehouseResour
     result = attribution_reconciles_to_crm(warehouse=tampered)
     assert not result.passed
     assert "w_shaped" in result.metadata["offending_preview"].value
-    models = result.metadata["models"].value
+    # The revenue total is a cent off, and so is one deal of the model.
     assert result.description.startswith(
-        f"1 of {models} models do not reconcile to the CRM; worst: w_shaped: pipeline "
+        "2 disagreement(s) with the CRM; first: model w_shaped, attributed revenue (USD): CRM "
     )
-    assert "revenue" in result.description
+    assert "(difference 0.01): look for opportunities missing from or credited twice" in (
+        result.description
+    )
     assert result.description.endswith("marts.fct_attribution")
 
 

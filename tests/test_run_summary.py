@@ -61,7 +61,9 @@ def test_a_source_that_cannot_land_is_named_with_its_error(tmp_path: Path) -> No
     assert not outcome.succeeded and outcome.exit_code == 1
     [failure] = outcome.failed_steps
     assert failure.step == "raw/crm/opportunities"
-    assert failure.error.startswith("SourceFileError: crm/opportunities: no input found; expected")
+    assert failure.error.startswith(
+        "SourceFileError: crm/opportunities: no input found for this required source; expected"
+    )
     assert str(exports / "crm" / "opportunities.csv") in failure.error
     lines = text.splitlines()
     assert f"  raw/crm/opportunities: {failure.error}" in lines
@@ -199,6 +201,9 @@ def test_a_failed_dbt_test_names_the_test_the_model_the_rows_and_how_to_see_them
     ] + [
         AssetKey(["intermediate", name])
         for name in ("int_opportunities_converted", "int_opportunities_unconverted")
+    ] + [
+        # Read by the singular test that every staged opportunity reaches the marts.
+        AssetKey(["marts", "dim_opportunities"])
     ]  # fmt: skip
     selection = AssetSelection.assets(*models).upstream().resolve(definitions.resolve_asset_graph())
     job = definitions.resolve_job_def("materialize_everything")

@@ -197,8 +197,8 @@ order by 1
 
 _MODEL_MEASURES = (
     ("opportunities", "crm_opportunities", "attributed_opportunities", "opportunities_diff"),
-    ("pipeline_usd", "crm_pipeline_usd", "attributed_pipeline_usd", "pipeline_diff_usd"),
-    ("revenue_usd", "crm_won_usd", "attributed_revenue_usd", "revenue_diff_usd"),
+    ("pipeline (USD)", "crm_pipeline_usd", "attributed_pipeline_usd", "pipeline_diff_usd"),
+    ("revenue (USD)", "crm_won_usd", "attributed_revenue_usd", "revenue_diff_usd"),
 )
 _CURRENCY_MEASURES = (
     ("opportunities", "crm_opportunities", "mart_opportunities", "opportunities_diff"),
@@ -334,8 +334,8 @@ def _crm_explanation(offending: pd.DataFrame) -> str:
     )
     return (
         f"{len(offending)} disagreement(s) with the CRM; first: {first['what']}"
-        f" {first['key']}: {first['measure']} {first['crm']} in the CRM vs"
-        f" {first['warehouse']} in the warehouse (difference {first['difference']}): {where}"
+        f" {first['key']}, {first['measure']}: CRM {first['crm']}, warehouse"
+        f" {first['warehouse']} (difference {first['difference']}): {where}"
     )
 
 
