@@ -1,12 +1,13 @@
 """No deal vanishes, and credits and money are exact at the limits, on DuckDB and on Spark.
 
-One real Dagster build of an export written here: an account whose contact touched 20,000
-times before its deals (the journey-length limit), deals of 1,000,000,000 in USD, JPY and KWD
-(the amount limit), a deal in a currency without any fx rate and one that closed before its
-currency's first rate. Those two must stay in dim_opportunities with a NULL amount_usd and the
-reason, keep their credit rows, stay out of attributed money, and every check must pass. Then
-copies of the warehouse are tampered with to prove that the reconciliation to the CRM as landed
-fails when a deal is dropped or changed, naming the currency and the difference.
+One real Dagster build (the `limits` shape of tests/shapes.py): an account whose contact
+touched 20,000 times before its deals (the journey-length limit), deals of 1,000,000,000 in
+USD, JPY and KWD (the amount limit), a deal in a currency without any fx rate and one that
+closed before its currency's first rate. Those two must stay in dim_opportunities with a NULL
+amount_usd and the reason, keep their credit rows, stay out of attributed money, and every
+check must pass. Then copies of the warehouse are tampered with to prove that the
+reconciliation to the CRM as landed fails when a deal is dropped or changed, naming the
+currency and the difference.
 
 On Spark the same limits are proven by dbt unit tests whose fixtures and expectations are SQL
 that both engines run (credits_sum_to_exactly_one_at_twenty_thousand_touches,
@@ -18,7 +19,6 @@ several minutes.
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,71 +26,17 @@ import duckdb
 import pandas as pd
 import pytest
 import reference_attribution as ref
-from exports import Exports
+from shapes import DEALS, RATES, TOUCHES, UNCONVERTED, ShapeBuilds
 from test_attribution_matches_reference import load_and_compute
-from warehouse_build import BuiltWarehouse, materialize_all
+from warehouse_build import BuiltWarehouse
 
 from dagster_project.defs.checks.contribution import attribution_reconciles_to_crm
 from dagster_project.defs.checks.on_file import run_checks_on
 
-TOUCHES = 20_000
-BILLION = 1_000_000_000.0
-RATES = {"JPY": 0.0066741, "KWD": 3.2546, "EUR": 1.0834}
-AS_OF = "2025-12-01 00:00:00"
-CREATED = "2025-04-01 00:00:00"
-# opportunity_id -> (currency, amount, status, created_at, close_date)
-DEALS = {
-    "OPP-USD": ("USD", BILLION, "won", CREATED, "2025-06-30"),
-    "OPP-JPY": ("JPY", BILLION, "won", CREATED, "2025-06-30"),
-    "OPP-KWD": ("KWD", BILLION, "open", CREATED, "2025-09-30"),
-    "OPP-EUR": ("EUR", 10_000.0, "lost", CREATED, "2025-06-30"),
-    "OPP-CHF": ("CHF", 50_000.0, "won", CREATED, "2025-06-30"),  # no CHF rate at all
-    # Closed before EUR's first rate; its journey is the 14,000 touches before its creation.
-    "OPP-EUR-EARLY": ("EUR", 75_000.0, "won", "2025-01-10 00:00:00", "2025-02-15"),
-}
-UNCONVERTED = {
-    "OPP-CHF": "no fx rate at all for currency CHF",
-    "OPP-EUR-EARLY": "no fx rate on or before close date; first rate is 2025-03-01",
-}
-
-
-def _exports() -> Exports:
-    exports = Exports()
-    exports.account("ACC-BIG", segment="Enterprise")
-    exports.contact(
-        "CON-BIG",
-        "ACC-BIG",
-        email="big@acme.example",
-        created_at="2024-06-01 00:00:00",
-        lead_created_at="2025-01-01 00:00:00",
-    )
-    # 20,000 touches 20 minutes apart: 2024-06-15 to 2025-03-21, all within a year of creation.
-    exports.journey(
-        "CON-BIG", "big@acme.example", "2024-06-15 00:00:00", TOUCHES, every=timedelta(minutes=20)
-    )
-    for opportunity_id, (currency, amount, status, created_at, close_date) in DEALS.items():
-        exports.opportunity(
-            opportunity_id,
-            "ACC-BIG",
-            amount=amount,
-            currency=currency,
-            created_at=created_at,
-            close_date=close_date,
-            status=status,
-        )
-        exports.contact_role(opportunity_id, "CON-BIG")
-    for currency, rate in RATES.items():
-        exports.fx_rate(currency, "2025-03-01", rate)
-    return exports
-
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
-    root = tmp_path_factory.mktemp("exact_money")
-    # Every source written, the optional ones empty: this branch lands them all.
-    source = _exports().write(root / "exports", fmt="parquet", omit=())
-    # As of December 2025, so that the leadership report's last twelve months hold the deals.
-    return materialize_all(root / "build", source, as_of=AS_OF)
+def built(shape_builds: ShapeBuilds) -> BuiltWarehouse:
+    return shape_builds["limits"].built
 
 
 def _query(built: BuiltWarehouse, sql: str) -> pd.DataFrame:

@@ -1,5 +1,5 @@
 """A company with only the required exports still gets its attribution, and sees what
-ingestion did: one real Dagster run (tests/warehouse_build.py) of a minimal export with every
+ingestion did: one real Dagster run (the `minimal` shape of tests/shapes.py) of an export with every
 optional source absent and a few bad rows, into a temporary warehouse and serving database.
 
 The export (tests/exports.py `one_deal`, plus one contact's journey of web sessions) has
@@ -18,46 +18,18 @@ import duckdb
 import pandas as pd
 import pytest
 from dagster import AssetCheckSeverity, AssetKey
-from exports import REQUIRED_SOURCES, Exports, one_deal
-from warehouse_build import BuiltWarehouse, materialize_all
+from exports import REQUIRED_SOURCES, Exports
+from report_page import Page
+from shapes import BAD_ROWS, SESSIONS_FILE, ShapeBuilds
+from warehouse_build import BuiltWarehouse
 
 from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS
 
-SESSIONS_FILE = "campaign/web_sessions.csv"
-# (row as written, column, reason, raw_record) of the three rows appended to the sessions file.
-BAD_ROWS = [
-    (
-        "SES-BAD-1,anon-J,yesterday,,,,,,,",
-        "started_at",
-        "cannot parse 'yesterday' as timestamp",
-        {"session_id": "SES-BAD-1", "anonymous_id": "anon-J", "started_at": "yesterday"},
-    ),
-    (
-        "SES-BAD-2,,2025-01-20T08:00:00Z,,,,,,,",
-        "anonymous_id",
-        "required value is empty",
-        {"session_id": "SES-BAD-2", "anonymous_id": None, "started_at": "2025-01-20T08:00:00Z"},
-    ),
-    ("SES-BAD-3,anon-J", None, "row has 2 fields, expected 10", ["SES-BAD-3", "anon-J"]),
-]
-
-
-def minimal_export() -> Exports:
-    exports = one_deal()
-    # 400 touches of the deal's contact: enough rows that 3 bad ones stay well under 1%.
-    exports.journey("CON-1", "ada@acme.example", "2025-01-02 08:00:00", 400, prefix="J",
-                    utm_source="linkedin", utm_medium="paid_social")  # fmt: skip
-    return exports
-
 
 @pytest.fixture(scope="module")
-def minimal_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuiltWarehouse, Exports]:
-    root = tmp_path_factory.mktemp("minimal_build")
-    exports = minimal_export()
-    src = exports.write(root / "exports")
-    with (src / SESSIONS_FILE).open("a", encoding="utf-8") as fh:
-        fh.write("".join(f"{row}\n" for row, *_ in BAD_ROWS))
-    return materialize_all(root / "build", src), exports
+def minimal_build(shape_builds: ShapeBuilds) -> tuple[BuiltWarehouse, Exports]:
+    build = shape_builds["minimal"]
+    return build.built, build.exports
 
 
 def provided_sources(exports: Exports) -> set[str]:
@@ -209,3 +181,17 @@ def test_both_are_published_to_the_serving_database(minimal_build) -> None:
         ).fetchone()[0]
     assert served == len(BAD_ROWS)
     assert comment.startswith("Whether the last landing found an input file")
+
+
+def test_the_report_says_which_sources_were_not_provided(minimal_build) -> None:
+    build, exports = minimal_build
+    page = Page.read(Path(build.resource.leadership_report_path))
+    absent = sorted(set(SOURCE_CONTRACTS) - provided_sources(exports))
+    assert page.text("not-provided") == (
+        f"Not provided in this export: {', '.join(absent)}. These sources are optional; they"
+        " landed empty, and the sections that need them say so."
+    )
+    # Each empty section that needs an absent source names it.
+    assert "(campaign/ad_spend and campaign/campaigns not provided)" in page.text("roi-empty")
+    assert "(revenue/targets not provided)" in page.text("plan-empty")
+    assert "(crm/opportunity_stage_history not provided)" in page.text("velocity-empty")

@@ -1,7 +1,8 @@
 """The leadership report renders on any valid input (issue 12): small exports of real shapes,
 built by the real Dagster job, each empty section saying in words what is missing and why.
 
-Three builds, each asserted several ways (a build of tiny data costs a minute or more):
+Three builds of tests/shapes.py, each asserted several ways (a build of tiny data costs a
+minute or more):
 
 * `open_deal` (CSV): one account, one lead, every touch on one channel, one open opportunity;
   no spend, targets or invoices (header-only files). No won deal at all.
@@ -28,9 +29,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from exports import Exports, one_deal
+from exports import Exports
 from report_page import Page
-from warehouse_build import BuiltWarehouse, materialize_all
+from shapes import STALE_TARGETS, ShapeBuilds
+from warehouse_build import BuiltWarehouse
 
 from dagster_project.defs.publish.report_data import (
     HEADLINE_MODEL,
@@ -64,19 +66,9 @@ class Shape:
         return duckdb.connect(self.built.resource.serving_database_path, read_only=True)
 
 
-def _build(
-    tmp_path_factory: pytest.TempPathFactory,
-    name: str,
-    exports: Exports,
-    *,
-    fmt: str,
-    as_of: str,
-    window: tuple[date, date],
-) -> Shape:
-    root = tmp_path_factory.mktemp(name)
-    # Every source written, the optional ones with a header only where the shape has no rows.
-    source = exports.write(root / "exports", fmt=fmt, omit=())
-    built = materialize_all(root / "warehouse", source, as_of=as_of)
+def _shape(shape_builds: ShapeBuilds, name: str) -> Shape:
+    build = shape_builds[name]
+    built = build.built
     failures = [
         f"{event.step_key}: {event.step_failure_data.error}"
         for event in built.result.all_events
@@ -86,113 +78,22 @@ def _build(
     report = Path(built.resource.leadership_report_path)
     assert report.exists(), f"{name}: the run wrote no report"
     html = report.read_text(encoding="utf-8")
-    return Shape(built, exports, Page.read(report), html, window)
+    return Shape(built, build.exports, Page.read(report), html, build.spec.window)
 
 
 @pytest.fixture(scope="module")
-def open_deal(tmp_path_factory: pytest.TempPathFactory) -> Shape:
-    # one_deal: ACC-1, lead CON-1 on 2025-01-10 after a Google CPC visit and a form fill,
-    # OPP-1 (12,000 USD) created 2025-02-01, here still open.
-    return _build(
-        tmp_path_factory,
-        "open_deal",
-        one_deal(status="open"),
-        fmt="csv",
-        as_of="2025-06-01 00:00:00",
-        window=(date(2024, 6, 1), date(2025, 6, 1)),
-    )
-
-
-STALE_TARGETS = {"bookings_usd": 10_000.0, "leads": 0.0}  # per month, 2025-04 to 2025-06
+def open_deal(shape_builds: ShapeBuilds) -> Shape:
+    return _shape(shape_builds, "open_deal")
 
 
 @pytest.fixture(scope="module")
-def stale(tmp_path_factory: pytest.TempPathFactory) -> Shape:
-    exports = one_deal(status="won")  # OPP-1 created 2025-02-01, won 2025-05-15
-    exports.campaign(
-        "CMP-PS", "Paid Search", start_date="2025-01-01", end_date="2025-03-31", currency="USD"
-    )
-    exports.spend("2025-03-01", "google_ads", 500.0, campaign_id="CMP-PS")
-    for month in ("2025-04", "2025-05", "2025-06"):
-        for metric, target in STALE_TARGETS.items():
-            exports.target(month, metric, target)
-    exports.invoice(
-        "INV-1", "ACC-1", opportunity_id="OPP-1", invoice_date="2025-05-20", amount=12_000.0
-    )
-    return _build(
-        tmp_path_factory,
-        "stale",
-        exports,
-        fmt="parquet",
-        as_of="2028-03-15 00:00:00",
-        window=(date(2027, 3, 1), date(2028, 3, 1)),
-    )
-
-
-def _won_exports() -> Exports:
-    exports = Exports()
-    exports.account("ACC-1", segment="Enterprise")
-    exports.account("ACC-2", segment="SMB")  # no contact, no touch
-    exports.contact(
-        "CON-1",
-        "ACC-1",
-        email="grace@navy.example",
-        created_at="2025-01-02 09:00:00",
-        lead_created_at="2025-01-10 12:00:00",
-    )
-    exports.campaign(
-        "CMP-PS",
-        "Paid Search",
-        campaign_name="Paid Search - Brand 2025",
-        utm_campaign="ps-brand-2025",
-        start_date="2025-01-01",
-        end_date="2025-12-31",
-        currency="EUR",
-    )
-    paid = {"utm_source": "google", "utm_medium": "cpc", "utm_campaign": "ps-brand-2025"}
-    for day in range(5):
-        exports.visit(f"SES-{day}", "anon-1", f"2025-01-0{day + 4} 08:00:00", **paid)
-    exports.form_fill("SUB-1", "anon-1", "grace@navy.example", "2025-01-10 12:00:00")
-    for day in range(10):
-        exports.visit(f"SES-1{day}", "anon-1", f"2025-02-1{day} 08:00:00", **paid)
-    exports.opportunity(
-        "OPP-1",
-        "ACC-1",
-        amount=250_000_000.0,
-        currency="EUR",
-        created_at="2025-03-01 10:00:00",
-        close_date="2025-06-20",
-        status="won",
-    )
-    exports.contact_role("OPP-1", "CON-1")
-    exports.opportunity(
-        "OPP-2",
-        "ACC-2",
-        amount=40_000.0,
-        currency="EUR",
-        created_at="2025-04-01 10:00:00",
-        close_date="2025-07-15",
-        status="won",
-    )
-    for rate_date, rate in (("2024-12-02", 1.05), ("2025-04-01", 1.08), ("2025-07-01", 1.12)):
-        exports.fx_rate("EUR", rate_date, rate)
-    exports.spend("2025-02-10", "google_ads", 2_000.0, currency="EUR", campaign_id="CMP-PS")
-    exports.spend("2025-03-10", "google_ads", 3_000.0, currency="EUR", utm_campaign="ps-brand-2025")
-    for month in ("2025-10", "2025-11"):
-        exports.target(month, "bookings_usd", 100_000.0)
-    return exports
+def stale(shape_builds: ShapeBuilds) -> Shape:
+    return _shape(shape_builds, "stale")
 
 
 @pytest.fixture(scope="module")
-def won(tmp_path_factory: pytest.TempPathFactory) -> Shape:
-    return _build(
-        tmp_path_factory,
-        "won",
-        _won_exports(),
-        fmt="csv",
-        as_of="2025-12-15 00:00:00",
-        window=(date(2024, 12, 1), date(2025, 12, 1)),
-    )
+def won(shape_builds: ShapeBuilds) -> Shape:
+    return _shape(shape_builds, "won")
 
 
 @pytest.fixture

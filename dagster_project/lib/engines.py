@@ -120,6 +120,11 @@ class SparkEngine:
         schema, _, name = table.partition(".")
         return self._location(schema, name).is_dir()
 
+    def parquet_files(self, table: str) -> str:
+        """A glob of the Parquet files of `schema.table`, for readers other than Spark."""
+        schema, _, name = table.partition(".")
+        return str(self._location(schema, name) / "*.parquet")
+
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         spark = _spark_session(tuple(sorted(self.settings.items())))
         self._register(spark, sql)

@@ -49,6 +49,7 @@ class ReportData:
     data_end: DataEnd | None  # None when nothing was loaded: no touch, no opportunity
     published_at: datetime | None
     definitions: dict[str, str]  # "table.column" and "column" -> dbt's description
+    not_provided: tuple[str, ...] = ()  # optional sources the export left out (family/name)
 
     @property
     def models(self) -> list[str]:
@@ -397,4 +398,10 @@ def load_report_data(serving_path: Path | str) -> ReportData:
             data_end=_data_end(freshness),
             published_at=_scalar(con, "select max(published_at) from main.publish_log"),
             definitions=_definitions(con),
+            not_provided=tuple(
+                source
+                for (source,) in con.execute(
+                    "select source from marts.dim_sources where not is_provided order by 1"
+                ).fetchall()
+            ),
         )

@@ -204,6 +204,7 @@ class EmptyNotes:
     """
 
     data_ends: Markup | None  # header: the whole window lies after the data
+    not_provided: Markup | None  # header: the optional sources the export left out
     no_activity: Markup | None  # no opportunity created and no deal won in the window
     no_pipeline: Markup | None
     no_revenue: Markup | None
@@ -234,15 +235,28 @@ def empty_notes(data: ReportData, g: Glossary) -> EmptyNotes:
             " A build as of a time just after the data (ATTRIBUTION_AS_OF) reports on it."
         ).format(data.data_end.on, g.term(FRESHNESS_TERMS[data.data_end.what]))
     no_pipeline, no_revenue = c["opportunities"] == 0, c["won_opportunities"] == 0
+    missing = set(data.not_provided)
+
+    def needs(*sources: str) -> str:
+        """Why a section is empty when a source it needs was not provided at all."""
+        absent = [source for source in sources if source in missing]
+        return f" ({' and '.join(absent)} not provided)" if absent else ""
+
     no_plan = None
     if data.plan_periods == 0:
         no_plan = Markup(
-            "No {}: plan vs actual needs revenue/targets, for a period begun before {}."
-        ).format(g.term("target", "targets"), as_of)
+            "No {}: plan vs actual needs revenue/targets, for a period begun before {}{}."
+        ).format(g.term("target", "targets"), as_of, needs("revenue/targets"))
     elif data.plan_quarter is None:
         no_plan = Markup("No {} before {} yet.").format(complete_quarter, as_of)
     return EmptyNotes(
         data_ends=data_ends,
+        not_provided=Markup(
+            "Not provided in this export: {}. These sources are optional; they landed empty, and"
+            " the sections that need them say so."
+        ).format(", ".join(data.not_provided))
+        if data.not_provided
+        else None,
         no_activity=Markup("No {} and no {} in {}.").format(
             g.term("opportunities", "opportunities created"),
             g.term("won_opportunities", "closed-won deals"),
@@ -253,8 +267,12 @@ def empty_notes(data: ReportData, g: Glossary) -> EmptyNotes:
         no_pipeline=opportunities if no_pipeline or data.pipeline_by_channel.empty else None,
         no_revenue=won if no_revenue or data.revenue_by_channel.empty else None,
         no_spend=Markup(
-            "No {} in {}: ROI needs campaign/ad_spend or campaign costs (actual_cost)."
-        ).format(g.term("spend", "marketing spend"), window)
+            "No {} in {}: ROI needs campaign/ad_spend or campaign costs (actual_cost){}."
+        ).format(
+            g.term("spend", "marketing spend"),
+            window,
+            needs("campaign/ad_spend", "campaign/campaigns"),
+        )
         if data.channel_roi.empty
         else None,
         no_campaign_spend=Markup("No campaign has {} in {}.").format(
@@ -267,7 +285,9 @@ def empty_notes(data: ReportData, g: Glossary) -> EmptyNotes:
         )
         if not (data.funnel["count"] > 0).any()
         else None,
-        no_velocity=Markup("No stage changes in a {} before {}.").format(complete_quarter, as_of)
+        no_velocity=Markup("No stage changes in a {} before {}{}.").format(
+            complete_quarter, as_of, needs("crm/opportunity_stage_history")
+        )
         if data.velocity_quarter is None or data.funnel_velocity.empty
         else None,
         no_sales_velocity=Markup("No opportunities created in a {} before {}.").format(

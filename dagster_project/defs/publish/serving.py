@@ -39,6 +39,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.lib.engines import SparkEngine
 from dagster_project.lib.warehouse import WarehouseResource
 
 PUBLISH_LOG = "main.publish_log"
@@ -119,21 +120,21 @@ def _copy_tables(
     con: duckdb.DuckDBPyConnection, warehouse: WarehouseResource, tables: Sequence[PublicTable]
 ) -> dict[str, int]:
     """Copy each table into the staged file; return its row counts, checked against the source."""
-    spark = warehouse.dbt_target == "spark"
-    if not spark:
+    spark = SparkEngine(warehouse.spark_path) if warehouse.dbt_target == "spark" else None
+    if spark is None:
         con.execute(f"attach {_literal(warehouse.warehouse_path)} as source (read_only)")
     counts: dict[str, int] = {}
     for schema in sorted({table.schema for table in tables}):
         con.execute(f'create schema if not exists "{schema}"')
     for table in tables:
         target = f'"{table.schema}"."{table.name}"'
-        if spark:
-            # Spark: the engine-neutral reader, then DuckDB types inferred from the frame.
-            frame = warehouse.query(f"select * from {table.qualified_name}")
-            con.register("incoming", frame)
-            con.execute(f"create table {target} as select * from incoming")
-            con.unregister("incoming")
-            expected = len(frame)
+        if spark is not None:
+            # Spark: the Parquet files of its table, read with the types Spark wrote (through
+            # pandas, DECIMAL columns arrive as Python objects typed by their first value).
+            files = _literal(spark.parquet_files(table.qualified_name))
+            con.execute(f"create table {target} as select * from read_parquet({files})")
+            row = con.execute(f"select count(*) from read_parquet({files})").fetchone()
+            expected = int(row[0]) if row else -1
         else:
             # DuckDB: table to table inside one engine, every column type kept.
             con.execute(f"create table {target} as select * from source.{target}")
@@ -145,7 +146,7 @@ def _copy_tables(
             raise PublishError(f"{table.qualified_name}: copied {copied} of {expected} rows")
         counts[table.qualified_name] = copied
         _comment(con, table)
-    if not spark:
+    if spark is None:
         con.execute("detach source")
     return counts
 
