@@ -32,6 +32,7 @@ def shape_builds(tmp_path_factory: pytest.TempPathFactory) -> ShapeBuilds:
     return ShapeBuilds(tmp_path_factory)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """An xdist group for every test: the sample build's readers, the shapes' readers, else
     the test's module."""

@@ -255,13 +255,15 @@ class Exports:
     def frame(self, source: str) -> pd.DataFrame:
         """The rows of one source with every contract column, in contract order (typed)."""
         contract = SOURCE_CONTRACTS[source]
-        return pd.DataFrame(
-            [
-                {c.name: _typed(row.get(c.name), c.type) for c in contract.columns}
-                for row in self.rows.get(source, [])
-            ],
-            columns=list(contract.column_names),
-        )
+        return pd.DataFrame(self.typed_rows(source), columns=list(contract.column_names))
+
+    def typed_rows(self, source: str) -> list[dict[str, Any]]:
+        """The rows of one source with every contract column, typed."""
+        contract = SOURCE_CONTRACTS[source]
+        return [
+            {c.name: _typed(row.get(c.name), c.type) for c in contract.columns}
+            for row in self.rows.get(source, [])
+        ]
 
     def write(
         self,
@@ -293,8 +295,8 @@ class Exports:
                 schema = pa.schema(
                     [pa.field(c.name, _ARROW_TYPES[c.type]) for c in contract.columns]
                 )
-                frame = self.frame(source)
-                table = pa.Table.from_pylist(frame.to_dict("records"), schema=schema)
+                # Straight from the typed rows: through pandas 3, a missing string is a NaN.
+                table = pa.Table.from_pylist(self.typed_rows(source), schema=schema)
                 pq.write_table(table, path)
             else:
                 raise ValueError(f"unknown format {fmt!r}")

@@ -1,5 +1,6 @@
 """The Makefile's own targets, run as a user runs them: `make dev` serves the Dagster UI on
-the same Dagster home and warehouse as `make run` and stops on Ctrl-C, `make clean` removes
+the same Dagster home and warehouse as `make run`, lists every asset with its group, owner
+and checks, and stops on Ctrl-C, `make clean` removes
 what runs produce and nothing else, the bootstrap repairs an interrupted venv, and every
 `make X` the README mentions has a rule.
 
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from dagster_project.defs import groups
 from dagster_project.settings import REPO_ROOT
 
 SERVER_TIMEOUT = 300  # seconds; the UI is up in about a minute on two busy cores
@@ -98,6 +100,12 @@ def _free_port() -> int:
 QUERY = """
 {
   instance { info }
+  assetNodes {
+    assetKey { path }
+    groupName
+    owners { ... on TeamAssetOwner { team } }
+    assetChecksOrError { ... on AssetChecks { checks { name blocking } } }
+  }
   workspaceOrError { ... on Workspace { locationEntries { locationOrLoadError {
     ... on RepositoryLocation { repositories {
       allTopLevelResourceDetails { name configuredValues { key value } }
@@ -126,6 +134,23 @@ def _warehouse_config(data: dict) -> dict[str, str]:
                 if resource["name"] == "warehouse":
                     return {v["key"]: json.loads(v["value"]) for v in resource["configuredValues"]}
     return {}
+
+
+def _assert_lists_the_assets_and_checks(nodes: list[dict]) -> None:
+    """The UI shows every asset, grouped as the data flows, owned, with its checks."""
+    paths = {"/".join(node["assetKey"]["path"]) for node in nodes}
+    assert {"raw/crm/opportunities", "marts/fct_attribution"} <= paths
+    assert {"serving_database", "leadership_report"} <= paths
+    assert {node["groupName"] for node in nodes} >= set(groups.ALL_GROUPS)
+    assert all(node["owners"] for node in nodes)
+    checks = {
+        ("/".join(node["assetKey"]["path"]), check["name"], check["blocking"])
+        for node in nodes
+        for check in node["assetChecksOrError"].get("checks", [])
+    }
+    assert ("marts/fct_attribution", "credits_sum_to_one", True) in checks
+    assert any(name.startswith("rows_read_equal_loaded") for _, name, _ in checks)
+    assert any(name.startswith("unique_") for _, name, _ in checks)
 
 
 def _default_signals() -> None:
@@ -177,6 +202,7 @@ def test_make_dev_serves_the_ui_on_the_run_s_home_and_warehouse(tmp_path: Path) 
         config = _warehouse_config(data)
         assert config["warehouse_path"] == str(warehouse)
         assert config["raw_dir"] == str(tmp_path / "data" / "raw")
+        _assert_lists_the_assets_and_checks(data["assetNodes"])
     finally:
         # Ctrl-C, as in a terminal: the whole group (make, dagster dev, webserver, daemon).
         os.killpg(server.pid, signal.SIGINT)

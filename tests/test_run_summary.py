@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from dagster import DagsterInstance
 from exports import one_deal
+from shapes import ShapeBuilds
 from warehouse_build import AS_OF, SAMPLE_DIR, BuiltWarehouse, materialize_all
 
 from dagster_project.definitions import build_definitions
@@ -121,12 +122,10 @@ def test_quarantine_above_the_limit_fails_with_counts_limit_folder_and_setting(
 
 
 @pytest.fixture(scope="module")
-def small_build(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
+def small_build(shape_builds: ShapeBuilds) -> BuiltWarehouse:
     """One open deal of one account through one paid-search touch: no won deal, no targets,
     one channel (every source file present, the optional ones with a header only)."""
-    root = tmp_path_factory.mktemp("small")
-    exports = one_deal(status="open").write(root / "exports", omit=())
-    return materialize_all(root / "build", exports)
+    return shape_builds["open_deal"].built
 
 
 def test_a_small_valid_build_prints_words_where_tables_are_empty(
