@@ -5,10 +5,10 @@ the warehouse this session fixture builds, so the expensive build happens once.
 
 `make test` runs the suite on two workers (pytest-xdist, `--dist loadgroup`). A real build
 is mostly single-threaded Python (Dagster and dbt), so two at once use both cores. Tests
-are grouped so that an expensive fixture is built on one worker only: every test that
-reads the sample build runs on the same worker, so does every test that reads a named
-shape (tests/shapes.py), and the tests of any other module stay
-together (their module-scoped builds are made once).
+are grouped so that an expensive fixture is built on one worker only: the tests of a module
+stay together (their module-scoped builds are made once), and every module that reads a
+named shape (tests/shapes.py) joins one group. The sample build is made at most once per
+worker.
 """
 
 from __future__ import annotations
@@ -17,8 +17,17 @@ import pytest
 from shapes import ShapeBuilds
 from warehouse_build import BuiltWarehouse, materialize_all
 
-SAMPLE_GROUP = "sample_build"
 SHAPES_GROUP = "shapes"
+# Measured in `make test` (minutes on two busy cores): Spark's build of the sample (~6), the
+# shapes (~7), the 1M-touchpoint comparison (~6), the hypothesis examples (~4), the killed
+# and failing runs (~4).
+LONGEST_GROUPS = (
+    SHAPES_GROUP,
+    "tests/test_spark.py",
+    "tests/test_reference_at_scale.py",
+    "tests/test_any_valid_export.py",
+    "tests/test_publish.py",
+)
 
 
 @pytest.fixture(scope="session")
@@ -34,14 +43,22 @@ def shape_builds(tmp_path_factory: pytest.TempPathFactory) -> ShapeBuilds:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """An xdist group for every test: the sample build's readers, the shapes' readers, else
-    the test's module."""
+    """An xdist group per test module (its module-scoped builds are made once), one for every
+    module that reads the named shapes, and the longest groups first, so that the two workers
+    finish together instead of one running the Spark build alone at the end."""
+    shape_modules = {
+        item.nodeid.split("::")[0]
+        for item in items
+        if "shape_builds" in getattr(item, "fixturenames", ())
+    }
     for item in items:
-        fixtures = getattr(item, "fixturenames", ())
-        if "built_warehouse" in fixtures:
-            group = SAMPLE_GROUP
-        elif "shape_builds" in fixtures:
-            group = SHAPES_GROUP
-        else:
-            group = item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+        module = item.nodeid.split("::")[0]
+        item.add_marker(
+            pytest.mark.xdist_group(SHAPES_GROUP if module in shape_modules else module)
+        )
+
+    def rank(item: pytest.Item) -> int:
+        group = next(item.iter_markers("xdist_group")).args[0]
+        return LONGEST_GROUPS.index(group) if group in LONGEST_GROUPS else len(LONGEST_GROUPS)
+
+    items.sort(key=rank)  # stable: the order inside a group is kept

@@ -19,7 +19,6 @@ The shapes, and what each one is the case of:
 * `won` (CSV): every amount in EUR (one currency only); a 250M deal on one campaign's
   channel and a won deal that no touch reached (an opportunity without touches); spend on that
   campaign; targets only for the quarter still running.
-* `won_parquet`: `won`, every source as Parquet (its published numbers equal `won`'s).
 * `limits` (Parquet): one account whose contact touched 20,000 times; deals of 1,000,000,000
   USD, JPY and KWD; a deal in a currency without any rate and one that closed before its
   currency's first rate.
@@ -230,9 +229,6 @@ SHAPES: dict[str, ShapeSpec] = {
     ),
     "won": ShapeSpec(
         won_exports, "csv", "2025-12-15 00:00:00", (date(2024, 12, 1), date(2025, 12, 1))
-    ),
-    "won_parquet": ShapeSpec(
-        won_exports, "parquet", "2025-12-15 00:00:00", (date(2024, 12, 1), date(2025, 12, 1))
     ),
     # As of December 2025, so that the leadership report's last twelve months hold the deals.
     "limits": ShapeSpec(

@@ -194,4 +194,15 @@ def test_the_report_says_which_sources_were_not_provided(minimal_build) -> None:
     # Each empty section that needs an absent source names it.
     assert "(campaign/ad_spend and campaign/campaigns not provided)" in page.text("roi-empty")
     assert "(revenue/targets not provided)" in page.text("plan-empty")
-    assert "(crm/opportunity_stage_history not provided)" in page.text("velocity-empty")
+
+
+def test_the_report_counts_what_landed_per_source(minimal_build) -> None:
+    build, exports = minimal_build
+    page = Page.read(Path(build.resource.leadership_report_path))
+    rows = {row[0]: row[1:] for row in page.rows("sources")}
+    assert set(rows) == set(SOURCE_CONTRACTS)
+    sessions = len(exports.rows["campaign/web_sessions"])
+    assert rows["campaign/web_sessions"] == [
+        "yes", f"{sessions + len(BAD_ROWS):,}", f"{sessions:,}", str(len(BAD_ROWS)), "0",
+    ]  # fmt: skip
+    assert rows["campaign/ad_spend"] == ["not provided", "0", "0", "0", "0"]

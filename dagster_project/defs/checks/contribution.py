@@ -196,9 +196,19 @@ order by 1
 """
 
 _MODEL_MEASURES = (
-    ("opportunities", "crm_opportunities", "attributed_opportunities", "opportunities_diff"),
-    ("pipeline (USD)", "crm_pipeline_usd", "attributed_pipeline_usd", "pipeline_diff_usd"),
-    ("revenue (USD)", "crm_won_usd", "attributed_revenue_usd", "revenue_diff_usd"),
+    (
+        "attributed opportunities",
+        "crm_opportunities",
+        "attributed_opportunities",
+        "opportunities_diff",
+    ),
+    (
+        "attributed pipeline (USD)",
+        "crm_pipeline_usd",
+        "attributed_pipeline_usd",
+        "pipeline_diff_usd",
+    ),
+    ("attributed revenue (USD)", "crm_won_usd", "attributed_revenue_usd", "revenue_diff_usd"),
 )
 _CURRENCY_MEASURES = (
     ("opportunities", "crm_opportunities", "mart_opportunities", "opportunities_diff"),
@@ -213,36 +223,32 @@ def _exact(value: object) -> str:
     return f"{float(value):.4f}".rstrip("0").rstrip(".")
 
 
+def _disagreements(
+    records: pd.DataFrame, what: str, measures: tuple[tuple[str, str, str, str], ...]
+) -> list[dict[str, object]]:
+    """A row per record and measure whose difference is not zero."""
+    return [
+        {
+            "what": what,
+            "key": record[what],
+            "measure": measure,
+            "crm": _exact(record[crm]),
+            "warehouse": _exact(record[warehouse]),
+            "difference": _exact(record[diff]),
+        }
+        for record in records.to_dict("records")
+        for measure, crm, warehouse, diff in measures
+        if record[diff] != 0
+    ]
+
+
 def _offending_rows(models: pd.DataFrame, currencies: pd.DataFrame | None) -> pd.DataFrame:
     """One row per disagreement: what (currency or model), which, the measure, both sides."""
     rows: list[dict[str, object]] = []
     if currencies is not None:
-        for record in currencies.to_dict("records"):
-            for measure, crm, mart, diff in _CURRENCY_MEASURES:
-                if record[diff] != 0:
-                    rows.append(
-                        {
-                            "what": "currency",
-                            "key": record["currency"],
-                            "measure": measure,
-                            "crm": _exact(record[crm]),
-                            "warehouse": _exact(record[mart]),
-                            "difference": _exact(record[diff]),
-                        }
-                    )
+        rows += _disagreements(currencies, "currency", _CURRENCY_MEASURES)
+    rows += _disagreements(models, "model", _MODEL_MEASURES)
     for record in models.to_dict("records"):
-        for measure, crm, attributed, diff in _MODEL_MEASURES:
-            if record[diff] != 0:
-                rows.append(
-                    {
-                        "what": "model",
-                        "key": record["model"],
-                        "measure": f"attributed {measure}",
-                        "crm": _exact(record[crm]),
-                        "warehouse": _exact(record[attributed]),
-                        "difference": _exact(record[diff]),
-                    }
-                )
         if record["unbalanced_opportunities"]:
             rows.append(
                 {

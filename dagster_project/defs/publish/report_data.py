@@ -9,7 +9,7 @@ dbt already defines, so the report and the BI tools cannot disagree.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -49,12 +49,21 @@ class ReportData:
     data_end: DataEnd | None  # None when nothing was loaded: no touch, no opportunity
     published_at: datetime | None
     definitions: dict[str, str]  # "table.column" and "column" -> dbt's description
-    not_provided: tuple[str, ...] = ()  # optional sources the export left out (family/name)
+    # marts.dim_sources: per source, provided or not, and rows read, loaded, quarantined and
+    # not converted to USD (the ingestion counts that prove nothing was lost).
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def models(self) -> list[str]:
         """Every attribution model, in the order of the marketing-by-model table."""
         return list(self.marketing_attributed["model"])
+
+    @property
+    def not_provided(self) -> tuple[str, ...]:
+        """The optional sources the export left out (family/name)."""
+        if self.sources.empty:
+            return ()
+        return tuple(self.sources.loc[~self.sources["is_provided"].astype(bool), "source"])
 
     @property
     def data_ends_before_window(self) -> bool:
@@ -398,10 +407,13 @@ def load_report_data(serving_path: Path | str) -> ReportData:
             data_end=_data_end(freshness),
             published_at=_scalar(con, "select max(published_at) from main.publish_log"),
             definitions=_definitions(con),
-            not_provided=tuple(
-                source
-                for (source,) in con.execute(
-                    "select source from marts.dim_sources where not is_provided order by 1"
-                ).fetchall()
+            sources=_frame(
+                con,
+                """
+                select source, is_provided, rows_read, rows_loaded, rows_quarantined,
+                    rows_not_converted
+                from marts.dim_sources
+                order by source
+                """,
             ),
         )
