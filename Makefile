@@ -71,7 +71,7 @@ lint: $(STAMP) manifest
 	ATTRIBUTION_WAREHOUSE_PATH=:memory: $(BIN)/sqlfluff lint dbt/models
 
 test: $(SPARK_STAMP) $(DAGSTER_HOME)/dagster.yaml browser lint
-	$(BIN)/pytest -q -n 2 --dist loadgroup
+	$(BIN)/pytest -q -n 2 --dist loadgroup --no-loadscope-reorder
 
 # Headless Chromium for the leadership report's browser test: Debian's chromium and
 # chromium-driver, installed once (apt's package lists are refreshed only if needed).
