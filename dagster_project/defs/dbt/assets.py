@@ -11,6 +11,7 @@ from dagster_dbt import DagsterDbtCliRuntimeError, DbtCliResource, dbt_assets
 
 from dagster_project.defs.dbt.failures import DbtBuildError, build_failure, explain_test_result
 from dagster_project.defs.dbt.project import attribution_dbt_project
+from dagster_project.defs.dbt.row_counts import with_row_counts
 from dagster_project.defs.dbt.translator import AttributionDbtTranslator
 from dagster_project.lib.warehouse import WarehouseResource
 
@@ -28,47 +29,33 @@ def _build(
     dagster-dbt's default, a new folder per invocation, parses in full whenever the warehouse
     differs from the one `dbt parse` saw (every test, every user-chosen path).
 
-    Table models (intermediate, marts, reports, semantic) get `dagster/row_count` so the UI
-    shows each one's size; views (staging) and seeds are not counted. Only on DuckDB:
-    there dagster-dbt waits for `dbt build` to end (DuckDB allows one writer, so the
-    events reach Dagster when the step ends, not model by model) and then counts through a
-    read-only dbt adapter in this process, a second or two for the sample. On Spark
-    (`session` method) counting would start a second Spark session in this process
-    against the embedded Derby metastore that the dbt subprocess holds, so it stays off.
+    On DuckDB, table models (intermediate, marts, reports, semantic) get `dagster/row_count`
+    so the UI shows each one's size (row_counts.py); their events reach Dagster when dbt
+    ends, as DuckDB allows one writer. On Spark (`session` method) counting would start a
+    second Spark session in this process against the embedded Derby metastore that the dbt
+    subprocess holds, so events stream as dbt emits them, uncounted.
     """
     os.environ.update(warehouse.dbt_env())
     warehouse.ensure_dirs()
     invocation = dbt.cli(
         warehouse.dbt_build_args(), context=context, target_path=Path(warehouse.dbt_target_path)
     )
-    on_duckdb = warehouse.dbt_target == "duckdb"
-    events = invocation.stream().fetch_row_counts() if on_duckdb else invocation.stream()
+    # A failed test says which, where and how to see its rows; a failed build, which nodes.
+    events = (explain_test_result(event) for event in invocation.stream())
+    built: list[Any] = []
+    failure: DagsterDbtCliRuntimeError | None = None
     try:
-        # A failed test says which, where and how to see its rows; a failed build, which nodes.
         for event in events:
-            yield explain_test_result(event)
+            if warehouse.dbt_target == "duckdb":
+                built.append(event)
+            else:
+                yield event
     except DagsterDbtCliRuntimeError as error:
-        raise DbtBuildError(build_failure(invocation, error)) from error
-    finally:
-        if on_duckdb:
-            _close_duckdb_adapter()
-
-
-def _close_duckdb_adapter() -> None:
-    """Close the read-only DuckDB database that dbt-duckdb's adapter counted rows through.
-
-    dbt-duckdb keeps it open in this process after its last cursor closes; the checks
-    that run next in the same process (in-process executor, tests) then open the same
-    file with other settings and DuckDB refuses ("different configuration").
-    """
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    try:
-        environment = DuckDBConnectionManager.env()
-    except Exception:  # no connection was ever opened (dbt failed first): nothing to close
-        return
-    environment.close()
-    DuckDBConnectionManager.close_all_connections()
+        failure = error
+    # What dbt built before it failed is still materialised, with its size.
+    yield from with_row_counts(built, invocation.manifest, warehouse)
+    if failure is not None:
+        raise DbtBuildError(build_failure(invocation, failure)) from failure
 
 
 @dbt_assets(
