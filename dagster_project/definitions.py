@@ -12,12 +12,13 @@ from dagster import (
     ScheduleDefinition,
     define_asset_job,
 )
-from dagster_dbt import DbtCliResource
 
 from dagster_project.defs.checks.contribution import contribution_checks
+from dagster_project.defs.checks.freshness import freshness_checks
 from dagster_project.defs.checks.revenue import revenue_checks
 from dagster_project.defs.dbt.assets import attribution_dbt_models, leadership_reports
 from dagster_project.defs.dbt.project import attribution_dbt_project
+from dagster_project.defs.dbt.resource import AttributionDbtCliResource
 from dagster_project.defs.ingest.assets import ingestion_assets
 from dagster_project.defs.ingest.checks import ingestion_checks
 from dagster_project.defs.ingest.log import ingestion_log_assets
@@ -55,13 +56,18 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> Definitions
             *publish_assets,
             *report_assets,
         ],
-        asset_checks=[*ingestion_checks, *contribution_checks, *revenue_checks],
+        asset_checks=[
+            *ingestion_checks,
+            *contribution_checks,
+            *revenue_checks,
+            *freshness_checks,
+        ],
         jobs=[materialize_everything],
         schedules=[daily_materialization],
         sensors=[new_source_files],
         resources={
             # The dbt of this interpreter's environment, whether or not .venv/bin is on PATH.
-            "dbt": DbtCliResource(
+            "dbt": AttributionDbtCliResource(
                 project_dir=attribution_dbt_project,
                 dbt_executable=str(Path(sys.executable).parent / "dbt"),
                 target=warehouse.dbt_target,

@@ -29,6 +29,7 @@ CONTRIBUTION_CHECKS = (
     "no_credit_outside_window",
     "sourced_within_influenced_within_total",
     "bookings_reconcile_to_billing",
+    "data_is_fresh",
 )
 SERVING_STEP = "serving_database"
 REPORT_STEP = "leadership_report"

@@ -269,14 +269,16 @@ def test_contribution_check_fails_when_sourced_exceeds_influenced(
     assert not result.passed
     assert result.metadata["offending_rows"].value == 1
     row = tampered.query(
-        "select month_start, segment, sourced_pipeline_usd, influenced_pipeline_usd"
+        "select month_start, opportunity_type, segment, sourced_pipeline_usd,"
+        " influenced_pipeline_usd"
         " from reports.rpt_marketing_contribution where report_row_id ="
         " (select min(report_row_id) from reports.rpt_marketing_contribution)"
     ).iloc[0]
-    rows = result.metadata["month_segment_rows"].value
+    rows = result.metadata["month_type_segment_rows"].value
     assert result.description == (
-        f"1 of {rows} month x segment rows break sourced <= influenced <= total; worst:"
-        f" {str(row['month_start'])[:10]} {row['segment']}: sourced_pipeline_usd"
+        f"1 of {rows} month x type x segment rows break sourced <= influenced <= total; worst:"
+        f" {str(row['month_start'])[:10]} {row['opportunity_type']} {row['segment']}:"
+        " sourced_pipeline_usd"
         f" {row['sourced_pipeline_usd']:,.2f} > influenced_pipeline_usd"
         f" {row['influenced_pipeline_usd']:,.2f}: look at reports.rpt_marketing_contribution"
         " and the is_marketing flags in dbt/seeds/channels.csv"

@@ -57,7 +57,7 @@ def materialize_all(
     lookback_days: int | None = None,
     scope: str | None = None,
     half_life_days: float | None = None,
-    as_of: str = AS_OF,
+    as_of: str | None = AS_OF,
     marts_only: bool = False,
     dbt_unit_tests: bool = False,
 ) -> BuiltWarehouse:

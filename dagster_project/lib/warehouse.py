@@ -29,6 +29,8 @@ class WarehouseResource(ConfigurableResource):
     spark_dir: str | None = None
     # A source whose quarantined share exceeds this fails its check; below it, warns.
     quarantine_error_rate: float = 0.01
+    # The data's end may lag the build by this many days before the freshness check warns.
+    freshness_days: float = 2.0
     # The read-only serving database that BI tools open; default: beside the DuckDB file.
     serving_path: str | None = None
     # The warehouse holds dbt's staging layer (the CRM as landed), which checks reconcile the
@@ -58,6 +60,7 @@ class WarehouseResource(ConfigurableResource):
             quarantine_error_rate=float(
                 os.environ.get("ATTRIBUTION_QUARANTINE_ERROR_RATE") or 0.01
             ),
+            freshness_days=float(os.environ.get("ATTRIBUTION_FRESHNESS_DAYS") or 2.0),
             serving_path=os.environ.get("ATTRIBUTION_SERVING_PATH") or None,
             as_of=os.environ.get("ATTRIBUTION_AS_OF") or None,
             lookback_days=int(lookback) if lookback else None,

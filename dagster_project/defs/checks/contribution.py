@@ -433,36 +433,43 @@ def _window_explanation(
     asset=RPT_MARKETING_CONTRIBUTION,
     blocking=True,
     description=(
-        "In every month and segment, marketing-sourced <= marketing-influenced <= total, for "
-        "opportunities, pipeline and revenue (to the cent): a sourced deal is influenced, and "
-        "influence never exceeds the whole."
+        "In every month, opportunity type and segment, marketing-sourced <= marketing-influenced"
+        " <= total, for opportunities, pipeline and revenue (to the cent): a sourced deal is"
+        " influenced, and influence never exceeds the whole. A type outside"
+        " marketing_contribution_opportunity_types (default New Business) has none sourced or"
+        " influenced."
     ),
 )
 def sourced_within_influenced_within_total(warehouse: WarehouseResource) -> AssetCheckResult:
     rows = warehouse.query("select * from reports.rpt_marketing_contribution order by 1")
+    # Outside the contribution types, the part (sourced, influenced) must be nothing at all.
+    outside = ~rows["is_contribution_type"].astype(bool)
+    for part in ("influenced_opportunities", "influenced_pipeline_usd", "influenced_revenue_usd"):
+        rows[f"{part}_allowed"] = rows[part.replace("influenced_", "")].where(~outside, 0)
     offending = rows[
         (rows["sourced_opportunities"] > rows["influenced_opportunities"])
-        | (rows["influenced_opportunities"] > rows["opportunities"])
+        | (rows["influenced_opportunities"] > rows["influenced_opportunities_allowed"])
         | (rows["sourced_pipeline_usd"] - rows["influenced_pipeline_usd"] >= CENT)
-        | (rows["influenced_pipeline_usd"] - rows["pipeline_usd"] >= CENT)
+        | (rows["influenced_pipeline_usd"] - rows["influenced_pipeline_usd_allowed"] >= CENT)
         | (rows["sourced_revenue_usd"] - rows["influenced_revenue_usd"] >= CENT)
-        | (rows["influenced_revenue_usd"] - rows["revenue_usd"] >= CENT)
+        | (rows["influenced_revenue_usd"] - rows["influenced_revenue_usd_allowed"] >= CENT)
     ]
     return _result(
         offending,
-        {"month_segment_rows": len(rows)},
+        {"month_type_segment_rows": len(rows)},
         lambda: _contribution_explanation(offending, len(rows)),
     )
 
 
 # Each pair must hold: the part (left) never above the whole (right).
+# The whole an influenced amount may reach is the total, or 0 outside the contribution types.
 CONTRIBUTION_ORDER = (
     ("sourced_pipeline_usd", "influenced_pipeline_usd"),
-    ("influenced_pipeline_usd", "pipeline_usd"),
+    ("influenced_pipeline_usd", "influenced_pipeline_usd_allowed"),
     ("sourced_revenue_usd", "influenced_revenue_usd"),
-    ("influenced_revenue_usd", "revenue_usd"),
+    ("influenced_revenue_usd", "influenced_revenue_usd_allowed"),
     ("sourced_opportunities", "influenced_opportunities"),
-    ("influenced_opportunities", "opportunities"),
+    ("influenced_opportunities", "influenced_opportunities_allowed"),
 )
 
 
@@ -478,10 +485,16 @@ def _contribution_explanation(offending: pd.DataFrame, rows: int) -> str:
         CONTRIBUTION_ORDER[0],
     )
     worst = offending.loc[(offending[part] - offending[whole]).idxmax()]
+    if whole.endswith("_allowed"):
+        total = whole.removesuffix("_allowed").replace("influenced_", "")
+        whole = total if worst["is_contribution_type"] else "0 (not a contribution type)"
+        limit = worst[total] if worst["is_contribution_type"] else 0
+    else:
+        limit = worst[whole]
     return (
-        f"{len(offending)} of {rows} month x segment rows break sourced <= influenced <= total;"
-        f" worst: {str(worst['month_start'])[:10]} {worst['segment']}: {part}"
-        f" {worst[part]:,.2f} > {whole} {worst[whole]:,.2f}: look at"
+        f"{len(offending)} of {rows} month x type x segment rows break sourced <= influenced <="
+        f" total; worst: {str(worst['month_start'])[:10]} {worst['opportunity_type']}"
+        f" {worst['segment']}: {part} {worst[part]:,.2f} > {whole} {limit:,.2f}: look at"
         " reports.rpt_marketing_contribution and the is_marketing flags in"
         " dbt/seeds/channels.csv"
     )

@@ -30,6 +30,7 @@ from dagster._core.storage.asset_check_execution_record import (
 )
 
 from dagster_project.defs.checks.contribution import contribution_checks
+from dagster_project.defs.checks.freshness import freshness_checks
 from dagster_project.defs.checks.on_file import run_checks_on
 from dagster_project.defs.checks.revenue import revenue_checks
 from dagster_project.defs.dbt.assets import attribution_dbt_models, leadership_reports
@@ -42,7 +43,11 @@ from dagster_project.lib.files import write_text_atomically
 from dagster_project.lib.warehouse import WarehouseResource
 
 # Python checks that read only published tables: re-run on the serving copy at render time.
-RERUN_CHECKS: Sequence[AssetChecksDefinition] = [*contribution_checks, *revenue_checks]
+RERUN_CHECKS: Sequence[AssetChecksDefinition] = [
+    *contribution_checks,
+    *revenue_checks,
+    *freshness_checks,
+]
 # Checks whose latest recorded evaluation the report shows.
 RECORDED_CHECKS: Sequence[AssetsDefinition | AssetChecksDefinition] = [
     *ingestion_checks,
@@ -120,17 +125,18 @@ def summary_preview(data: ReportData, checks: Sequence[CheckStatus]) -> str:
     c = data.contribution
     marketing = data.marketing_attributed.set_index("model")
     failing = [f"{s.check} ({s.status})" for s in checks if s.status != "passed"]
+    types = data.contribution_types
     lines = [
         f"**{data.period_start} to {data.period_end}** (as of {data.as_of})",
         "",
         "| measure | USD |",
         "|---|---:|",
         f"| pipeline created | {usd(c['pipeline_usd'])} |",
-        f"| marketing-sourced pipeline | {usd(c['sourced_pipeline_usd'])} |",
-        f"| marketing-influenced pipeline | {usd(c['influenced_pipeline_usd'])} |",
+        f"| marketing-sourced pipeline ({types}) | {usd(c['sourced_pipeline_usd'])} |",
+        f"| marketing-influenced pipeline ({types}) | {usd(c['influenced_pipeline_usd'])} |",
         f"| revenue won | {usd(c['revenue_usd'])} |",
-        f"| marketing-sourced revenue | {usd(c['sourced_revenue_usd'])} |",
-        f"| marketing-influenced revenue | {usd(c['influenced_revenue_usd'])} |",
+        f"| marketing-sourced revenue ({types}) | {usd(c['sourced_revenue_usd'])} |",
+        f"| marketing-influenced revenue ({types}) | {usd(c['influenced_revenue_usd'])} |",
     ]
     if HEADLINE_MODEL in marketing.index:
         revenue = marketing.loc[HEADLINE_MODEL, "attributed_revenue_usd"]

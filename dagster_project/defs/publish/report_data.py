@@ -29,9 +29,11 @@ class ReportData:
     """Every table the report renders, plus the window and the dates that say how fresh it is."""
 
     as_of: datetime
+    as_of_source: str  # 'data' (the data's end), 'as_of var' (ATTRIBUTION_AS_OF), 'build time'
     period_start: date
     period_end: date  # exclusive: the first day of the as-of month
     contribution: dict[str, float]
+    contribution_types: str  # the opportunity types sourced/influenced cover ("New Business")
     marketing_attributed: pd.DataFrame  # model, description, pipeline, revenue (marketing only)
     revenue_by_channel: pd.DataFrame  # channel x model (every model), attributed revenue
     pipeline_by_channel: pd.DataFrame  # channel x model (every model), attributed pipeline
@@ -113,13 +115,27 @@ def _contribution(con: duckdb.DuckDBPyConnection, window: list[object]) -> dict[
             sum(won_opportunities) as won_opportunities,
             sum(revenue_usd) as revenue_usd,
             sum(sourced_revenue_usd) as sourced_revenue_usd,
-            sum(influenced_revenue_usd) as influenced_revenue_usd
+            sum(influenced_revenue_usd) as influenced_revenue_usd,
+            -- What sourced and influenced are shares of: the contribution types' totals.
+            sum(case when is_contribution_type then pipeline_usd else 0 end)
+                as contribution_pipeline_usd,
+            sum(case when is_contribution_type then revenue_usd else 0 end)
+                as contribution_revenue_usd
         from reports.rpt_marketing_contribution
         where month_start >= ? and month_start < ?
         """,
         window,
     )
     return {name: _sum(value) for name, value in row.iloc[0].items()}
+
+
+def _contribution_types(con: duckdb.DuckDBPyConnection) -> str:
+    """The opportunity types sourced and influenced cover, in words ("New Business")."""
+    types = con.execute(
+        "select distinct opportunity_type from reports.rpt_marketing_contribution"
+        " where is_contribution_type order by 1"
+    ).fetchall()
+    return ", ".join(str(t) for (t,) in types) or "no opportunity type in this data"
 
 
 def attribution_by_channel_sql(measure: str, where: str = "") -> str:
@@ -287,6 +303,8 @@ def _last_complete_quarter(con: duckdb.DuckDBPyConnection, table: str, as_of: da
 
 def _freshness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     latest = [
+        ("Data's end", "marts.dim_attribution_models", "max(data_ends_at)"),
+        ("Build started", "marts.dim_attribution_models", "max(built_at)"),
         ("Latest touch", "marts.fct_touchpoints", "max(touched_at)"),
         ("Latest opportunity created", "marts.dim_opportunities", "max(created_at)"),
         (
@@ -353,9 +371,13 @@ def load_report_data(serving_path: Path | str) -> ReportData:
         )
         return ReportData(
             as_of=as_of,
+            as_of_source=str(
+                _scalar(con, "select max(as_of_source) from marts.dim_attribution_models")
+            ),
             period_start=period_start,
             period_end=period_end,
             contribution=_contribution(con, window),
+            contribution_types=_contribution_types(con),
             marketing_attributed=marketing_attributed,
             revenue_by_channel=_by_channel(con, "attributed_revenue_usd", window, models),
             pipeline_by_channel=_by_channel(con, "attributed_pipeline_usd", window, models),

@@ -88,6 +88,8 @@ TERMS: dict[str, tuple[str, str]] = {
     # The words that say why a section is empty, and the freshness rows.
     "won_opportunities": ("Closed-won deals", "rpt_marketing_contribution.won_opportunities"),
     "as_of": ("As-of time", "dim_attribution_models.as_of_at"),
+    "data_ends_at": ("Data's end", "dim_attribution_models.data_ends_at"),
+    "built_at": ("Build started", "dim_attribution_models.built_at"),
     "is_complete": ("Complete period", "rpt_plan_vs_actual.is_complete"),
     "touched_at": ("Latest touch", "fct_touchpoints.touched_at"),
     "created_at": ("Latest opportunity created", "dim_opportunities.created_at"),
@@ -95,8 +97,16 @@ TERMS: dict[str, tuple[str, str]] = {
     "invoice_date": ("Latest invoice", "fct_invoices.invoice_date"),
     "spend_date": ("Latest marketing spend", "fct_marketing_spend.spend_date"),
 }
+# Where the as-of time came from (dim_attribution_models.as_of_source), in words.
+AS_OF_ORIGINS = {
+    "data": "the data's end",
+    "as_of var": "set by ATTRIBUTION_AS_OF",
+    "build time": "the build time: no data",
+}
 # Freshness row (report_data's labels) -> the term defining the date it shows.
 FRESHNESS_TERMS = {
+    "Data's end": "data_ends_at",
+    "Build started": "built_at",
     "Latest touch": "touched_at",
     "Latest opportunity created": "created_at",
     "Latest deal closed": "close_date",
@@ -418,6 +428,7 @@ def render_report(
         g=glossary,
         notes=notes,
         freshness_terms=FRESHNESS_TERMS,
+        as_of_origins=AS_OF_ORIGINS,
         models=models,
         headline_model=HEADLINE_MODEL,
         generated_at=generated_at,

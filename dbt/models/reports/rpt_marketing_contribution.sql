@@ -1,7 +1,9 @@
--- Marketing's contribution, per month and segment: total, marketing-sourced and
--- marketing-influenced pipeline (month of creation) and revenue (month of close of won
--- deals), with their shares. Influenced counts a deal whole for every touch, so it is
--- a share of the total, never a sum across channels. Sourced <= influenced <= total.
+-- Marketing's contribution, per month, opportunity type and segment: total,
+-- marketing-sourced and marketing-influenced pipeline (month of creation) and revenue (month
+-- of close of won deals), with their shares. Influenced counts a deal whole for every touch,
+-- so it is a share of the total, never a sum across channels. Sourced <= influenced <= total.
+-- Only the types of var marketing_contribution_opportunity_types (default New Business) can
+-- be sourced or influenced; is_contribution_type marks their rows.
 with
 
 opportunities as (
@@ -14,6 +16,8 @@ pipeline as (
 
     select
         {{ dbt.date_trunc('month', 'created_at') }} as month_start,
+        coalesce(opportunity_type, '(none)') as opportunity_type,
+        is_contribution_type,
         coalesce(segment, '(none)') as segment,
         count(*) as opportunities,
         cast(sum(case when is_marketing_sourced then 1 else 0 end) as bigint) as sourced_opportunities,
@@ -23,7 +27,7 @@ pipeline as (
         sum(case when is_marketing_influenced then amount_usd else 0 end) as influenced_pipeline_usd
 
     from opportunities
-    group by 1, 2
+    group by 1, 2, 3, 4
 
 ),
 
@@ -31,6 +35,8 @@ revenue as (
 
     select
         {{ dbt.date_trunc('month', dbt.cast('close_date', dbt.type_timestamp())) }} as month_start,
+        coalesce(opportunity_type, '(none)') as opportunity_type,
+        is_contribution_type,
         coalesce(segment, '(none)') as segment,
         count(*) as won_opportunities,
         sum(amount_usd) as revenue_usd,
@@ -39,7 +45,7 @@ revenue as (
 
     from opportunities
     where is_won
-    group by 1, 2
+    group by 1, 2, 3, 4
 
 ),
 
@@ -47,6 +53,8 @@ combined as (
 
     select
         cast(coalesce(pipeline.month_start, revenue.month_start) as date) as month_start,
+        coalesce(pipeline.opportunity_type, revenue.opportunity_type) as opportunity_type,
+        coalesce(pipeline.is_contribution_type, revenue.is_contribution_type) as is_contribution_type,
         coalesce(pipeline.segment, revenue.segment) as segment,
         coalesce(pipeline.opportunities, 0) as opportunities,
         coalesce(pipeline.sourced_opportunities, 0) as sourced_opportunities,
@@ -63,6 +71,7 @@ combined as (
     full outer join revenue
         on
             pipeline.month_start = revenue.month_start
+            and pipeline.opportunity_type = revenue.opportunity_type
             and pipeline.segment = revenue.segment
 
 ),
@@ -70,7 +79,9 @@ combined as (
 final as (
 
     select
-        {{ dbt.concat([dbt.cast('month_start', dbt.type_string()), "'|'", 'segment']) }} as report_row_id,
+        {{ dbt.concat([
+            dbt.cast('month_start', dbt.type_string()), "'|'", 'opportunity_type', "'|'", 'segment',
+        ]) }} as report_row_id,
         combined.*,
         -- Shares as doubles: a DECIMAL quotient would keep 6 places on Spark.
         cast(combined.sourced_pipeline_usd as double) / nullif(combined.pipeline_usd, 0) as sourced_pipeline_share,

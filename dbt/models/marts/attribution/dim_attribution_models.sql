@@ -8,6 +8,12 @@ position_models as (
 
 ),
 
+as_of as (
+
+    select * from {{ ref('int_as_of_resolved') }}
+
+),
+
 all_models as (
 
     select
@@ -59,9 +65,13 @@ final as (
         {{ var('attribution_lookback_days') | int }} as lookback_days,
         '{{ var("attribution_scope") }}' as attribution_scope,
         cast({{ var('attribution_half_life_days') | float }} as double) as half_life_days,
-        {{ as_of_timestamp() }} as as_of_at
+        as_of.as_of_at,
+        as_of.as_of_source,
+        as_of.data_ends_at,
+        as_of.built_at
 
     from all_models
+    cross join as_of
 
 )
 

@@ -1,8 +1,10 @@
 -- One row per opportunity of the CRM: USD amount (NULL, with the reason, when its currency has
 -- no fx rate), status, dates, the account's segment, region and industry as of creation, and
--- whether marketing sourced or influenced it.
+-- whether marketing sourced or influenced it, and whether an open deal is overdue.
 --   sourced:    the first touch of the pre-opportunity window (P) exists and is a marketing channel;
---   influenced: at least one marketing touch in P (pipeline), or in the full journey J (revenue).
+--   influenced: at least one marketing touch in P (pipeline), or in the full journey J (revenue);
+-- both only for the opportunity types of the var marketing_contribution_opportunity_types
+-- (default New Business): other types are never marketing-sourced or -influenced.
 with
 
 opportunities as (
@@ -20,6 +22,12 @@ windowed_touches as (
 touchpoints as (
 
     select * from {{ ref('fct_touchpoints') }}
+
+),
+
+contribution_types as (
+
+    {{ values_relation(var('marketing_contribution_opportunity_types'), 'opportunity_type') }}
 
 ),
 
@@ -74,13 +82,21 @@ final as (
         opportunities.region,
         opportunities.industry,
         cast(coalesce(marketing_flags.pre_opportunity_touch_count, 0) as bigint) as pre_opportunity_touch_count,
-        coalesce(marketing_flags.has_marketing_first_touch, 0) = 1 as is_marketing_sourced,
-        coalesce(marketing_flags.has_marketing_touch, 0) = 1 as is_marketing_influenced,
-        coalesce(marketing_flags.has_marketing_journey_touch, 0) = 1 as is_marketing_influenced_by_close
+        contribution_types.opportunity_type is not null as is_contribution_type,
+        contribution_types.opportunity_type is not null
+        and coalesce(marketing_flags.has_marketing_first_touch, 0) = 1 as is_marketing_sourced,
+        contribution_types.opportunity_type is not null
+        and coalesce(marketing_flags.has_marketing_touch, 0) = 1 as is_marketing_influenced,
+        contribution_types.opportunity_type is not null
+        and coalesce(marketing_flags.has_marketing_journey_touch, 0) = 1 as is_marketing_influenced_by_close,
+        not opportunities.is_closed
+        and cast(opportunities.close_date as {{ dbt.type_timestamp() }}) < {{ as_of_timestamp() }} as is_overdue
 
     from opportunities
     left join marketing_flags
         on opportunities.opportunity_id = marketing_flags.opportunity_id
+    left join contribution_types
+        on opportunities.opportunity_type = contribution_types.opportunity_type
 
 )
 

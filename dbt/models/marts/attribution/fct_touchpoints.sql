@@ -1,5 +1,8 @@
 -- One row per touchpoint of an identified contact, with its channel and flags.
--- A campaign's own channel, when set, overrides the rules.
+-- A visit or form fill keeps the channel its UTM tags and referrer give (the channel rules),
+-- even when its utm_campaign names a campaign: a paid LinkedIn click of an event campaign is
+-- Paid Social. A campaign response takes its campaign's own channel when the campaign sets
+-- one, else the rules (by campaign type). The campaign stays a column of its own.
 with
 
 touchpoints as (
@@ -35,7 +38,11 @@ classified as (
         touchpoints.contact_id,
         contacts.account_id,
         touchpoints.touched_at,
-        coalesce(touchpoints.channel_override, classified_keys.rule_channel) as channel,
+        case
+            when touchpoints.touch_type = 'campaign_response'
+                then coalesce(touchpoints.channel_override, classified_keys.rule_channel)
+            else classified_keys.rule_channel
+        end as channel,
         touchpoints.campaign_id,
         touchpoints.utm_source,
         touchpoints.utm_medium,

@@ -1,7 +1,9 @@
--- All marketing spend in USD, one row per spend line: each converted ad-spend row (per day,
--- platform and campaign) and each month's share of a campaign's actual program cost. Spend
--- matching no campaign keeps its row, with campaign_id NULL and the platform's channel, so
--- that efficiency reports never drop money.
+-- All spend in USD, one row per spend line: each converted ad-spend row (per day, platform
+-- and campaign) and each month's share of a campaign's actual program cost. Ad spend takes its
+-- platform's channel (LinkedIn ads are Paid Social whatever the campaign they promote), a
+-- program cost its campaign's; the campaign stays a column of its own. Spend matching no
+-- campaign keeps its row, with campaign_id NULL, so efficiency reports never drop money.
+-- spend_owner comes from the channel: sales channels' costs (Outbound) are sales spend.
 with
 
 ad_spend as (
@@ -43,7 +45,7 @@ spend_lines as (
         ad_spend.platform,
         ad_spend.campaign_id,
         ad_spend.match_method,
-        coalesce(campaigns.channel, ad_platforms.channel, 'Other') as channel,
+        coalesce(ad_platforms.channel, campaigns.channel, 'Other') as channel,
         ad_spend.spend_usd
 
     from ad_spend
@@ -82,6 +84,7 @@ final as (
         spend_lines.match_method,
         spend_lines.channel,
         coalesce(channels.is_paid, false) as is_paid,
+        coalesce(channels.spend_owner, 'marketing') as spend_owner,
         cast(spend_lines.spend_usd as double) as spend_usd
 
     from spend_lines

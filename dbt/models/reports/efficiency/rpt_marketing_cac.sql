@@ -1,7 +1,8 @@
--- Customer acquisition cost per month and attribution model: blended (all marketing spend
--- over every new customer won that month) and paid-only (paid-media spend over the new
--- customers the model credits to paid channels), so leadership can see what a customer costs
--- and how much of it paid media explains.
+-- Customer acquisition cost per month and attribution model: marketing CAC (all marketing
+-- spend over every new customer won that month), paid CAC (paid-media spend over the new
+-- customers the model credits to paid channels) and the fully loaded CAC (marketing and sales
+-- spend over every new customer), so leadership can see what a customer costs and how much
+-- of it paid media explains. Sales spend (spend_owner = 'sales') is in the last one only.
 with
 
 months as (
@@ -44,8 +45,9 @@ spend_by_month as (
 
     select
         month_start,
-        sum(spend_usd) as spend_usd,
-        sum(case when is_paid then spend_usd else 0 end) as paid_spend_usd
+        sum(case when spend_owner = 'marketing' then spend_usd else 0 end) as spend_usd,
+        sum(case when spend_owner = 'marketing' and is_paid then spend_usd else 0 end) as paid_spend_usd,
+        sum(case when spend_owner = 'marketing' then 0 else spend_usd end) as sales_spend_usd
 
     from spend
     group by month_start
@@ -112,6 +114,7 @@ combined as (
         grid.model,
         cast(coalesce(spend_by_month.spend_usd, 0) as double) as spend_usd,
         cast(coalesce(spend_by_month.paid_spend_usd, 0) as double) as paid_spend_usd,
+        cast(coalesce(spend_by_month.sales_spend_usd, 0) as double) as sales_spend_usd,
         cast(coalesce(new_customers_by_month.new_customers, 0) as bigint) as new_customers,
         cast(coalesce(paid_customers_by_model.paid_attributed_new_customers, 0) as double)
             as paid_attributed_new_customers
@@ -136,10 +139,12 @@ final as (
         model,
         spend_usd,
         paid_spend_usd,
+        sales_spend_usd,
         new_customers,
         paid_attributed_new_customers,
         spend_usd / nullif(new_customers, 0) as blended_cac_usd,
-        {{ cost_per_unit('paid_spend_usd', 'paid_attributed_new_customers') }} as paid_cac_usd
+        {{ cost_per_unit('paid_spend_usd', 'paid_attributed_new_customers') }} as paid_cac_usd,
+        (spend_usd + sales_spend_usd) / nullif(new_customers, 0) as fully_loaded_cac_usd
 
     from combined
 

@@ -1,6 +1,7 @@
 -- Pipeline by month for revenue leadership: what was created, what closed won or lost, and what
 -- was still open at each month end, by opportunity type and the account's segment, region and
--- industry as of the opportunity's creation. Open pipeline uses the current amount_usd.
+-- industry as of the opportunity's creation. Open pipeline uses the current amount_usd; the
+-- part of it past its expected close date at the month end is overdue (it should have closed).
 with
 
 opportunities as (
@@ -29,7 +30,9 @@ dimensioned as (
         created_at,
         cast({{ dbt.date_trunc('month', 'created_at') }} as date) as created_month,
         case when is_closed then cast({{ dbt.date_trunc('month', 'close_date') }} as date) end as closed_month,
-        case when is_closed then cast(close_date as {{ dbt.type_timestamp() }}) end as closed_at
+        case when is_closed then cast(close_date as {{ dbt.type_timestamp() }}) end as closed_at,
+        -- The expected close date of a deal still open (a closed deal's is its close).
+        cast(close_date as {{ dbt.type_timestamp() }}) as close_date_at
 
     from opportunities
 
@@ -92,7 +95,13 @@ open_at_month_end as (
         dimensioned.region,
         dimensioned.industry,
         cast(count(*) as bigint) as open_count,
-        cast(sum(dimensioned.amount_usd) as double) as open_pipeline_usd
+        cast(sum(dimensioned.amount_usd) as double) as open_pipeline_usd,
+        cast(sum(case when dimensioned.close_date_at < months.snapshot_at then 1 else 0 end) as bigint)
+            as overdue_count,
+        cast(
+            sum(case when dimensioned.close_date_at < months.snapshot_at then dimensioned.amount_usd else 0 end)
+            as double
+        ) as overdue_pipeline_usd
 
     from months
     inner join dimensioned
@@ -141,7 +150,9 @@ joined as (
         coalesce(closed.lost_count, 0) as lost_count,
         coalesce(closed.lost_usd, 0.0) as lost_usd,
         coalesce(open_at_month_end.open_count, 0) as open_count,
-        coalesce(open_at_month_end.open_pipeline_usd, 0.0) as open_pipeline_usd
+        coalesce(open_at_month_end.open_pipeline_usd, 0.0) as open_pipeline_usd,
+        coalesce(open_at_month_end.overdue_count, 0) as overdue_count,
+        coalesce(open_at_month_end.overdue_pipeline_usd, 0.0) as overdue_pipeline_usd
 
     from grid
     left join created
@@ -189,7 +200,9 @@ final as (
         cast(lost_count as bigint) as lost_count,
         cast(lost_usd as double) as lost_usd,
         cast(open_count as bigint) as open_count,
-        cast(open_pipeline_usd as double) as open_pipeline_usd
+        cast(open_pipeline_usd as double) as open_pipeline_usd,
+        cast(overdue_count as bigint) as overdue_count,
+        cast(overdue_pipeline_usd as double) as overdue_pipeline_usd
 
     from joined
     where created_count > 0 or won_count > 0 or lost_count > 0 or open_count > 0

@@ -1,6 +1,7 @@
 -- Pipeline coverage, so sales leaders see early whether open pipeline can still carry the
 -- quarter: at each month end, by segment and region, open pipeline against the bookings target
--- still to be won in the quarter in progress after that month end.
+-- still to be won in the quarter in progress after that month end, and how much of that open
+-- pipeline is overdue (past its expected close date at the month end).
 with
 
 opportunities as (
@@ -30,7 +31,8 @@ dimensioned as (
         is_won,
         close_date,
         created_at,
-        case when is_closed then cast(close_date as {{ dbt.type_timestamp() }}) end as closed_at
+        case when is_closed then cast(close_date as {{ dbt.type_timestamp() }}) end as closed_at,
+        cast(close_date as {{ dbt.type_timestamp() }}) as close_date_at
 
     from opportunities
 
@@ -120,7 +122,11 @@ open_at_month_end as (
         dimensioned.segment,
         dimensioned.region,
         cast(count(*) as bigint) as open_count,
-        cast(sum(dimensioned.amount_usd) as double) as open_pipeline_usd
+        cast(sum(dimensioned.amount_usd) as double) as open_pipeline_usd,
+        cast(
+            sum(case when dimensioned.close_date_at < snapshots.snapshot_at then dimensioned.amount_usd else 0 end)
+            as double
+        ) as overdue_pipeline_usd
 
     from snapshots
     inner join dimensioned
@@ -142,6 +148,7 @@ joined as (
         combinations.region,
         coalesce(open_at_month_end.open_count, 0) as open_count,
         coalesce(open_at_month_end.open_pipeline_usd, 0.0) as open_pipeline_usd,
+        coalesce(open_at_month_end.overdue_pipeline_usd, 0.0) as overdue_pipeline_usd,
         coalesce(quarter_targets.quarter_bookings_target_usd, 0.0) as quarter_bookings_target_usd,
         coalesce(won_in_quarter.quarter_won_to_date_usd, 0.0) as quarter_won_to_date_usd
 
@@ -178,6 +185,7 @@ final as (
         region,
         cast(open_count as bigint) as open_count,
         cast(open_pipeline_usd as double) as open_pipeline_usd,
+        cast(overdue_pipeline_usd as double) as overdue_pipeline_usd,
         cast(quarter_bookings_target_usd as double) as quarter_bookings_target_usd,
         cast(quarter_won_to_date_usd as double) as quarter_won_to_date_usd,
         cast(quarter_bookings_target_usd - quarter_won_to_date_usd as double) as remaining_target_usd,
