@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 from dagster import AssetCheckSeverity
 from exports import Exports
-from warehouse_build import AS_OF, BuiltWarehouse, materialize_all
+from warehouse_build import BuiltWarehouse, materialize_all
 
 from dagster_project.run_outcome import run_outcome
 from dagster_project.settings import DBT_PROJECT_DIR
@@ -67,7 +67,7 @@ def run_shape(
     *,
     fmt: str = "csv",
     omit: tuple[str, ...] | None = None,
-    as_of: str = AS_OF,
+    as_of: str | None = None,
 ) -> ShapeRun:
     """Write the exports under `root`, run the whole job on them and collect its outputs."""
     source = exports.write(root / "exports", fmt=fmt, omit=omit)

@@ -24,8 +24,8 @@ ATTRIBUTION_MARTS = (
     "fct_lead_attribution",
     "dim_opportunities",
 )
-# A fixed as-of time (just after the sample's history ends) so that open opportunities'
-# full-journey windows, and hence every number, are the same on every run.
+# The sample's as-of time: its data ends on 2026-09-30, so its own clock (the default) says
+# midnight after; tests that build other data pass theirs or read it from the build.
 AS_OF = "2026-10-01 00:00:00"
 
 
@@ -57,7 +57,7 @@ def materialize_all(
     lookback_days: int | None = None,
     scope: str | None = None,
     half_life_days: float | None = None,
-    as_of: str | None = AS_OF,
+    as_of: str | None = None,
     marts_only: bool = False,
     dbt_unit_tests: bool = False,
 ) -> BuiltWarehouse:
@@ -91,10 +91,16 @@ def materialize_all(
         result = job.execute_in_process(
             instance=instance, raise_on_error=False, asset_selection=selection
         )
+    if as_of is None and warehouse.has_table("marts.dim_attribution_models"):
+        # The data's own clock, as dbt resolved it (int_as_of_resolved).
+        resolved = warehouse.query(
+            "select max(as_of_at) as as_of from marts.dim_attribution_models"
+        )
+        as_of = str(resolved["as_of"].iloc[0])
     return BuiltWarehouse(
         warehouse_path=Path(warehouse.warehouse_path),
         raw_dir=Path(warehouse.raw_dir),
-        as_of=as_of,
+        as_of=as_of or "",
         lookback_days=365 if lookback_days is None else lookback_days,
         half_life_days=7.0 if half_life_days is None else half_life_days,
         scope="account" if scope is None else scope,

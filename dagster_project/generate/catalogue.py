@@ -345,55 +345,74 @@ def _actual_costs(
 def build_ad_spend(rng: np.random.Generator, cat: Campaigns, scale: float) -> Frame:
     """Daily spend per platform per active paid campaign, plus unmatched platform rows.
 
-    bing_ads exports carry no CRM campaign id (utm_campaign only) and a retired
-    'ps-competitor-test' campaign matches no campaign at all: both exercise
-    spend mapping by utm_campaign.
+    A paid campaign spends its budget on the platforms: 85-100% of it (less the small agency
+    cost of `_actual_costs`), split over its platforms and paced evenly over its days, with
+    weekday seasonality and daily noise, in rows up to the as-of date only (the rest is still
+    to be spent). Spend scales with N, like the sessions it buys. bing_ads exports carry no
+    CRM campaign id (utm_campaign only) and a retired 'ps-competitor-test' campaign matches
+    no campaign at all: both exercise spend mapping by utm_campaign.
     """
     parts: list[Frame] = []
+    as_of_day = AS_OF // DAY
     for i in np.flatnonzero(np.isin(cat.types, PAID_TYPES)):
-        for platform in cat.platforms[i]:
-            days = np.arange(cat.start[i], cat.end[i] + 1)
+        campaign_days = np.arange(cat.start[i], cat.end[i] + 1)
+        pacing = rng.uniform(0.85, 1.0)
+        shares = rng.dirichlet(np.full(len(cat.platforms[i]), 4.0))
+        for platform, share in zip(cat.platforms[i], shares, strict=True):
             has_id = platform != "bing_ads"
             parts.append(
                 _spend_rows(
                     rng,
-                    days,
+                    campaign_days,
+                    cat.budget[i] * pacing * share * scale,
+                    as_of_day,
                     platform,
                     cat.ids[i] if has_id else None,
                     cat.utm[i],
                     cat.currency[i],
-                    scale,
                 )
             )
     test_days = np.arange(_day("2025-03-01"), _day("2025-03-29") + 1)
     parts.append(
-        _spend_rows(rng, test_days, "google_ads", None, "ps-competitor-test", "USD", scale)
+        _spend_rows(
+            rng,
+            test_days,
+            9_000.0 * scale,
+            as_of_day,
+            "google_ads",
+            None,
+            "ps-competitor-test",
+            "USD",
+        )
     )
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
 def _spend_rows(
     rng: np.random.Generator,
-    days: np.ndarray,
+    campaign_days: np.ndarray,
+    budget: float,
+    as_of_day: float,
     platform: str,
     campaign_id: str | None,
     utm: str,
     currency: str,
-    scale: float,
 ) -> Frame:
-    """One campaign x platform daily series with weekday seasonality and CPC noise."""
-    n = len(days)
+    """One campaign x platform daily series: the budget paced over the campaign's days."""
     cpm, ctr = {
         "google_ads": (18.0, 0.035),
         "bing_ads": (12.0, 0.03),
         "linkedin_ads": (45.0, 0.006),
         "meta_ads": (9.0, 0.009),
     }[platform]
-    weekday = (days.astype(int) + 3) % 7  # 0 = Monday
-    season = np.where(weekday >= 5, 0.45, 1.0)
-    impressions = rng.poisson(1_500.0 * scale * season * rng.lognormal(0, 0.25, n))
+    weekday = (campaign_days.astype(int) + 3) % 7  # 0 = Monday
+    weight = np.where(weekday >= 5, 0.45, 1.0) * rng.lognormal(0, 0.15, len(campaign_days))
+    planned = budget * weight / weight.sum()
+    spent = campaign_days <= as_of_day
+    days, spend = campaign_days[spent], np.round(planned[spent], 2)
+    n = len(days)
+    impressions = rng.poisson(spend / cpm * 1000.0 * rng.lognormal(0, 0.1, n))
     clicks = rng.binomial(impressions, ctr)
-    spend = np.round(impressions / 1000.0 * cpm * rng.lognormal(0, 0.15, n), 2)
     return {
         "spend_date": days.astype(float),
         "platform": np.full(n, platform, dtype=object),

@@ -136,6 +136,8 @@ def _renewals(
     out: list[Opp] = []
     while anniversary - 60 * DAY <= AS_OF:
         created = anniversary - d.u(45, 75) * DAY
+        if created > AS_OF:  # not created yet when the export was taken
+            break
         seg = int(acc.segment_at(np.array([a]), np.array([created]))[0])
         amount = round(amount * d.u(0.97, 1.12) / 10.0) * 10.0
         opp = Opp(
@@ -179,7 +181,9 @@ def make_opportunities(
             kind = "Expansion" if customer_from <= tau else "New Business"
             if kind == "Expansion" and d.u() < 0.35:
                 continue  # customers' interest turns into an upsell less often than a first deal
-            opp = _cycle_opp(d, acc, a, tau + d.u(0, 8) * HOUR, kind, currency, int(engaged[c]))
+            # Created within hours of the buying signal, but not after the export was taken.
+            created = min(tau + d.u(0, 8) * HOUR, AS_OF)
+            opp = _cycle_opp(d, acc, a, created, kind, currency, int(engaged[c]))
             opp.cycle = int(c)
             opps.append(opp)
             if opp.won and kind == "New Business":

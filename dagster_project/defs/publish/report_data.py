@@ -223,7 +223,7 @@ def _marketing_attributed(con: duckdb.DuckDBPyConnection, window: list[object]):
 
 
 def _roi(con: duckdb.DuckDBPyConnection, table: str, key: str, window: list[object]):
-    """Spend and attributed revenue summed over the window, then ROI and ROAS of the sums."""
+    """Marketing spend and attributed revenue summed over the window, then ROI and ROAS."""
     # '(no campaign)' (unmatched spend) has no name: show its key rather than nothing.
     name = (
         f"coalesce(max(campaign_name), {key}) as campaign_name, max(channel) as channel,"
@@ -241,7 +241,8 @@ def _roi(con: duckdb.DuckDBPyConnection, table: str, key: str, window: list[obje
                 sum(attributed_revenue_usd) as attributed_revenue_usd,
                 sum(attributed_won_deals) as attributed_won_deals
             from {table}
-            where model = ? and month_start >= ? and month_start < ?
+            -- Marketing ROI: sales channels' costs (Outbound) are not marketing's to return.
+            where model = ? and month_start >= ? and month_start < ? and spend_owner = 'marketing'
             group by {key}
         )
         select

@@ -1,7 +1,9 @@
 -- All spend in USD, one row per spend line: each converted ad-spend row (per day, platform
--- and campaign) and each month's share of a campaign's actual program cost. Ad spend takes its
--- platform's channel (LinkedIn ads are Paid Social whatever the campaign they promote), a
--- program cost its campaign's; the campaign stays a column of its own. Spend matching no
+-- and campaign) and each month's share of a campaign's actual program cost. Ad spend is paid
+-- media: it takes its campaign's channel when that is a paid one (a Display campaign's Google
+-- ads are Display), else its platform's (the LinkedIn ads of an event campaign are Paid
+-- Social, as are the clicks they buy); a program cost takes its campaign's channel. The
+-- campaign stays a column of its own. Spend matching no
 -- campaign keeps its row, with campaign_id NULL, so efficiency reports never drop money.
 -- spend_owner comes from the channel: sales channels' costs (Outbound) are sales spend.
 with
@@ -45,12 +47,19 @@ spend_lines as (
         ad_spend.platform,
         ad_spend.campaign_id,
         ad_spend.match_method,
-        coalesce(ad_platforms.channel, campaigns.channel, 'Other') as channel,
+        coalesce(
+            case when campaign_channels.is_paid then campaigns.channel end,
+            ad_platforms.channel,
+            campaigns.channel,
+            'Other'
+        ) as channel,
         ad_spend.spend_usd
 
     from ad_spend
     left join campaigns
         on ad_spend.campaign_id = campaigns.campaign_id
+    left join channels as campaign_channels
+        on campaigns.channel = campaign_channels.channel
     left join ad_platforms
         on ad_spend.platform = ad_platforms.platform
 

@@ -24,6 +24,12 @@ campaigns as (
 
 ),
 
+channels as (
+
+    select * from {{ ref('channels') }}
+
+),
+
 models as (
 
     select * from {{ ref('dim_attribution_models') }}
@@ -125,6 +131,7 @@ final as (
         campaigns.campaign_type,
         campaigns.channel,
         campaigns.is_paid,
+        coalesce(channels.spend_owner, 'marketing') as spend_owner,
         joined.spend_usd,
         joined.ad_spend_usd,
         joined.campaign_cost_usd,
@@ -141,6 +148,8 @@ final as (
     from joined
     left join campaigns
         on joined.campaign_key = campaigns.campaign_id
+    left join channels
+        on campaigns.channel = channels.channel
 
 )
 

@@ -120,6 +120,7 @@ final as (
         joined.model,
         joined.channel,
         coalesce(channels.is_paid, false) as is_paid,
+        coalesce(channels.spend_owner, 'marketing') as spend_owner,
         joined.spend_usd,
         joined.ad_spend_usd,
         joined.campaign_cost_usd,
