@@ -335,3 +335,41 @@ def test_committed_seeds_match_the_generator(tmp_path: Path) -> None:
         tmp_path, seeds, [str(n) for n in names], shallow=False
     )
     assert not mismatch and not errors, f"seeds/ drifted: {mismatch + errors}"
+
+
+# The sample's export was taken at the end of this day (the generator's as-of time).
+SAMPLE_EXPORTED_AT = pd.Timestamp("2026-09-30 23:59:59", tz="UTC")
+
+
+def test_sample_timestamps_are_consistent() -> None:
+    """Nothing in the sample is created after its own update or after the export was taken."""
+    opportunities = _read(REPO / "seeds", "opportunities")
+    created = pd.to_datetime(opportunities["created_at"], utc=True, format="ISO8601")
+    updated = pd.to_datetime(opportunities["updated_at"], utc=True, format="ISO8601")
+    late = opportunities.loc[(created > updated) | (created > SAMPLE_EXPORTED_AT), "opportunity_id"]
+    assert late.empty, f"opportunities created after their update or the export: {list(late)}"
+    assert (updated <= SAMPLE_EXPORTED_AT).all()
+    stages = _read(REPO / "seeds", "opportunity_stage_history")
+    entered = pd.to_datetime(stages["entered_at"], utc=True, format="ISO8601")
+    assert (entered <= SAMPLE_EXPORTED_AT).all()
+
+
+def test_sample_paid_campaigns_spend_their_budgets() -> None:
+    """A paid campaign's ad spend to the export is 80-100% of its budget for the days elapsed
+    (so ROAS is believable): the budget paced over the campaign, less its agency cost."""
+    campaigns = _read(REPO / "seeds", "campaigns").set_index("campaign_id")
+    spend = _read(REPO / "seeds", "ad_spend")
+    spend["spend"] = spend["spend"].astype(float)
+    # By utm_campaign: bing_ads rows carry no campaign id.
+    tagged = campaigns.reset_index().query("utm_campaign != ''").drop_duplicates("utm_campaign")
+    campaign_of_utm = tagged.set_index("utm_campaign")["campaign_id"]
+    spend["campaign"] = spend["utm_campaign"].map(campaign_of_utm)
+    by_campaign = spend.dropna(subset=["campaign"]).groupby("campaign")["spend"].sum()
+    paid = campaigns.loc[by_campaign.index]
+    start, end = pd.to_datetime(paid["start_date"]), pd.to_datetime(paid["end_date"])
+    exported = pd.Timestamp("2026-09-30")
+    days = (end - start).dt.days + 1
+    elapsed = ((end.clip(upper=exported) - start).dt.days + 1).clip(lower=0)
+    budget_to_date = paid["budgeted_cost"].astype(float) * elapsed / days
+    ratio = by_campaign / budget_to_date
+    assert ratio.between(0.8, 1.0 + 1e-9).all(), ratio[~ratio.between(0.8, 1.0)].to_dict()

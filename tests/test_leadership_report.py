@@ -79,7 +79,7 @@ def test_the_build_materialises_the_report_with_a_summary_preview(
     ]
     metadata = event.materialization.metadata
     assert metadata["path"].value == str(report)
-    assert "| marketing-sourced pipeline |" in metadata["summary"].value
+    assert "| marketing-sourced pipeline (New Business) |" in metadata["summary"].value
     assert metadata["checks_total"].value == metadata["checks_passed"].value  # sample is clean
 
 
@@ -222,8 +222,12 @@ def test_check_status_and_freshness_are_shown(page: WebDriver) -> None:
     assert all(row[1] == row[3] and int(row[1]) > 0 for row in layers.values())  # all passed
     status = page.find_element(By.ID, "check-status")
     assert status.is_displayed() and "checks passed" in status.text
+    assert checks["data_is_fresh"] in ("passed", "warned")  # the sample ends 2026-09-30
     freshness = {row[0]: row[1] for row in _cells(page, "freshness")}
-    assert freshness["As-of time of this build"] == "2026-10-01"
+    # The as-of time is the data's own end, shown with where it came from and the build time.
+    assert freshness["As-of time of this build (the data's end)"] == "2026-10-01"
+    assert freshness["Data's end"] == "2026-10-01"
+    assert freshness["Build started"] >= "2026-10-01"
     assert freshness["Latest touch"].startswith("2026-09-30")
 
 
