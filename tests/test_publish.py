@@ -327,7 +327,8 @@ def test_killed_run_leaves_serving_intact_and_rerun_completes(
     republished = _checksums(serving)
     for name, (rows, checksum) in published_tables.items():
         assert republished[name][0] == rows, name
-        if name.startswith("marts."):
+        # dim_attribution_models records when its build started (built_at), so it differs.
+        if name.startswith("marts.") and name != "marts.dim_attribution_models":
             assert republished[name][1] == checksum, name
     assert_consistent(serving)
     assert_same_tables(serving, warehouse)

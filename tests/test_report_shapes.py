@@ -479,3 +479,27 @@ def test_money_formats_huge_and_exact_numbers() -> None:
     assert usd_full(Decimal("1234.5")) == "$1,234"
     assert pct(Decimal("0.5")) == "50%"
     assert usd(None) == DASH
+
+
+@pytest.mark.parametrize("serving", ["open_deal"], indirect=True)
+def test_an_open_deal_past_its_expected_close_is_overdue(
+    open_deal: Shape, serving: duckdb.DuckDBPyConnection
+) -> None:
+    """OPP-1 is open, expected to close on 2025-05-15, and the as-of time is 2025-06-01: it is
+    overdue in dim_opportunities and in the open pipeline of May's month end, not of April's."""
+    assert serving.execute("select is_overdue from marts.dim_opportunities").fetchall() == [(True,)]
+    rows = serving.execute(
+        "select month_start, open_count, overdue_count, overdue_pipeline_usd"
+        " from reports.rpt_pipeline where month_start in ('2025-04-01', '2025-05-01')"
+        " order by month_start"
+    ).fetchall()
+    assert [(str(m), o, d, float(u)) for m, o, d, u in rows] == [
+        ("2025-04-01", 1, 0, 0.0),
+        ("2025-05-01", 1, 1, 12_000.0),
+    ]
+    coverage = _value(
+        serving,
+        "select sum(overdue_pipeline_usd) from reports.rpt_pipeline_coverage where month_start = ?",
+        ["2025-05-01"],
+    )
+    assert coverage == 12_000.0

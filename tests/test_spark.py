@@ -24,6 +24,8 @@ RATIO_TOLERANCE = 1e-9
 # (a cost per won deal whose denominator is a near-zero time-decay credit, ~1e13) can differ
 # in its last bits, which at that size is more than a cent. Seen once: 6e-16 relative.
 RELATIVE_TOLERANCE = 1e-12
+# When each engine's build started: the one column two builds of the same data differ in.
+BUILD_TIME_COLUMNS = {"built_at"}
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +71,8 @@ def _differences(table: str, duck: pd.DataFrame, spark: pd.DataFrame) -> list[st
     if len(duck) != len(spark):
         return [f"{table}: {len(duck)} rows on DuckDB, {len(spark)} on Spark"]
     for column in duck.columns:
+        if column in BUILD_TIME_COLUMNS:
+            continue
         left, right = duck[column], spark[column]
         if pd.api.types.is_float_dtype(left):
             tolerance = MONEY_TOLERANCE if column.endswith("_usd") else RATIO_TOLERANCE
@@ -90,7 +94,8 @@ def test_spark_pipeline_and_checks_succeed(spark_build: BuiltWarehouse) -> None:
     result = spark_build.result
     assert result.success, [e.step_key for e in result.all_events if e.is_step_failure]
     evaluations = result.get_asset_check_evaluations()
-    assert [e.check_name for e in evaluations if not e.passed] == []
+    # The sample ends on 2026-09-30: only the freshness check may warn that it is old.
+    assert {e.check_name for e in evaluations if not e.passed} <= {"data_is_fresh"}
     assert "credits_sum_to_one" in {e.check_name for e in evaluations}
 
 

@@ -1,17 +1,37 @@
-{#- The run's as-of time: the `as_of` var when given, else the end of the latest day the data
-    covers (int_as_of_resolved, a one-row model this expression reads). It ends the
-    full-journey window of open opportunities and decides which months are complete.
+{#- The run's as-of time, as a timestamp literal: the `as_of` var when given, else the end of
+    the latest day the data covers, read from int_as_of_resolved (a one-row model built
+    before every model that calls this) when the model is compiled. A literal, not a scalar
+    subquery: a subquery in a join condition cost the attribution windows four times their
+    time at a million touchpoints. It ends the full-journey window of open opportunities and
+    decides which months are complete.
     Every model that reads it depends on int_as_of_resolved, var or not, so that the graph
-    (and Dagster's asset graph, parsed without vars) is the same for every build; a unit
-    test that sets the var needs no fixture for it. -#}
+    (and Dagster's asset graph, parsed without vars) is the same for every build; a unit test
+    that sets the var needs no fixture for it. Where int_as_of_resolved is not built yet
+    (compiling for docs or lint before any build) the expression reads it as a subquery. -#}
 {% macro as_of_timestamp() -%}
     {%- set as_of = var('as_of', none) -%}
-    {%- if as_of is none or as_of == '' -%}
-        (select as_of_at from {{ ref('int_as_of_resolved') }})
-    {%- elif model.resource_type == 'unit_test' -%}
-        cast('{{ as_of }}' as {{ dbt.type_timestamp() }})
-    {%- else -%}
-        {%- do ref('int_as_of_resolved') -%}
-        cast('{{ as_of }}' as {{ dbt.type_timestamp() }})
+    {%- if as_of is not none and as_of != '' and model.resource_type == 'unit_test' -%}
+        {{ return(_as_of_literal(as_of)) }}
     {%- endif -%}
+    {%- set resolved = ref('int_as_of_resolved') -%}
+    {%- if (as_of is none or as_of == '') and execute -%}
+        {%- set built = adapter.get_relation(
+            database=resolved.database, schema=resolved.schema, identifier=resolved.identifier
+        ) -%}
+        {%- if built is not none -%}
+            {%- set found = run_query(
+                'select ' ~ dbt.cast('as_of_at', dbt.type_string()) ~ ' as as_of from ' ~ built
+            ) -%}
+            {%- set as_of = found.columns[0].values()[0] if found.rows | length else none -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if as_of is none or as_of == '' -%}
+        (select as_of_at from {{ resolved }})
+    {%- else -%}
+        {{ _as_of_literal(as_of) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro _as_of_literal(as_of) -%}
+    cast('{{ as_of }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
