@@ -1,8 +1,9 @@
 """Independent pandas reference implementation of the attribution rules.
 
-This module re-derives ``fct_attribution`` from ``/work/shared/spec/attribution.md`` without
+This module re-derives ``fct_attribution`` from the attribution rules as the README states them
+("Glossary: the attribution models in plain words" and the configuration table) without
 looking at the dbt SQL or its seeds, so that the test suite can compare two implementations
-that were written independently from the same spec. Any disagreement between them is either a
+that were written independently from the same rules. Any disagreement between them is either a
 bug in one of them or an ambiguity in the spec, and both are worth knowing about.
 
 Semantics implemented (the spec, plus the decisions taken where it is silent):

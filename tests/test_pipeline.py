@@ -290,3 +290,25 @@ def test_contribution_check_fails_when_sourced_exceeds_influenced(
         f" {row['influenced_pipeline_usd']:,.2f}: look at reports.rpt_marketing_contribution"
         " and the is_marketing flags in dbt/seeds/channels.csv"
     )
+
+
+def test_contribution_check_fails_when_a_renewal_counts_as_influenced(
+    tampered: WarehouseResource,
+) -> None:
+    """Only the contribution types (New Business) may be influenced: a renewal row with
+    influenced pipeline fails, and the message says its ceiling is 0."""
+    assert sourced_within_influenced_within_total(warehouse=tampered).passed
+    row_id = (
+        "(select min(report_row_id) from reports.rpt_marketing_contribution"
+        " where not is_contribution_type and pipeline_usd > 0)"
+    )
+    _tamper(
+        tampered,
+        "update reports.rpt_marketing_contribution set influenced_pipeline_usd = pipeline_usd"
+        f" where report_row_id = {row_id}",
+    )
+    result = sourced_within_influenced_within_total(warehouse=tampered)
+    assert not result.passed
+    assert result.metadata["offending_rows"].value == 1
+    assert "influenced_pipeline_usd" in (result.description or "")
+    assert "> 0 (not a contribution type) 0.00" in (result.description or "")

@@ -442,18 +442,8 @@ def _window_explanation(
 )
 def sourced_within_influenced_within_total(warehouse: WarehouseResource) -> AssetCheckResult:
     rows = warehouse.query("select * from reports.rpt_marketing_contribution order by 1")
-    # Outside the contribution types, the part (sourced, influenced) must be nothing at all.
-    outside = ~rows["is_contribution_type"].astype(bool)
-    for part in ("influenced_opportunities", "influenced_pipeline_usd", "influenced_revenue_usd"):
-        rows[f"{part}_allowed"] = rows[part.replace("influenced_", "")].where(~outside, 0)
-    offending = rows[
-        (rows["sourced_opportunities"] > rows["influenced_opportunities"])
-        | (rows["influenced_opportunities"] > rows["influenced_opportunities_allowed"])
-        | (rows["sourced_pipeline_usd"] - rows["influenced_pipeline_usd"] >= CENT)
-        | (rows["influenced_pipeline_usd"] - rows["influenced_pipeline_usd_allowed"] >= CENT)
-        | (rows["sourced_revenue_usd"] - rows["influenced_revenue_usd"] >= CENT)
-        | (rows["influenced_revenue_usd"] - rows["influenced_revenue_usd_allowed"] >= CENT)
-    ]
+    breaks = [_excess(rows, part, whole) >= _tolerance(part) for part, whole in CONTRIBUTION_ORDER]
+    offending = rows[np.logical_or.reduce(breaks)]
     return _result(
         offending,
         {"month_type_segment_rows": len(rows)},
@@ -461,16 +451,33 @@ def sourced_within_influenced_within_total(warehouse: WarehouseResource) -> Asse
     )
 
 
-# Each pair must hold: the part (left) never above the whole (right).
-# The whole an influenced amount may reach is the total, or 0 outside the contribution types.
+# Each pair must hold: the part (left) never above the whole (right), money first.
 CONTRIBUTION_ORDER = (
     ("sourced_pipeline_usd", "influenced_pipeline_usd"),
-    ("influenced_pipeline_usd", "influenced_pipeline_usd_allowed"),
+    ("influenced_pipeline_usd", "pipeline_usd"),
     ("sourced_revenue_usd", "influenced_revenue_usd"),
-    ("influenced_revenue_usd", "influenced_revenue_usd_allowed"),
+    ("influenced_revenue_usd", "revenue_usd"),
     ("sourced_opportunities", "influenced_opportunities"),
-    ("influenced_opportunities", "influenced_opportunities_allowed"),
+    ("influenced_opportunities", "opportunities"),
 )
+TOTALS = {"pipeline_usd", "revenue_usd", "opportunities"}
+
+
+def _whole(rows: pd.DataFrame, whole: str) -> pd.Series:
+    """What a part may reach: a total is 0 on rows of a type marketing never sources or
+    influences (outside marketing_contribution_opportunity_types)."""
+    if whole in TOTALS:
+        return rows[whole].where(rows["is_contribution_type"].astype(bool), 0)
+    return rows[whole]
+
+
+def _excess(rows: pd.DataFrame, part: str, whole: str) -> pd.Series:
+    return rows[part] - _whole(rows, whole)
+
+
+def _tolerance(part: str) -> float:
+    """A whole deal for counts, a cent for money."""
+    return 1 if part.endswith("opportunities") else CENT
 
 
 def _contribution_explanation(offending: pd.DataFrame, rows: int) -> str:
@@ -479,18 +486,14 @@ def _contribution_explanation(offending: pd.DataFrame, rows: int) -> str:
         (
             (part, whole)
             for part, whole in CONTRIBUTION_ORDER
-            if (offending[part] - offending[whole]).max()
-            >= (1 if part.endswith("opportunities") else CENT)
+            if _excess(offending, part, whole).max() >= _tolerance(part)
         ),
         CONTRIBUTION_ORDER[0],
     )
-    worst = offending.loc[(offending[part] - offending[whole]).idxmax()]
-    if whole.endswith("_allowed"):
-        total = whole.removesuffix("_allowed").replace("influenced_", "")
-        whole = total if worst["is_contribution_type"] else "0 (not a contribution type)"
-        limit = worst[total] if worst["is_contribution_type"] else 0
-    else:
-        limit = worst[whole]
+    worst = offending.loc[_excess(offending, part, whole).idxmax()]
+    limit = _whole(offending, whole)[worst.name]
+    if whole in TOTALS and not worst["is_contribution_type"]:
+        whole = "0 (not a contribution type)"
     return (
         f"{len(offending)} of {rows} month x type x segment rows break sourced <= influenced <="
         f" total; worst: {str(worst['month_start'])[:10]} {worst['opportunity_type']}"

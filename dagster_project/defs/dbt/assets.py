@@ -42,11 +42,12 @@ def _build(
     )
     # A failed test says which, where and how to see its rows; a failed build, which nodes.
     events = (explain_test_result(event) for event in invocation.stream())
+    counted = warehouse.dbt_target == "duckdb"
     built: list[Any] = []
     failure: DagsterDbtCliRuntimeError | None = None
     try:
         for event in events:
-            if warehouse.dbt_target == "duckdb":
+            if counted:
                 built.append(event)
             else:
                 yield event

@@ -33,22 +33,21 @@ def with_row_counts(
     events: Iterable[Any], manifest: Mapping[str, Any], warehouse: WarehouseResource
 ) -> list[Any]:
     """The events, each table's materialisation with `dagster/row_count` attached."""
-    events = list(events)
     nodes = manifest.get("nodes", {})
-    tables = dict(filter(None, (_counted_node(event, nodes) for event in events)))
+    located = [(event, _counted_node(event, nodes)) for event in events]
+    tables = dict(node for _, node in located if node is not None)
     if not tables:
-        return events
+        return [event for event, _ in located]
     counts_sql = " union all ".join(
         f"select '{unique_id}' as unique_id, count(*) as row_count from {relation}"
         for unique_id, relation in tables.items()
     )
     counts = warehouse.query(counts_sql).set_index("unique_id")["row_count"]
-    counted = []
-    for event in events:
-        node = _counted_node(event, nodes)
-        if node is None or node[0] not in counts.index:
-            counted.append(event)
-            continue
-        size = {"dagster/row_count": MetadataValue.int(int(counts[node[0]]))}
-        counted.append(event.with_metadata({**event.metadata, **size}))
-    return counted
+    return [
+        event
+        if node is None
+        else event.with_metadata(
+            {**event.metadata, "dagster/row_count": MetadataValue.int(int(counts[node[0]]))}
+        )
+        for event, node in located
+    ]
