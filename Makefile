@@ -13,7 +13,7 @@ export ATTRIBUTION_RAW_DIR ?= $(CURDIR)/data/raw
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 DBT := cd dbt && ../$(BIN)/dbt
 
-.PHONY: run test dev docs lint manifest bootstrap clean browser report-screenshot
+.PHONY: run test check dev docs lint manifest bootstrap clean browser report-screenshot
 
 bootstrap: $(STAMP)
 
@@ -70,8 +70,16 @@ lint: $(STAMP) manifest
 	$(BIN)/ruff format --check .
 	ATTRIBUTION_WAREHOUSE_PATH=:memory: $(BIN)/sqlfluff lint dbt/models
 
+PYTEST := $(BIN)/pytest -q -n 2 --dist loadgroup --no-loadscope-reorder
+
+# The full gate CI runs: lint and every test, both engines, the builds, the browser.
 test: $(SPARK_STAMP) $(DAGSTER_HOME)/dagster.yaml browser lint
-	$(BIN)/pytest -q -n 2 --dist loadgroup --no-loadscope-reorder
+	$(PYTEST)
+
+# The edit loop: lint and every test that needs no full warehouse build and starts no dbt or
+# Dagster process (the `warehouse` and `slow` markers, set in tests/conftest.py).
+check: $(STAMP) $(DAGSTER_HOME)/dagster.yaml lint
+	$(PYTEST) -m "not warehouse and not slow"
 
 # Headless Chromium for the leadership report's browser test: Debian's chromium and
 # chromium-driver, installed once (apt's package lists are refreshed only if needed).

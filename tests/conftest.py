@@ -7,15 +7,17 @@ the warehouse this session fixture builds, so the expensive build happens once.
 is mostly single-threaded Python (Dagster and dbt), so two at once use both cores. Tests
 are grouped so that an expensive fixture is built on one worker only: the tests of a module
 stay together (their module-scoped builds are made once), and every module that reads a
-named shape (tests/shapes.py) joins one group. The sample build is made at most once per
+named shape (tests/helpers/shapes.py) joins one group. The sample build is made at most once per
 worker.
 """
 
 from __future__ import annotations
 
 import pytest
-from shapes import ShapeBuilds
-from warehouse_build import BuiltWarehouse, materialize_all
+
+from tests.helpers.shape_runs import run_shape
+from tests.helpers.shapes import ShapeBuilds
+from tests.helpers.warehouse_build import BuiltWarehouse, materialize_all
 
 SHAPES_GROUP = "shapes"
 # Measured in `make test` (minutes on two busy cores): Spark's build of the sample (~6), the
@@ -37,20 +39,51 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
 
 @pytest.fixture(scope="session")
 def shape_builds(tmp_path_factory: pytest.TempPathFactory) -> ShapeBuilds:
-    """The named shapes of tests/shapes.py, each built on first use."""
+    """The named shapes of tests/helpers/shapes.py, each built on first use."""
     return ShapeBuilds(tmp_path_factory)
+
+
+# What makes a test need a full warehouse build (minutes): the fixtures that hold one, or a
+# module that builds its own with these functions.
+WAREHOUSE_FIXTURES = frozenset({"built_warehouse", "shape_builds"})
+WAREHOUSE_BUILDERS = (materialize_all, run_shape)
+# Modules whose tests start dbt, `make` or the Dagster UI in a subprocess (tens of seconds
+# each) without a full build: `slow`, left out of `make check` too.
+SLOW_MODULES = frozenset({"tests/test_makefile.py", "tests/test_model_seed_guard.py"})
+
+
+def _needs_a_warehouse(item: pytest.Item) -> bool:
+    if WAREHOUSE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    module = getattr(item, "module", None)
+    return any(
+        value is builder for value in vars(module).values() for builder in WAREHOUSE_BUILDERS
+    )
+
+
+def _mark_tiers(items: list[pytest.Item]) -> None:
+    """The one place tests get their tier: `warehouse` for every test that needs a full build,
+    `slow` for the subprocess tests of SLOW_MODULES. `make check` leaves both out; `make test`
+    runs everything."""
+    for item in items:
+        if _needs_a_warehouse(item):
+            item.add_marker(pytest.mark.warehouse)
+        if item.nodeid.split("::")[0] in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """An xdist group per test module (its module-scoped builds are made once), one for every
-    module that reads the named shapes, and the longest groups first, so that the two workers
-    finish together instead of one running the Spark build alone at the end."""
+    """Tiers first (_mark_tiers), then an xdist group per test module (its module-scoped
+    builds are made once), one for every module that reads the named shapes, and the longest
+    groups first, so that the two workers finish together instead of one running the Spark
+    build alone at the end."""
     shape_modules = {
         item.nodeid.split("::")[0]
         for item in items
         if "shape_builds" in getattr(item, "fixturenames", ())
     }
+    _mark_tiers(items)
     for item in items:
         module = item.nodeid.split("::")[0]
         item.add_marker(

@@ -3,7 +3,7 @@
 Hypothesis draws the shape of a company's exports: from one opportunity up, deals all open,
 all lost or mixed, amounts in currencies that have fx rates or not, touches on any channel or
 none, and every optional source provided, empty or missing. Each example runs landing, dbt,
-every check, publishing and the leadership report (tests/shape_runs.py: `assert_delivers`).
+every check, publishing and the leadership report (tests/helpers/shape_runs.py: `assert_delivers`).
 
 A run takes most of a minute, so the examples are few and drawn deterministically (CI sees
 the same ones every time) and failures are not shrunk; set ATTRIBUTION_PROPERTY_EXAMPLES to
@@ -17,10 +17,11 @@ import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from exports import OPTIONAL_SOURCES, TOUCH_SOURCES, Exports
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from shape_runs import assert_delivers, run_shape
+
+from tests.helpers.exports import OPTIONAL_SOURCES, TOUCH_SOURCES, Exports
+from tests.helpers.shape_runs import assert_delivers, run_shape
 
 EXAMPLES = int(os.environ.get("ATTRIBUTION_PROPERTY_EXAMPLES", "3"))
 START = datetime(2025, 1, 1)

@@ -12,11 +12,11 @@ from typing import Any
 
 import duckdb
 from dagster import AssetKey
-from warehouse_build import BuiltWarehouse
 
 from dagster_project.defs.dbt.project import attribution_dbt_project
 from dagster_project.defs.ingest.assets import ingestion_assets
 from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS
+from tests.helpers.warehouse_build import BuiltWarehouse
 
 ROW_COUNT = "dagster/row_count"
 

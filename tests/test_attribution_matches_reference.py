@@ -1,144 +1,29 @@
 """The dbt mart ``fct_attribution`` must agree, row by row, with the pandas reference.
 
-The reference (tests/reference_attribution.py) was written from the spec independently of the
-dbt SQL. Both run on the committed sample: the mart through the lead's ``built_warehouse``
-fixture (one full Dagster materialisation), the reference on ``marts.fct_touchpoints`` plus the
-raw CRM and fx parquet that the same run landed. Any difference is printed with up to 20
-example keys per kind of problem, which is usually enough to spot the rule at fault.
-"""
+The reference (tests/helpers/reference/attribution.py) was written from the spec independently
+of the dbt SQL. Both run on the committed sample: the mart through the lead's
+``built_warehouse`` fixture (one full Dagster materialisation), the reference on
+``marts.fct_touchpoints`` plus the raw CRM and fx parquet that the same run landed. Any
+difference is printed with up to 20 example keys per kind of problem, which is usually enough to
+spot the rule at fault."""
 
 from __future__ import annotations
 
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 import pytest
-from warehouse_build import BuildParameters
 
-try:
-    import reference_attribution as ref
-except ModuleNotFoundError:  # pragma: no cover - only with a non-default pytest import mode
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import reference_attribution as ref
-
-REQUIRED_MODELS = {"first_touch", "linear", "w_shaped"}
-# Every model of the reference must be published by the mart (the spec's seven plus j_shaped,
-# inverse_j and last_non_direct).
-ALL_MODELS = frozenset(m.name for m in ref.MODELS)
-
-# Required (NOT NULL) columns of the raw sources the reference reads (sources.md); rows missing
-# them cannot have been accepted by the warehouse either.
-_REQUIRED = {
-    "contacts": ["contact_id"],
-    "opportunities": [
-        "opportunity_id",
-        "account_id",
-        "amount",
-        "currency",
-        "created_at",
-        "close_date",
-    ],
-    "opportunity_contact_roles": ["opportunity_id", "contact_id"],
-    "fx_rates": ["rate_date", "currency", "usd_per_unit"],
-}
-
-
-@dataclass(frozen=True)
-class Frames:
-    """The mart and the reference restricted to the models both compute."""
-
-    mart: pd.DataFrame
-    reference: pd.DataFrame
-    mart_models: frozenset[str]
-    models: frozenset[str]
-    mart_columns: frozenset[str] = frozenset()
-
-
-def qualified_table(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    """``schema.table`` for a mart, preferring schema ``marts`` (dbt may prefix schemas)."""
-    rows = con.execute(
-        "select table_schema from information_schema.tables where table_name = ?", [table]
-    ).fetchall()
-    schemas = sorted({r[0] for r in rows})
-    if not schemas:
-        raise AssertionError(f"table {table} not found in the warehouse")
-    preferred = [s for s in schemas if s == "marts"] or [s for s in schemas if "marts" in s]
-    schema = (preferred or schemas)[0]
-    return f'"{schema}"."{table}"'
-
-
-def table_columns(con: duckdb.DuckDBPyConnection, qualified: str) -> list[str]:
-    """Column names of a table, in order."""
-    return [r[0] for r in con.execute(f"describe {qualified}").fetchall()]
-
-
-def select_columns(con: duckdb.DuckDBPyConnection, table: str, wanted: list[str]) -> pd.DataFrame:
-    """``wanted`` columns (those that exist) of a mart: fetching only them keeps 10M-row marts
-    cheap to load. DECIMAL columns (credits, money) come as doubles: Arrow would hand them over
-    as Decimal objects, slow to compare by the million; a double holds 12 places of a credit
-    and a cent of any amount below 10^13 exactly enough to tell two values apart."""
-    qualified = qualified_table(con, table)
-    types = dict(
-        (name, data_type) for name, data_type, *_ in con.execute(f"describe {qualified}").fetchall()
-    )
-    cols = ", ".join(
-        f'cast("{c}" as double) as "{c}"' if types[c].startswith("DECIMAL") else f'"{c}"'
-        for c in wanted
-        if c in types
-    )
-    # Through Arrow: several times faster than .df() for millions of rows (strings arrive as
-    # pandas' Arrow-backed str dtype, NULL as NaN).
-    return con.sql(f"select {cols} from {qualified}").to_arrow_table().to_pandas()
-
-
-def read_raw(raw_dir: Path, family: str, name: str) -> pd.DataFrame:
-    """Read one raw source and drop rows that break its NOT NULL contract."""
-    df = ref.read_parquet_area(raw_dir / family / name)
-    required = [c for c in _REQUIRED.get(name, []) if c in df.columns]
-    return df.dropna(subset=required).reset_index(drop=True)
-
-
-def load_and_compute(built: Any) -> Frames:
-    """Read the mart and the reference inputs, run the reference with the fixture's params."""
-    touch_cols = ["touchpoint_id", "contact_id", "account_id", "touched_at", "channel"]
-    con = duckdb.connect(str(built.warehouse_path), read_only=True)
-    try:
-        touchpoints = select_columns(con, "fct_touchpoints", [*touch_cols, "campaign_id"])
-        mart_columns = frozenset(table_columns(con, qualified_table(con, "fct_attribution")))
-        mart = select_columns(con, "fct_attribution", ref.OUTPUT_COLUMNS)
-    finally:
-        con.close()
-
-    raw_dir = Path(built.raw_dir)
-    contacts = read_raw(raw_dir, "crm", "contacts")
-    opportunities = ref.dedupe_latest(read_raw(raw_dir, "crm", "opportunities"), "opportunity_id")
-    roles = read_raw(raw_dir, "crm", "opportunity_contact_roles")
-    fx_rates = read_raw(raw_dir, "revenue", "fx_rates")
-
-    reference = ref.reference_attribution(
-        touchpoints,
-        contacts,
-        opportunities,
-        roles,
-        fx_rates,
-        as_of=built.as_of,
-        lookback_days=built.lookback_days,
-        scope=built.scope,
-        half_life_days=built.half_life_days,
-    )
-    mart_models = frozenset(mart["model"].dropna().astype(str))
-    models = mart_models & frozenset(reference["model"])
-    return Frames(
-        mart=mart[mart["model"].isin(models)].reset_index(drop=True),
-        reference=reference[reference["model"].isin(models)].reset_index(drop=True),
-        mart_models=mart_models,
-        models=models,
-        mart_columns=mart_columns,
-    )
+from tests.helpers import reference as ref
+from tests.helpers.reference.on_warehouse import (
+    ALL_MODELS,
+    REQUIRED_MODELS,
+    Frames,
+    load_and_compute,
+)
+from tests.helpers.warehouse_build import BuildParameters
 
 
 @pytest.fixture(scope="module")

@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 
 import duckdb
-import reference_attribution as ref
-from warehouse_build import BuiltWarehouse
 
 from dagster_project.settings import DBT_PROJECT_DIR
+from tests.helpers import reference as ref
+from tests.helpers.warehouse_build import BuiltWarehouse
 
 CUSTOM_ROW = "forty_twenty_forty,P,0.4,0.2,0.4,0,0,A user's own model: 40% FT / 20% LC / 40% OC"
 CUSTOM_SPEC = ref.ModelSpec("forty_twenty_forty", "P", {"FT": 0.4, "LC": 0.2, "OC": 0.4})

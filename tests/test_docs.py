@@ -10,11 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from warehouse_build import BuiltWarehouse
-
 from dagster_project.defs.checks import contribution, revenue
 from dagster_project.defs.publish import report_data
 from dagster_project.settings import DBT_PROJECT_DIR
+from tests.helpers.warehouse_build import BuiltWarehouse
 
 
 def test_docs_show_every_public_table_and_who_reads_it(

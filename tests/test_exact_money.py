@@ -1,6 +1,6 @@
 """No deal vanishes, and credits and money are exact at the limits, on DuckDB and on Spark.
 
-One real Dagster build (the `limits` shape of tests/shapes.py): an account whose contact
+One real Dagster build (the `limits` shape of tests/helpers/shapes.py): an account whose contact
 touched 20,000 times before its deals (the journey-length limit), deals of 1,000,000,000 in
 USD, JPY and KWD (the amount limit), a deal in a currency without any fx rate and one that
 closed before its currency's first rate. Those two must stay in dim_opportunities with a NULL
@@ -25,13 +25,13 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
-import reference_attribution as ref
-from shapes import DEALS, RATES, TOUCHES, UNCONVERTED, ShapeBuilds
-from test_attribution_matches_reference import load_and_compute
-from warehouse_build import BuiltWarehouse
 
 from dagster_project.defs.checks.contribution import attribution_reconciles_to_crm
 from dagster_project.defs.checks.on_file import run_checks_on
+from tests.helpers import reference as ref
+from tests.helpers.reference.on_warehouse import load_and_compute
+from tests.helpers.shapes import DEALS, RATES, TOUCHES, UNCONVERTED, ShapeBuilds
+from tests.helpers.warehouse_build import BuiltWarehouse
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from dagster import AssetCheckSeverity, DagsterInstance, materialize
-from warehouse_build import SAMPLE_DIR
 
 from dagster_project.defs.dbt.translator import raw_asset_key
 from dagster_project.defs.ingest.assets import ingestion_assets
 from dagster_project.defs.ingest.checks import ingestion_checks
 from dagster_project.lib.warehouse import WarehouseResource
+from tests.helpers.warehouse_build import SAMPLE_DIR
 
 KEY = raw_asset_key("crm", "opportunities")
 

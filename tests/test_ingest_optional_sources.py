@@ -1,5 +1,5 @@
 """Optional sources and the ingestion log, at the landing: real exports written by the tests
-(tests/exports.py), real landings, the Parquet read back as dbt and Spark read it.
+(tests/helpers/exports.py), real landings, the Parquet read back as dbt and Spark read it.
 
 Only accounts, contacts, opportunities and at least one touch source are required; any other
 source may be absent and then lands as an empty, typed table recorded as not provided.
@@ -15,7 +15,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from dagster import AssetKey, DagsterInstance, build_sensor_context, materialize
-from exports import OPTIONAL_SOURCES, REQUIRED_SOURCES, TOUCH_SOURCES, Exports, one_deal
 
 from dagster_project.definitions import build_definitions
 from dagster_project.defs.ingest import contracts
@@ -36,6 +35,13 @@ from dagster_project.defs.ingest.landing import (
 )
 from dagster_project.defs.ingest.sensors import new_source_files
 from dagster_project.lib.warehouse import WarehouseResource
+from tests.helpers.exports import (
+    OPTIONAL_SOURCES,
+    REQUIRED_SOURCES,
+    TOUCH_SOURCES,
+    Exports,
+    one_deal,
+)
 
 
 def every_source() -> Exports:

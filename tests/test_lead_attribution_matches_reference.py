@@ -1,88 +1,27 @@
 """The dbt mart ``fct_lead_attribution`` must agree, row by row, with the pandas reference.
 
-The reference (tests/reference_lead_attribution.py) was written from the lead-attribution
+The reference (tests/helpers/reference/lead_attribution.py) was written from the lead-attribution
 definitions only. It reads ``marts.fct_touchpoints`` and the raw contacts that the same Dagster
 run landed; loading and comparison reuse the opportunity comparison's helpers.
 """
 
 from __future__ import annotations
 
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 import pytest
-from warehouse_build import BuildParameters
 
-try:
-    import reference_lead_attribution as lead_ref
-    from test_attribution_matches_reference import (
-        qualified_table,
-        read_raw,
-        select_columns,
-        table_columns,
-    )
-except ModuleNotFoundError:  # pragma: no cover - only with a non-default pytest import mode
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import reference_lead_attribution as lead_ref
-    from test_attribution_matches_reference import (
-        qualified_table,
-        read_raw,
-        select_columns,
-        table_columns,
-    )
-
-ALL_LEAD_MODELS = frozenset(m.name for m in lead_ref.LEAD_MODELS)
-TOUCH_COLUMNS = ["touchpoint_id", "contact_id", "touched_at", "channel", "campaign_id"]
-
-
-@dataclass(frozen=True)
-class LeadFrames:
-    """fct_lead_attribution and the reference, restricted to the models both compute."""
-
-    mart: pd.DataFrame
-    reference: pd.DataFrame
-    mart_models: frozenset[str]
-    models: frozenset[str]
-    mart_columns: frozenset[str]
-
-
-def load_and_compute_leads(built: Any) -> LeadFrames:
-    """Read the lead mart and the reference inputs; run the reference with the build's L."""
-    con = duckdb.connect(str(built.warehouse_path), read_only=True)
-    try:
-        touchpoints = select_columns(con, "fct_touchpoints", TOUCH_COLUMNS)
-        mart_columns = frozenset(table_columns(con, qualified_table(con, "fct_lead_attribution")))
-        mart = select_columns(con, "fct_lead_attribution", lead_ref.LEAD_OUTPUT_COLUMNS)
-    finally:
-        con.close()
-    contacts = read_raw(Path(built.raw_dir), "crm", "contacts")
-    reference = lead_ref.reference_lead_attribution(
-        touchpoints, contacts, lookback_days=built.lookback_days
-    )
-    mart_models = frozenset(mart["model"].dropna().astype(str))
-    models = mart_models & frozenset(reference["model"])
-    return LeadFrames(
-        mart=mart[mart["model"].isin(models)].reset_index(drop=True),
-        reference=reference[reference["model"].isin(models)].reset_index(drop=True),
-        mart_models=mart_models,
-        models=models,
-        mart_columns=mart_columns,
-    )
-
-
-def assert_leads_match(frames: LeadFrames) -> None:
-    """Fail with up to 20 examples per kind of difference."""
-    assert frames.models, "no lead model in common between the mart and the reference"
-    problems = lead_ref.compare_lead_attribution(frames.mart, frames.reference, credit_tol=1e-9)
-    if problems:
-        header = (
-            f"fct_lead_attribution differs from the reference (models {sorted(frames.models)}):"
-        )
-        pytest.fail("\n".join([header, *problems]), pytrace=False)
+from tests.helpers.reference import lead_attribution as lead_ref
+from tests.helpers.reference.on_warehouse import (
+    ALL_LEAD_MODELS,
+    LeadFrames,
+    assert_leads_match,
+    load_and_compute_leads,
+)
+from tests.helpers.warehouse_build import BuildParameters
 
 
 @pytest.fixture(scope="module")

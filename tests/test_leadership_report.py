@@ -11,7 +11,6 @@ import duckdb
 import pytest
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
-from warehouse_build import BuiltWarehouse
 
 from dagster_project.defs.publish.report_data import HEADLINE_MODEL, load_report_data
 from dagster_project.defs.publish.report_html import (
@@ -23,6 +22,7 @@ from dagster_project.defs.publish.report_html import (
     usd_full,
 )
 from dagster_project.lib.browser import headless_chromium, screenshot_page
+from tests.helpers.warehouse_build import BuiltWarehouse
 
 # AS_OF is 2026-10-01: the window is the 12 complete months before October 2026.
 WINDOW = ("2025-10-01", "2026-10-01")

@@ -1,8 +1,9 @@
-"""A company with only the required exports still gets its attribution, and sees what
-ingestion did: one real Dagster run (the `minimal` shape of tests/shapes.py) of an export with every
-optional source absent and a few bad rows, into a temporary warehouse and serving database.
+"""A company with only the required exports still gets its attribution, and sees what ingestion
+did: one real Dagster run (the `minimal` shape of tests/helpers/shapes.py) of an export with
+every optional source absent and a few bad rows, into a temporary warehouse and serving
+database.
 
-The export (tests/exports.py `one_deal`, plus one contact's journey of web sessions) has
+The export (tests/helpers/exports.py `one_deal`, plus one contact's journey of web sessions) has
 accounts, contacts, opportunities, contact roles, form fills and web sessions; campaigns,
 campaign members, ad spend, stage history, invoices, fx rates and targets are absent. Three
 appended web-session rows break the contract (share below the 1% error threshold, so the
@@ -18,12 +19,12 @@ import duckdb
 import pandas as pd
 import pytest
 from dagster import AssetCheckSeverity, AssetKey
-from exports import REQUIRED_SOURCES, Exports
-from report_page import Page
-from shapes import BAD_ROWS, SESSIONS_FILE, ShapeBuilds
-from warehouse_build import BuiltWarehouse
 
 from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS
+from tests.helpers.exports import REQUIRED_SOURCES, Exports
+from tests.helpers.report_page import Page
+from tests.helpers.shapes import BAD_ROWS, SESSIONS_FILE, ShapeBuilds
+from tests.helpers.warehouse_build import BuiltWarehouse
 
 
 @pytest.fixture(scope="module")

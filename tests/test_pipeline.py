@@ -17,7 +17,6 @@ import duckdb
 import pandas as pd
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
-from warehouse_build import SAMPLE_DIR, BuiltWarehouse
 
 from dagster_project.defs.checks.contribution import (
     attribution_reconciles_to_crm,
@@ -30,6 +29,7 @@ from dagster_project.defs.ingest.assets import ingestion_assets
 from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS
 from dagster_project.lib.warehouse import WarehouseResource
 from dagster_project.settings import DBT_PROJECT_DIR
+from tests.helpers.warehouse_build import SAMPLE_DIR, BuiltWarehouse
 
 MODELS = {
     "first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "full_path", "time_decay",

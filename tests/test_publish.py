@@ -22,13 +22,13 @@ import duckdb
 import pandas as pd
 import pytest
 from dagster import AssetKey, DagsterInstance
-from warehouse_build import AS_OF, SAMPLE_DIR, BuiltWarehouse
 
 from dagster_project.definitions import build_definitions
 from dagster_project.defs.publish.assets import PUBLIC_TABLES, validate_staged
 from dagster_project.defs.publish.serving import PublishError, publish, staging_files
 from dagster_project.lib.warehouse import WarehouseResource
 from dagster_project.settings import REPO_ROOT
+from tests.helpers.warehouse_build import AS_OF, SAMPLE_DIR, BuiltWarehouse
 
 SERVING = AssetKey("serving_database")
 PUBLIC_NAMES = [table.qualified_name for table in PUBLIC_TABLES]

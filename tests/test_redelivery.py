@@ -13,7 +13,8 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
-from warehouse_build import SAMPLE_DIR, BuiltWarehouse, materialize_all
+
+from tests.helpers.warehouse_build import SAMPLE_DIR, BuiltWarehouse, materialize_all
 
 
 def test_redelivered_files_do_not_double_count(

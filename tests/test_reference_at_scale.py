@@ -24,19 +24,17 @@ from typing import Any
 
 import duckdb
 import pytest
-from warehouse_build import BuiltWarehouse, materialize_all
 
 from dagster_project.settings import REPO_ROOT
-
-try:
-    import reference_attribution as ref
-    from test_attribution_matches_reference import ALL_MODELS, Frames, load_and_compute
-    from test_lead_attribution_matches_reference import assert_leads_match, load_and_compute_leads
-except ModuleNotFoundError:  # pragma: no cover - only with a non-default pytest import mode
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import reference_attribution as ref
-    from test_attribution_matches_reference import ALL_MODELS, Frames, load_and_compute
-    from test_lead_attribution_matches_reference import assert_leads_match, load_and_compute_leads
+from tests.helpers import reference as ref
+from tests.helpers.reference.on_warehouse import (
+    ALL_MODELS,
+    Frames,
+    assert_leads_match,
+    load_and_compute,
+    load_and_compute_leads,
+)
+from tests.helpers.warehouse_build import BuiltWarehouse, materialize_all
 
 # Generator scale giving >= 1M rows in fct_touchpoints (scale 1 ~ 25k; 45 gave 1,147,616).
 SCALE = 45

@@ -10,20 +10,13 @@ from __future__ import annotations
 
 import itertools
 import random
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-try:
-    import reference_attribution as ref
-    import reference_lead_attribution as lead_ref
-except ModuleNotFoundError:  # pragma: no cover - only with a non-default pytest import mode
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import reference_attribution as ref
-    import reference_lead_attribution as lead_ref
+from tests.helpers import reference as ref
+from tests.helpers.reference import lead_attribution as lead_ref
 
 CREATED = pd.Timestamp("2025-06-01 12:00:00")
 AS_OF = "2025-07-15 00:00:00"

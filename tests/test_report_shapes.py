@@ -1,7 +1,7 @@
 """The leadership report renders on any valid input (issue 12): small exports of real shapes,
 built by the real Dagster job, each empty section saying in words what is missing and why.
 
-Three builds of tests/shapes.py, each asserted several ways (a build of tiny data costs a
+Three builds of tests/helpers/shapes.py, each asserted several ways (a build of tiny data costs a
 minute or more):
 
 * `open_deal` (CSV): one account, one lead, every touch on one channel, one open opportunity;
@@ -29,10 +29,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from exports import Exports
-from report_page import Page
-from shapes import STALE_TARGETS, ShapeBuilds
-from warehouse_build import BuiltWarehouse
 
 from dagster_project.defs.publish.report_data import (
     HEADLINE_MODEL,
@@ -48,6 +44,10 @@ from dagster_project.defs.publish.report_html import (
     usd_full,
 )
 from dagster_project.lib.svg import Bar, bar_chart, range_dot_plot
+from tests.helpers.exports import Exports
+from tests.helpers.report_page import Page
+from tests.helpers.shapes import STALE_TARGETS, ShapeBuilds
+from tests.helpers.warehouse_build import BuiltWarehouse
 
 
 @dataclass(frozen=True)
@@ -97,8 +97,10 @@ def won(shape_builds: ShapeBuilds) -> Shape:
 
 
 @pytest.fixture
-def serving(request: pytest.FixtureRequest) -> Iterator[duckdb.DuckDBPyConnection]:
-    shape: Shape = request.getfixturevalue(request.param)
+def serving(
+    request: pytest.FixtureRequest, shape_builds: ShapeBuilds
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    shape = _shape(shape_builds, request.param)
     with shape.serving() as con:
         yield con
 
@@ -140,9 +142,9 @@ def _charts(page: Page) -> list[str]:
 
 @pytest.mark.parametrize("name", ["open_deal", "stale", "won"])
 def test_every_shape_renders_every_section_with_definitions(
-    name: str, request: pytest.FixtureRequest
+    name: str, shape_builds: ShapeBuilds
 ) -> None:
-    shape: Shape = request.getfixturevalue(name)
+    shape = _shape(shape_builds, name)
     [event] = [
         event
         for event in shape.built.result.get_asset_materialization_events()

@@ -13,10 +13,10 @@ from pathlib import Path
 import duckdb
 import pytest
 from dagster import AssetCheckSeverity
-from warehouse_build import SAMPLE_DIR, BuiltWarehouse
 
 from dagster_project.defs.checks.revenue import bookings_reconcile_to_billing
 from dagster_project.lib.warehouse import WarehouseResource
+from tests.helpers.warehouse_build import SAMPLE_DIR, BuiltWarehouse
 
 
 @pytest.fixture

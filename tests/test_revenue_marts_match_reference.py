@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from reference_attribution import compute_amount_usd, to_naive_utc
-from warehouse_build import SAMPLE_DIR, BuiltWarehouse
+
+from tests.helpers.reference import compute_amount_usd, to_naive_utc
+from tests.helpers.warehouse_build import SAMPLE_DIR, BuiltWarehouse
 
 CENT = 0.005
 

@@ -20,9 +20,6 @@ import duckdb
 import pandas as pd
 import pytest
 from dagster import DagsterInstance
-from exports import one_deal
-from shapes import ShapeBuilds
-from warehouse_build import AS_OF, SAMPLE_DIR, BuiltWarehouse, materialize_all
 
 from dagster_project.definitions import build_definitions
 from dagster_project.lib.warehouse import WarehouseResource
@@ -36,6 +33,9 @@ from dagster_project.summary import (
     NO_WON_DEALS,
     render_summary,
 )
+from tests.helpers.exports import one_deal
+from tests.helpers.shapes import ShapeBuilds
+from tests.helpers.warehouse_build import AS_OF, SAMPLE_DIR, BuiltWarehouse, materialize_all
 
 RAW_ERRORS = ("IO Error", "Catalog Error", "Traceback", "DagsterExecutionStepExecutionError")
 

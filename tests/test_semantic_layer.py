@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from warehouse_build import BuiltWarehouse
 
 from dagster_project.settings import DBT_PROJECT_DIR
+from tests.helpers.warehouse_build import BuiltWarehouse
 
 BIN = Path(sys.executable).parent
 CENT = 0.005

@@ -1,13 +1,13 @@
 """A user's first run must not fail on valid data: every output on every shape of export.
 
-The shapes are the named builds of tests/shapes.py (each a real Dagster run of the whole job:
-landing, dbt, every check, publishing, the leadership report), shared with the modules that
-assert their particulars. Here each one must deliver what a user reads (tests/shape_runs.py:
-the job succeeded, every blocking check passed, every public table is published row for row,
-the report and the `make run` summary rendered without a raw error, and the semantic layer
-answers a question over every semantic model), credits sum to one per deal and model, and the
-case the shape stands for holds in the published numbers.
-"""
+The shapes are the named builds of tests/helpers/shapes.py (each a real Dagster run of the whole
+job: landing, dbt, every check, publishing, the leadership report), shared with the modules that
+assert their particulars. Here each one must deliver what a user reads
+(tests/helpers/shape_runs.py: the job succeeded, every blocking check passed, every public
+table is published row for row, the report and the `make run` summary rendered without a
+raw error, and the semantic layer answers a question over every semantic model), credits sum
+to one per deal and model, and the case the
+shape stands for holds in the published numbers."""
 
 from __future__ import annotations
 
@@ -16,11 +16,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from shape_runs import ShapeRun, ask_semantic_layer, assert_delivers, outputs_of, semantic_project
-from shapes import TOUCHES, ShapeBuilds, won_exports
 
 from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS
 from dagster_project.defs.ingest.landing import land_source
+from tests.helpers.shape_runs import (
+    ShapeRun,
+    ask_semantic_layer,
+    assert_delivers,
+    outputs_of,
+    semantic_project,
+)
+from tests.helpers.shapes import TOUCHES, ShapeBuilds, won_exports
 
 MODELS_SQL = "select model from marts.dim_attribution_models"
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from warehouse_build import BuiltWarehouse, materialize_all
+
+from tests.helpers.warehouse_build import BuiltWarehouse, materialize_all
 
 pytest.importorskip("pyspark", reason="Spark extra not installed: pip install -e '.[spark]'")
 

@@ -46,14 +46,21 @@ group operations over the pairs sorted by opportunity and global touch order) so
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, localcontext
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+
+from tests.helpers.reference.inputs import (
+    as_ns,
+    compute_amount_cents,
+    dedupe_latest,
+    to_bool,
+    to_id,
+    to_naive_utc,
+)
 
 UNATTRIBUTED_CHANNEL = "(unattributed)"
 DIRECT_CHANNEL = "Direct"
@@ -75,7 +82,7 @@ OUTPUT_COLUMNS: list[str] = [
     "attributed_revenue_usd",
 ]
 
-_NS_PER_DAY = 86_400 * 10**9
+NS_PER_DAY = 86_400 * 10**9
 
 
 @dataclass(frozen=True)
@@ -115,167 +122,6 @@ MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("last_non_direct", "P", last_non_channel=DIRECT_CHANNEL),
 )
 MODELS_BY_NAME: dict[str, ModelSpec] = {m.name: m for m in MODELS}
-
-
-# --------------------------------------------------------------------------------------------
-# Input coercion: the reference accepts frames straight from parquet/DuckDB or hand-built
-# ones, so it normalises types once instead of trusting every caller.
-# --------------------------------------------------------------------------------------------
-
-
-def to_naive_utc(values: pd.Series) -> pd.Series:
-    """Return ``values`` as naive UTC ``datetime64[ns]`` (tz-aware values are converted).
-
-    Strings are parsed as ISO 8601; a value without offset is taken as UTC, as sources.md says.
-    """
-    s = pd.Series(values)
-    if isinstance(s.dtype, pd.DatetimeTZDtype):
-        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
-    elif not pd.api.types.is_datetime64_dtype(s.dtype):
-        if pd.api.types.is_string_dtype(s.dtype) and s.map(type).eq(str).any():
-            s = pd.to_datetime(s, utc=True, format="ISO8601")
-        else:
-            s = pd.to_datetime(s, utc=True)
-        s = s.dt.tz_localize(None)
-    return s.astype("datetime64[ns]")
-
-
-def to_id(values: pd.Series) -> pd.Series:
-    """Return ids as an object Series of ``str`` with ``None`` for missing (case-sensitive)."""
-    s = pd.Series(values)
-    present = s.notna().to_numpy(dtype=bool)
-    out = np.full(len(s), None, dtype=object)
-    if present.any():
-        vals = s[present]
-        already_str = isinstance(vals.dtype, pd.StringDtype) or (
-            vals.dtype == object and vals.map(type).eq(str).all()
-        )
-        if not already_str:
-            vals = vals.map(str)
-        out[present] = vals.to_numpy(dtype=object)
-    return pd.Series(out, index=s.index, dtype=object)
-
-
-def to_bool(values: pd.Series) -> pd.Series:
-    """Return booleans; strings true/false, 1/0, yes/no (any case) are accepted, NULL -> False."""
-    s = pd.Series(values)
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return s.fillna(False).astype(bool)
-    truthy = {"true", "1", "yes", "t", "y", "1.0"}
-    return pd.Series(
-        [False if _is_missing(v) else str(v).strip().lower() in truthy for v in s.tolist()],
-        index=s.index,
-        dtype=bool,
-    )
-
-
-def _ns(values: pd.Series) -> np.ndarray:
-    """Nanoseconds since the epoch as int64 (NaT becomes the int64 minimum; mask it first)."""
-    return pd.Series(values).to_numpy(dtype="datetime64[ns]").view("i8")
-
-
-def _is_missing(v: object) -> bool:
-    if v is None:
-        return True
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
-
-
-def dedupe_latest(df: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Keep one row per ``key``: the latest ``updated_at``, ties/NULLs by file order.
-
-    sources.md: several versions of a record -> the latest ``updated_at`` wins, else the last in
-    file order, which the raw area records as ``(_source_file, _source_line)``. A row with an
-    ``updated_at`` beats one without.
-    """
-    if df.empty:
-        return df.copy()
-    work = df.copy()
-    work["_row"] = np.arange(len(work))
-    sort_cols: list[str] = []
-    if "updated_at" in work.columns:
-        work["_upd"] = to_naive_utc(work["updated_at"])
-        sort_cols.append("_upd")
-    if "_source_file" in work.columns:
-        work["_sf"] = work["_source_file"].astype(object).where(work["_source_file"].notna(), "")
-        work["_sf"] = work["_sf"].map(str)
-        sort_cols.append("_sf")
-    if "_source_line" in work.columns:
-        work["_sl"] = pd.to_numeric(work["_source_line"], errors="coerce")
-        sort_cols.append("_sl")
-    sort_cols.append("_row")
-    work = work.sort_values(sort_cols, na_position="first", kind="mergesort")
-    work = work.drop_duplicates(subset=[key], keep="last").sort_values("_row")
-    return work.drop(columns=[c for c in ("_row", "_upd", "_sf", "_sl") if c in work.columns])
-
-
-def compute_amount_usd(opportunities: pd.DataFrame, fx_rates: pd.DataFrame) -> pd.Series:
-    """Each opportunity's amount in USD at its close_date's rate, to the cent.
-
-    The rate is the one of ``close_date`` or, if that day is missing, the latest earlier
-    ``rate_date`` of the currency. USD is always 1.0 (even without fx rows). No usable rate ->
-    NaN (the mart should then show NULL money; the comparison treats NaN == NULL). The cents
-    are exact (:func:`usd_cents`); the float is only how they are handed over.
-    """
-    cents = compute_amount_cents(opportunities, fx_rates)
-    return cents.map(lambda c: np.nan if c is None else c / 100).astype(float)
-
-
-def usd_cents(amount: float, rate: float) -> int | None:
-    """amount x rate in cents, exactly: the amount to 4 decimals times the rate to 14, half up.
-
-    Python's Decimal with enough digits, so a product that lands on half a cent rounds up
-    whatever its binary float would have done. None when either is missing.
-    """
-    if _is_missing(amount) or _is_missing(rate):
-        return None
-    with localcontext() as ctx:
-        ctx.prec = 60
-        a = Decimal(repr(float(amount))).quantize(Decimal("1e-4"), rounding=ROUND_HALF_UP)
-        r = Decimal(repr(float(rate))).quantize(Decimal("1e-14"), rounding=ROUND_HALF_UP)
-        return int((a * r * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def compute_amount_cents(opportunities: pd.DataFrame, fx_rates: pd.DataFrame) -> pd.Series:
-    """USD cents of each opportunity (Python ints, None without a rate); see compute_amount_usd."""
-    opp = pd.DataFrame(
-        {
-            "_pos": np.arange(len(opportunities)),
-            "currency": opportunities["currency"].map(_norm_currency).to_numpy(),
-            "close_day": to_naive_utc(opportunities["close_date"]).dt.normalize().to_numpy(),
-            "amount": pd.to_numeric(opportunities["amount"], errors="coerce").to_numpy(),
-        }
-    )
-    rate = pd.Series(np.nan, index=opp.index)
-    if fx_rates is not None and not fx_rates.empty:
-        fx = pd.DataFrame(
-            {
-                "currency": fx_rates["currency"].map(_norm_currency).to_numpy(),
-                "close_day": to_naive_utc(fx_rates["rate_date"]).dt.normalize().to_numpy(),
-                "usd_per_unit": pd.to_numeric(fx_rates["usd_per_unit"], errors="coerce"),
-            }
-        ).dropna()
-        fx = fx.drop_duplicates(subset=["currency", "close_day"], keep="last")
-        left = opp[opp["close_day"].notna() & opp["currency"].notna()].sort_values("close_day")
-        if not left.empty and not fx.empty:
-            merged = pd.merge_asof(
-                left,
-                fx.sort_values("close_day"),
-                on="close_day",
-                by="currency",
-                direction="backward",
-                allow_exact_matches=True,
-            )
-            rate.loc[merged["_pos"].to_numpy()] = merged["usd_per_unit"].to_numpy()
-    rate = rate.where(opp["currency"] != "USD", 1.0)
-    cents = [usd_cents(a, r) for a, r in zip(opp["amount"], rate, strict=True)]
-    return pd.Series(cents, index=opportunities.index, dtype=object)
-
-
-def _norm_currency(v: object) -> str | None:
-    return None if _is_missing(v) else str(v).strip().upper()
 
 
 # --------------------------------------------------------------------------------------------
@@ -326,8 +172,8 @@ def reference_attribution(
         raise ValueError(f"unknown scope {scope!r}")
     if half_life_days <= 0:
         raise ValueError("half_life_days must be > 0")
-    as_of_ns = int(_ns(to_naive_utc(pd.Series([pd.Timestamp(as_of)])))[0])
-    lookback_ns = round(float(lookback_days) * _NS_PER_DAY)
+    as_of_ns = int(as_ns(to_naive_utc(pd.Series([pd.Timestamp(as_of)])))[0])
+    lookback_ns = round(float(lookback_days) * NS_PER_DAY)
 
     tp = _prepare_touchpoints(touchpoints, contacts)
     opp = _prepare_opportunities(opportunities, fx_rates)
@@ -512,7 +358,7 @@ def _prepare_touchpoints(touchpoints: pd.DataFrame, contacts: pd.DataFrame) -> p
         dups = tp.loc[tp["touchpoint_id"].duplicated(), "touchpoint_id"].head(5).tolist()
         raise ValueError(f"duplicate touchpoint_id values, e.g. {dups}")
     tp = tp.sort_values(["touched_at", "touchpoint_id"], kind="mergesort").reset_index(drop=True)
-    tp["_t"] = _ns(tp["touched_at"])
+    tp["_t"] = as_ns(tp["touched_at"])
 
     c = contacts.copy()
     c["contact_id"] = to_id(c["contact_id"])
@@ -521,7 +367,7 @@ def _prepare_touchpoints(touchpoints: pd.DataFrame, contacts: pd.DataFrame) -> p
         to_naive_utc(c["lead_created_at"]).to_numpy(), index=c["contact_id"].to_numpy()
     )
     tp_lead = tp["contact_id"].map(lead)
-    tp["_lead_ns"] = np.where(tp_lead.notna(), _ns(tp_lead), np.iinfo(np.int64).max)
+    tp["_lead_ns"] = np.where(tp_lead.notna(), as_ns(tp_lead), np.iinfo(np.int64).max)
     # A contact's LC touch: the last of all its own touches with touched_at <= lead_created_at.
     # tp is in global (touched_at, touchpoint_id) order, so "last" = max position per contact.
     before_lead = tp_lead.notna().to_numpy() & (tp["_t"].to_numpy() <= tp["_lead_ns"].to_numpy())
@@ -551,12 +397,12 @@ def _prepare_opportunities(opportunities: pd.DataFrame, fx_rates: pd.DataFrame) 
         raise ValueError("opportunities must be deduplicated (one row per opportunity_id)")
     if opp["created_at"].isna().any():
         raise ValueError("opportunities.created_at is required")
-    opp["_created"] = _ns(opp["created_at"])
+    opp["_created"] = as_ns(opp["created_at"])
     # is_won implies is_closed (sources.md); a won opp is treated as closed even if mislabelled.
     opp["_closed"] = opp["is_closed"] | opp["is_won"]
     opp["_won"] = opp["is_won"]
     close_next = opp["close_day"] + pd.Timedelta(days=1)
-    opp["_close_next"] = np.where(close_next.notna(), _ns(close_next), np.iinfo(np.int64).max)
+    opp["_close_next"] = np.where(close_next.notna(), as_ns(close_next), np.iinfo(np.int64).max)
     return opp
 
 
@@ -632,7 +478,7 @@ def _model_credit(
     if n == 0:
         return np.zeros(0)
     if model.time_decay:
-        d_days = (created_ns - t_ns).astype(float) / _NS_PER_DAY
+        d_days = (created_ns - t_ns).astype(float) / NS_PER_DAY
         # Normalisation cancels any per-opp factor, so shift by the smallest d of the opp to
         # avoid underflow with short half-lives; the ratios are unchanged.
         d_min = np.full(n_opp, np.inf)
@@ -749,206 +595,3 @@ def _assemble_output(
     out["_tp"] = tpos
     out = out.sort_values(["opportunity_id", "model", "_tp"], kind="mergesort")
     return out.drop(columns="_tp").reset_index(drop=True)[OUTPUT_COLUMNS]
-
-
-# --------------------------------------------------------------------------------------------
-# Checks used by the tests: kept here so both test modules share one implementation.
-# --------------------------------------------------------------------------------------------
-
-_KEY = ["opportunity_id", "model", "touchpoint_id"]
-_EXACT_COLUMNS = ["channel", "contact_id", "account_id", "campaign_id"]
-_MONEY_COLUMNS = ["attributed_pipeline_usd", "attributed_revenue_usd"]
-
-
-def credit_sum_problems(
-    attribution: pd.DataFrame,
-    tol: float = 0.0,
-    group: Sequence[str] = ("opportunity_id", "model"),
-) -> list[str]:
-    """Groups (default: opportunity/model pairs) whose credits do not sum to 1 within ``tol``.
-
-    Credits are published with 12 decimals, so they are summed as integer units of 1e-12
-    (floats from DuckDB or Decimals from Spark alike): the default ``tol`` 0 means exactly 1.
-    """
-    credit = attribution["credit"].map(lambda v: np.nan if _is_missing(v) else float(v))
-    units = pd.Series(np.rint(credit.to_numpy(float) * 1e12), index=attribution.index)
-    sums = units.groupby([attribution[c] for c in group], dropna=False).sum()
-    bad = sums[(sums - 1e12).abs() > tol * 1e12]
-    return [f"credits of {key} sum to {val / 1e12!r}" for key, val in bad.items()]
-
-
-def _text(values: pd.Series) -> pd.Series:
-    """Ids/labels as pandas ``str`` (Arrow-backed, fast to factorise); :func:`to_id` semantics."""
-    s = pd.Series(values)
-    if isinstance(s.dtype, pd.StringDtype):
-        return s
-    if s.dtype == object:
-        # astype("str") keeps str values, maps None/NaN to NA and str()s anything else: the
-        # to_id semantics without a Python-level pass.
-        return s.astype("str")
-    return to_id(s).astype("str")
-
-
-def _joint_codes(a: pd.Series, e: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
-    """Integer codes of two columns over their joint, sorted values (NULL is a value, last)."""
-    both = pd.concat([a, e], ignore_index=True)
-    codes, uniques = pd.factorize(both, sort=True, use_na_sentinel=False)
-    codes = codes.astype(np.int64)
-    return codes[: len(a)], codes[len(a) :], len(uniques)
-
-
-def _key_codes(
-    a: pd.DataFrame, e: pd.DataFrame, key: Sequence[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """One int64 per row encoding the whole key (order-preserving, NULL == NULL)."""
-    ka = np.zeros(len(a), dtype=np.int64)
-    ke = np.zeros(len(e), dtype=np.int64)
-    span = 1
-    for col in key:
-        ca, ce, n = _joint_codes(_text(a[col]), _text(e[col]))
-        n = max(n, 1)
-        span *= n
-        if span >= 2**62:
-            raise ValueError("key too wide to encode in int64")
-        ka, ke = ka * n + ca, ke * n + ce
-    return ka, ke
-
-
-def _fmt_key(key: Iterable[object]) -> str:
-    parts = ["NULL" if _is_missing(k) else repr(k) for k in key]
-    return "(" + ", ".join(parts) + ")"
-
-
-def _key_examples(frame: pd.DataFrame, key: Sequence[str], rows: np.ndarray) -> str:
-    sub = frame.iloc[rows][list(key)].astype(object)
-    return ", ".join(_fmt_key(k) for k in sub.itertuples(index=False, name=None))
-
-
-def compare_frames(
-    actual: pd.DataFrame,
-    expected: pd.DataFrame,
-    *,
-    key: Sequence[str],
-    exact_columns: Sequence[str] = (),
-    time_columns: Sequence[str] = (),
-    float_tolerances: Mapping[str, float] | None = None,
-    max_report: int = 20,
-) -> list[str]:
-    """Compare two frames row by row on ``key``; return human-readable problems.
-
-    A NULL key value is a value of its own (the unattributed rows have a NULL touchpoint).
-    Problems: duplicated keys on either side, keys only on one side, and for matched rows a float
-    column off by more than its tolerance (NaN == NaN), or an exact column (compared as text, see
-    :func:`to_id`) or time column (naive UTC) that differs (NULL == NULL). Each kind lists at most
-    ``max_report`` examples (smallest keys first) so that a failure stays readable.
-
-    Vectorised on integer codes (the key columns are factorised jointly), so 10M-row frames
-    compare in seconds.
-    """
-    key = list(key)
-    floats = dict(float_tolerances or {})
-    a = actual.reset_index(drop=True)
-    e = expected.reset_index(drop=True)
-    ka, ke = _key_codes(a, e, key)
-    problems: list[str] = []
-    for name, frame, codes in (("actual", a, ka), ("expected", e, ke)):
-        dup = pd.Series(codes).duplicated(keep=False).to_numpy()
-        if dup.any():
-            first = pd.Series(codes[dup]).drop_duplicates()
-            rows = np.flatnonzero(dup)[first.index.to_numpy()]
-            rows = rows[np.argsort(codes[rows], kind="stable")][:max_report]
-            shown = _key_examples(frame, key, rows)
-            problems.append(f"{len(first)} duplicated keys in {name}: {shown}")
-    # First row of each key on each side, then match them.
-    ia = pd.Series(ka).drop_duplicates().index.to_numpy()
-    ie = pd.Series(ke).drop_duplicates().index.to_numpy()
-    match = pd.Index(ke[ie]).get_indexer(ka[ia])
-    back = pd.Index(ka[ia]).get_indexer(ke[ie])
-    for frame, rows, codes, label in (
-        (a, ia[match < 0], ka, "actual (mart)"),
-        (e, ie[back < 0], ke, "expected (reference)"),
-    ):
-        if len(rows):
-            shown_rows = rows[np.argsort(codes[rows], kind="stable")][:max_report]
-            shown = _key_examples(frame, key, shown_rows)
-            problems.append(f"{len(rows)} keys only in {label}, e.g. {shown}")
-    pa, pe = ia[match >= 0], ie[match[match >= 0]]
-    order = np.argsort(ka[pa], kind="stable")
-    pa, pe = pa[order], pe[order]
-
-    checks: list[tuple[str, np.ndarray, pd.Series, pd.Series]] = []
-    for col, tol in floats.items():
-        va = pd.to_numeric(a[col], errors="coerce").astype(float).to_numpy()[pa]
-        ve = pd.to_numeric(e[col], errors="coerce").astype(float).to_numpy()[pe]
-        bad = ~((np.isnan(va) & np.isnan(ve)) | (np.abs(va - ve) <= tol))
-        checks.append((col, bad, pd.Series(va), pd.Series(ve)))
-    for col in exact_columns:
-        ta, te = _text(a[col]), _text(e[col])
-        ca, ce, _ = _joint_codes(ta, te)
-        bad = ca[pa] != ce[pe]
-        checks.append((col, bad, ta.iloc[pa], te.iloc[pe]))
-    for col in time_columns:
-        ta, te = to_naive_utc(a[col]), to_naive_utc(e[col])
-        bad = _ns(ta)[pa] != _ns(te)[pe]
-        checks.append((col, bad, ta.iloc[pa], te.iloc[pe]))
-    for col, bad, va, ve in checks:
-        if bad.any():
-            where = np.flatnonzero(bad)[:max_report]
-            shown = "; ".join(
-                f"{_key_examples(a, key, pa[i : i + 1])}: "
-                f"mart={_plain(va.iloc[i])!r} reference={_plain(ve.iloc[i])!r}"
-                for i in where
-            )
-            problems.append(f"{int(bad.sum())} rows differ in {col}, e.g. {shown}")
-    return problems
-
-
-def _plain(v: object) -> object:
-    """Scalars as plain Python values for readable messages (NULLs as None)."""
-    if _is_missing(v):
-        return None
-    return v.item() if isinstance(v, np.generic) else v
-
-
-def compare_attribution(
-    actual: pd.DataFrame,
-    expected: pd.DataFrame,
-    *,
-    credit_tol: float = 1e-9,
-    money_tol: float = 0.005,
-    max_report: int = 20,
-) -> list[str]:
-    """Compare two ``fct_attribution`` frames row by row; return human-readable problems.
-
-    Rows are matched on (opportunity_id, model, touchpoint_id), a NULL touchpoint being its own
-    key (the unattributed row). An empty list means the frames agree: same keys, credit within
-    ``credit_tol``, money within ``money_tol`` (NaN == NaN), identical channel, contact_id,
-    account_id, campaign_id and touched_at (NULL == NULL). Each kind of problem lists at most
-    ``max_report`` examples so a failure stays readable.
-    """
-    return compare_frames(
-        actual,
-        expected,
-        key=_KEY,
-        exact_columns=_EXACT_COLUMNS,
-        time_columns=["touched_at"],
-        float_tolerances={"credit": credit_tol, **dict.fromkeys(_MONEY_COLUMNS, money_tol)},
-        max_report=max_report,
-    )
-
-
-def read_parquet_area(path: Path) -> pd.DataFrame:
-    """Read every parquet file of a raw-area source (``NAME/`` folder or ``NAME.parquet``)."""
-    path = Path(path)
-    files: list[Path]
-    if path.is_dir():
-        files = sorted(path.rglob("*.parquet"))
-    elif path.with_suffix(".parquet").is_file():
-        files = [path.with_suffix(".parquet")]
-    else:
-        files = []
-    if not files:
-        raise FileNotFoundError(f"no parquet files under {path}")
-    frames = [pd.read_parquet(f) for f in files]
-    frames = [f for f in frames if not f.empty] or frames[:1]
-    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

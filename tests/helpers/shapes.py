@@ -32,8 +32,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from exports import Exports, one_deal
-from warehouse_build import BuiltWarehouse, materialize_all
+
+from tests.helpers.exports import Exports, one_deal
+from tests.helpers.warehouse_build import BuiltWarehouse, materialize_all
 
 # --- minimal ------------------------------------------------------------------------------
 SESSIONS_FILE = "campaign/web_sessions.csv"

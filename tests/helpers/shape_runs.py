@@ -19,12 +19,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 from dagster import AssetCheckSeverity
-from exports import Exports
-from warehouse_build import BuiltWarehouse, materialize_all
 
 from dagster_project.run_outcome import run_outcome
 from dagster_project.settings import DBT_PROJECT_DIR
 from dagster_project.summary import render_summary
+from tests.helpers.exports import Exports
+from tests.helpers.warehouse_build import BuiltWarehouse, materialize_all
 
 BIN = Path(sys.executable).parent
 # One question that touches every semantic model: attribution, pipeline, spend, funnel.

@@ -1,11 +1,11 @@
 """Independent pandas reference of the lead-level attribution mart ``fct_lead_attribution``.
 
-Like :mod:`reference_attribution`, this is written from the definitions handed to the tests,
+Like :mod:`attribution`, this is written from the definitions handed to the tests,
 never from the dbt SQL, so that the mart can be checked against a second implementation.
 
 Semantics implemented:
 
-* One lead per contact whose (deduplicated, :func:`reference_attribution.dedupe_latest`)
+* One lead per contact whose (deduplicated, :func:`attribution.dedupe_latest`)
   ``lead_created_at`` is not NULL.
 * Window W(c): the contact's OWN touches (``touchpoint.contact_id == contact_id``) with
   ``lead_created_at - L days <= touched_at <= lead_created_at``, both ends inclusive; L is the
@@ -14,10 +14,10 @@ Semantics implemented:
   of W (so one touch may be FT and LC).
 * Models: first_touch {FT 1}, lead_creation_touch {LC 1}, linear {1/n each},
   u_shaped {FT .4, LC .4, middle .2}. Normalisation as for opportunities
-  (:func:`reference_attribution.role_credit`): raw = weights of the roles held plus
+  (:func:`attribution.role_credit`): raw = weights of the roles held plus
   ``middle / k`` for role-less touches, share = raw / sum(raw); credits rounded to 12 decimals,
   the residue on the largest (ties: earliest touch) so they sum to exactly 1
-  (:func:`reference_attribution.round_with_residue`), and only rows with credit > 0 kept.
+  (:func:`attribution.round_with_residue`), and only rows with credit > 0 kept.
 * A lead without a touch in W gets one row per model with touchpoint_id NULL, channel
   ``'(unattributed)'``, NULL touched_at/campaign_id and credit 1.
 * ``is_mql`` = the contact's ``mql_at`` is not NULL (whenever it happened); ``mql_credit`` =
@@ -26,18 +26,12 @@ Semantics implemented:
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-try:
-    import reference_attribution as ref
-except ModuleNotFoundError:  # pragma: no cover - only with a non-default pytest import mode
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import reference_attribution as ref
+from tests.helpers import reference as ref
 
 ModelSpec = ref.ModelSpec
 
@@ -108,7 +102,7 @@ def reference_lead_attribution(
     Returns:
         :data:`LEAD_OUTPUT_COLUMNS`, sorted by contact_id, model, touch order.
     """
-    lookback_ns = round(float(lookback_days) * ref._NS_PER_DAY)
+    lookback_ns = round(float(lookback_days) * ref.NS_PER_DAY)
     leads = prepare_leads(contacts)
     n_leads = len(leads)
     tp = pd.DataFrame(
@@ -134,8 +128,8 @@ def reference_lead_attribution(
     has_lead = pair_lead.notna().to_numpy()
     pair_tp = np.flatnonzero(has_lead)
     pair_lead = pair_lead[has_lead].to_numpy(np.int64)
-    t = ref._ns(tp["touched_at"])[pair_tp]
-    lead_ns = ref._ns(leads["lead_created_at"])[pair_lead]
+    t = ref.as_ns(tp["touched_at"])[pair_tp]
+    lead_ns = ref.as_ns(leads["lead_created_at"])[pair_lead]
     inside = (t >= lead_ns - lookback_ns) & (t <= lead_ns)
     pair_lead, pair_tp = pair_lead[inside], pair_tp[inside]
     order = np.lexsort((pair_tp, pair_lead))
