@@ -44,6 +44,10 @@ class WarehouseResource(ConfigurableResource):
     # dbt unit tests check SQL logic on fixed fixtures, not the data: `make test` runs them
     # (and the Spark comparison); a production build leaves them out unless this is set.
     dbt_unit_tests: bool = False
+    # dbt's data tests (not_null, unique, reconciliations). Only a build whose tables are
+    # proven otherwise leaves them out: the Spark comparison, equal row for row to a DuckDB
+    # build whose tests passed.
+    dbt_data_tests: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> WarehouseResource:
@@ -123,8 +127,12 @@ class WarehouseResource(ConfigurableResource):
 
     def dbt_build_args(self) -> list[str]:
         """`dbt build` as the Dagster steps run it (dagster-dbt adds each step's selection)."""
-        skip_unit_tests = [] if self.dbt_unit_tests else ["--exclude-resource-type", "unit_test"]
-        return ["build", *self.dbt_vars_args(), *skip_unit_tests]
+        skipped = [
+            *([] if self.dbt_unit_tests else ["unit_test"]),
+            *([] if self.dbt_data_tests else ["test"]),
+        ]
+        excluded = [arg for kind in skipped for arg in ("--exclude-resource-type", kind)]
+        return ["build", *self.dbt_vars_args(), *excluded]
 
     @property
     def dbt_target_path(self) -> str:

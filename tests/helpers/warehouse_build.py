@@ -60,6 +60,7 @@ def materialize_all(
     as_of: str | None = None,
     marts_only: bool = False,
     dbt_unit_tests: bool = False,
+    dbt_data_tests: bool = True,
 ) -> BuiltWarehouse:
     """Run the full `materialize_everything` job into `root` on an ephemeral instance.
 
@@ -78,6 +79,7 @@ def materialize_all(
         scope=scope,
         half_life_days=half_life_days,
         dbt_unit_tests=dbt_unit_tests,
+        dbt_data_tests=dbt_data_tests,
     )
     definitions = build_definitions(warehouse)
     job = definitions.resolve_job_def("materialize_everything")
