@@ -1,6 +1,7 @@
 """The dbt mart ``fct_attribution`` must agree, row by row, with the pandas reference.
 
-The reference (tests/helpers/reference/attribution.py) was written from the spec independently
+The reference (tests/helpers/reference/attribution.py) was written from docs/attribution_rules.md
+independently
 of the dbt SQL. Both run on the committed sample: the mart through the lead's
 ``built_warehouse`` fixture (one full Dagster materialisation), the reference on
 ``marts.fct_touchpoints`` plus the raw CRM and fx parquet that the same run landed. Any

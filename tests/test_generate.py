@@ -1,7 +1,7 @@
 """Tests of the sample-data generator: determinism, the source contract, scaling, seeds/ drift.
 
 Real files in temporary directories, no mocks.  The contract columns are
-spelled out here on purpose (copied from the spec's sources.md) so a change
+spelled out here on purpose (copied from the source contract, docs/source_contracts.md) so a change
 of the generator's schema cannot silently change the contract.
 """
 

@@ -21,7 +21,7 @@ from tests.helpers.reference.journeys import (
     touches,
 )
 
-# ---- spec Normalisation examples -------------------------------------------------------------
+#
 
 
 @pytest.mark.parametrize("is_lc", [True, False])

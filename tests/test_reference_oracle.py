@@ -28,7 +28,8 @@ def brute_force(
     scope: str,
     half_life_days: float,
 ) -> dict[tuple[str, str, str | None], float]:
-    """Spec rules applied literally, one opportunity at a time, with plain Python."""
+    """The rules of docs/attribution_rules.md applied literally, one opportunity at a time, with
+    plain Python."""
     touch_list = sorted(tp.to_dict("records"), key=lambda r: (r["touched_at"], r["touchpoint_id"]))
     lead = dict(zip(ct["contact_id"], ct["lead_created_at"], strict=True))
     lc_touch: dict[str, str] = {}

@@ -3,7 +3,7 @@
 Generated frames are plain ``dict[str, np.ndarray]`` with typed values (float
 epoch seconds for timestamps, float epoch days for dates, NaN/None = NULL).
 This module is the only place that knows how a value is spelled on disk, so
-the same frame gives a CSV (text conventions of sources.md, including the
+the same frame gives a CSV (text conventions of docs/source_contracts.md, including the
 deliberately mixed spellings) and a Parquet file (real types).
 """
 

@@ -1,19 +1,20 @@
 """Independent pandas reference implementation of the attribution rules.
 
-This module re-derives ``fct_attribution`` from the attribution rules as the README states them
-("Glossary: the attribution models in plain words" and the configuration table) without
-looking at the dbt SQL or its seeds, so that the test suite can compare two implementations
-that were written independently from the same rules. Any disagreement between them is either a
-bug in one of them or an ambiguity in the spec, and both are worth knowing about.
+This module re-derives ``fct_attribution`` from the attribution rules as
+docs/attribution_rules.md states them, without looking at the dbt SQL or its lookups, so that
+the test suite can compare two implementations written independently from the same rules. Any
+disagreement between them is either a bug in one of them or an ambiguity in the rules
+(docs/decisions.md), and both are worth knowing about.
 
-Semantics implemented (the spec, plus the decisions taken where it is silent):
+Semantics implemented (docs/attribution_rules.md, plus docs/decisions.md where it is silent):
 
 * P(o): scoped touches with ``created_at - L days <= touched_at <= created_at``.
 * J(o): scoped touches with ``created_at - L days <= touched_at`` and, for closed
   opportunities, ``touched_at < close_date + 1 day`` (end of the close day inclusive), for
   open ones ``touched_at <= as_of``.
-* Scope ``account``: ``touch.account_id == opp.account_id``; scope ``contact_role``: the
-  touch's contact has a contact role on the opportunity.
+* Scope ``contact_role``: the touch's contact has a contact role on the opportunity; scope
+  ``account``: those touches plus the touches of every contact of the opportunity's account
+  (docs/attribution_rules.md#scope).
 * Everything is ordered by ``(touched_at, touchpoint_id)``.
 * FT = first touch of the model's window; OC = last touch of P; CW = last touch of J for won
   opportunities; a role only counts when its touch lies in the model's window.
@@ -108,7 +109,8 @@ class ModelSpec:
         return tuple(r for r in ROLES if self.weights.get(r, 0.0) > 0.0)
 
 
-# Hard-coded from the spec's model table on purpose: the reference must not read the dbt seed.
+# Hard-coded from the model table of docs/attribution_rules.md#normalisation on purpose: the
+# reference must not read the dbt lookup.
 MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("first_touch", "P", {"FT": 1.0}),
     ModelSpec("last_touch", "P", {"OC": 1.0}),
@@ -143,7 +145,7 @@ def reference_attribution(
     models: Sequence[ModelSpec] = MODELS,
     credit_decimals: int | None = 12,
 ) -> pd.DataFrame:
-    """Compute ``fct_attribution`` from the spec, one row per (opp, model, credited touch).
+    """Compute ``fct_attribution`` from the rules, one row per (opp, model, credited touch).
 
     Args:
         touchpoints: touchpoint_id, contact_id, account_id (nullable), touched_at (UTC),
@@ -158,10 +160,10 @@ def reference_attribution(
         lookback_days: L; P and J start at ``created_at - L days`` (inclusive).
         scope: ``'account'`` or ``'contact_role'``.
         half_life_days: h of the time_decay model.
-        models: the models to compute (default: the spec's table).
+        models: the models to compute (default: every model of docs/attribution_rules.md).
         credit_decimals: the warehouse publishes credits rounded to this many decimals, the
-            residue on one anchor row, and drops rows whose rounded credit is 0 (README,
-            "Credits"); None keeps exact float credits and float money.
+            residue on one anchor row, and drops rows whose rounded credit is 0
+            (docs/attribution_rules.md#rounding); None keeps exact float credits and float money.
 
     Returns:
         A DataFrame with :data:`OUTPUT_COLUMNS`, sorted by opportunity_id, model, touched_at,
@@ -194,7 +196,8 @@ def reference_attribution(
     keep = in_p | in_j
     pair_opp, pair_tp, in_p, in_j = pair_opp[keep], pair_tp[keep], in_p[keep], in_j[keep]
     # tp is sorted by (touched_at, touchpoint_id), so its positional index *is* the tie-broken
-    # order; sorting pairs by (opp, tp position) orders every window as the spec demands.
+    # order; sorting pairs by (opp, tp position) orders every window as the rules demand
+    # (docs/decisions.md#same-instant).
     order = np.lexsort((pair_tp, pair_opp))
     pair_opp, pair_tp, in_p, in_j = pair_opp[order], pair_tp[order], in_p[order], in_j[order]
 
@@ -398,7 +401,8 @@ def _prepare_opportunities(opportunities: pd.DataFrame, fx_rates: pd.DataFrame) 
     if opp["created_at"].isna().any():
         raise ValueError("opportunities.created_at is required")
     opp["_created"] = as_ns(opp["created_at"])
-    # is_won implies is_closed (sources.md); a won opp is treated as closed even if mislabelled.
+    # is_won implies is_closed (docs/decisions.md#won-implies-closed); a won opp is treated as
+    # closed even if mislabelled.
     opp["_closed"] = opp["is_closed"] | opp["is_won"]
     opp["_won"] = opp["is_won"]
     close_next = opp["close_day"] + pd.Timedelta(days=1)
@@ -507,7 +511,8 @@ def _model_credit(
 def role_credit(
     model: ModelSpec, groups: np.ndarray, holds: Mapping[str, np.ndarray], n_groups: int
 ) -> np.ndarray:
-    """The spec's normalisation for one position-based model over grouped touches.
+    """The normalisation (docs/attribution_rules.md#normalisation) for one position-based model
+    over grouped touches.
 
     ``groups`` (sorted, one entry per touch) says which window a touch belongs to and
     ``holds[role]`` whether it holds that role. raw(t) = sum of the weights of the model's roles

@@ -16,7 +16,8 @@ import pandas as pd
 def to_naive_utc(values: pd.Series) -> pd.Series:
     """Return ``values`` as naive UTC ``datetime64[ns]`` (tz-aware values are converted).
 
-    Strings are parsed as ISO 8601; a value without offset is taken as UTC, as sources.md says.
+    Strings are parsed as ISO 8601; a value without offset is taken as UTC, as
+    docs/source_contracts.md says.
     """
     s = pd.Series(values)
     if isinstance(s.dtype, pd.DatetimeTZDtype):
@@ -76,7 +77,8 @@ def is_missing(v: object) -> bool:
 def dedupe_latest(df: pd.DataFrame, key: str) -> pd.DataFrame:
     """Keep one row per ``key``: the latest ``updated_at``, ties/NULLs by file order.
 
-    sources.md: several versions of a record -> the latest ``updated_at`` wins, else the last in
+    docs/decisions.md#dedupe: several versions of a record -> the latest ``updated_at`` wins, else
+    the last in
     file order, which the raw area records as ``(_source_file, _source_line)``. A row with an
     ``updated_at`` beats one without.
     """

@@ -19,11 +19,13 @@ from tests.helpers import reference as ref
 from tests.helpers.reference import lead_attribution as lead_ref
 
 REQUIRED_MODELS = {"first_touch", "linear", "w_shaped"}
-# Every model of the reference must be published by the mart (the spec's seven plus j_shaped,
+# Every model of the reference must be published by the mart (the ten models of
+# docs/attribution_rules.md: the seven of the brief plus j_shaped,
 # inverse_j and last_non_direct).
 ALL_MODELS = frozenset(m.name for m in ref.MODELS)
 
-# Required (NOT NULL) columns of the raw sources the reference reads (sources.md); rows missing
+# Required (NOT NULL) columns of the raw sources the reference reads (docs/source_contracts.md);
+# rows missing
 # them cannot have been accepted by the warehouse either.
 _REQUIRED = {
     "contacts": ["contact_id"],
