@@ -89,7 +89,7 @@ class Column:
             how = "trimmed, any case" if self.case_insensitive else "exact"
             parts.append(f"one of {' / '.join(self.allowed_values)} ({how})")
         if self.min_value is not None:
-            bound = _number_text(self.min_value)
+            bound = number_text(self.min_value)
             parts.append(f"> {bound}" if self.min_exclusive else f">= {bound}")
         if self.kind == ValueKind.CURRENCY:
             parts.append("ISO 4217 currency code (trimmed, any case)")
@@ -233,8 +233,9 @@ def _type_of(name: str) -> LogicalType:
     return LogicalType.VARCHAR
 
 
-def _number_text(value: float) -> str:
-    """``0`` rather than ``0.0`` in rule texts and reasons."""
+def number_text(value: float) -> str:
+    """A bound as people write it (``0``, not ``0.0``): the docs' rule texts and the
+    quarantine reasons must spell it alike."""
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
