@@ -4,9 +4,9 @@ This module is the single source of truth for what each source file looks like:
 its family and name, its ordered columns with a logical type, a required flag and optional
 value rules (allowed values, a lower bound, currency code, email), row-level rules
 (``is_won`` implies ``is_closed``) and its primary key. Landing (``landing.py``) types raw
-files from it and quarantines rows that break it; ``contract_markdown()`` renders it for the
-docs. It is a small frozen dataclass model rather than ad-hoc dicts so callers never change
-when a rule is added.
+files from it and quarantines rows that break it (the SQL is compiled in ``contract_sql.py``);
+``contract_markdown()`` renders it for the docs. It is a small frozen dataclass model
+rather than ad-hoc dicts so callers never change when a rule is added.
 
 How values are compared (decided to match what staging does with the value downstream):
 

@@ -59,6 +59,7 @@ from dagster_project.defs.ingest.raw_layout import (
     output_dir,
     part_name,
     quarantine_dir,
+    quarantine_path,
 )
 from dagster_project.defs.ingest.source_files import find_input_files, require_a_touch_source
 from dagster_project.defs.ingest.sql_text import ident, lit, read_parquet_files
@@ -171,7 +172,7 @@ def land_source(
         rows_loaded=sum(s.rows_loaded for s in ordered.values()),
         rows_quarantined=sum(s.rows_quarantined for s in ordered.values()),
         files_stats=ordered,
-        quarantine_path=q_dir / PARTS_GLOB,
+        quarantine_path=quarantine_path(contract, raw_dir),
         manifest_path=manifest,
         provided=bool(inputs),
         log_path=log,
