@@ -16,9 +16,9 @@ import pytest
 from dagster import AssetKey, SkipReason, build_sensor_context
 
 from dagster_project.definitions import build_definitions
-from dagster_project.defs.ingest import landing
 from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS
 from dagster_project.defs.ingest.landing import LandingResult, land_source
+from dagster_project.defs.ingest.raw_layout import part_name
 from dagster_project.defs.ingest.sensors import new_source_files
 from dagster_project.lib.warehouse import WarehouseResource
 
@@ -58,8 +58,8 @@ def assert_consistent(result: LandingResult, raw: Path) -> None:
         assert entry["rows_read"] == entry["rows_loaded"] + entry["rows_quarantined"]
         assert entry["rows_loaded"] == loaded.get(entry["file"], 0)
         assert entry["rows_quarantined"] == bad.get(entry["file"], 0)
-    assert manifest["rows_loaded"] == result.row_count == sum(loaded.values())
-    parts = sorted(landing.part_name(rel) for rel in result.files)
+    assert manifest["rows_loaded"] == result.rows_loaded == sum(loaded.values())
+    parts = sorted(part_name(rel) for rel in result.files)
     assert sorted(p.name for p in result.output_path.parent.glob("*.parquet")) == parts
     assert sorted(p.name for p in result.quarantine_path.parent.glob("*.parquet")) == parts
 
@@ -141,7 +141,7 @@ def test_former_single_data_file_is_migrated(src: Path, tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     first = land_source(SESSIONS, src, raw)
     old = first.output_path.parent / "data.parquet"
-    shutil.copy(first.output_path.parent / landing.part_name(first.files[0]), old)
+    shutil.copy(first.output_path.parent / part_name(first.files[0]), old)
     for part in first.output_path.parent.glob("part-*.parquet"):
         part.unlink()
     second = land_source(SESSIONS, src, raw)

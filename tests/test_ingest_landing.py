@@ -17,9 +17,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dagster_project.defs.ingest import landing
+from dagster_project.defs.ingest import landing, staging
 from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS, LogicalType
-from dagster_project.defs.ingest.landing import LandingResult, SourceFileError, land_source
+from dagster_project.defs.ingest.landing import LandingResult, land_source
+from dagster_project.defs.ingest.raw_layout import WORK_DIR_NAME, part_name
+from dagster_project.defs.ingest.source_files import SourceFileError
 
 ACCOUNTS = SOURCE_CONTRACTS["crm/accounts"]
 OPPS = SOURCE_CONTRACTS["crm/opportunities"]
@@ -105,7 +107,7 @@ def test_single_csv_is_typed_with_lineage(tmp_path: Path) -> None:
     result = land_source(OPPS, src, raw)
 
     assert result.output_path == raw / "crm/opportunities/*.parquet"
-    assert result.row_count == 2
+    assert result.rows_loaded == 2
     assert result.files == ["crm/opportunities.csv"]
     assert result.rows_per_file == {"crm/opportunities.csv": 2}
     assert result.extra_columns == []
@@ -133,7 +135,7 @@ def test_single_csv_is_typed_with_lineage(tmp_path: Path) -> None:
     assert got[1][11:14] == (None, None, None)
     assert sorted(p.name for p in result.output_path.parent.iterdir()) == [
         "_landing.json",
-        landing.part_name("crm/opportunities.csv"),
+        part_name("crm/opportunities.csv"),
     ]
     assert result.rows_read == result.rows_loaded == 2 and result.rows_quarantined == 0
     assert quarantine(result) == []
@@ -161,7 +163,7 @@ def test_folder_and_file_are_read_together_in_sorted_order(tmp_path: Path) -> No
         "campaign/web_sessions/2025-01.csv": 1,
         "campaign/web_sessions/2025-02.csv": 2,
     }
-    assert result.row_count == 4
+    assert result.rows_loaded == 4
     assert rows(result, "session_id, _source_file, _source_line") == [
         ("s0", "campaign/web_sessions.csv", 2),
         ("s1", "campaign/web_sessions/2025-01.csv", 2),
@@ -324,7 +326,7 @@ def test_zero_row_file_writes_typed_empty_table(tmp_path: Path) -> None:
     src, raw = tmp_path / "src", tmp_path / "raw"
     write(src / "crm/opportunities.csv", ",".join(OPPS.required_columns))
     result = land_source(OPPS, src, raw)
-    assert result.row_count == 0
+    assert result.rows_loaded == 0
     assert result.rows_per_file == {"crm/opportunities.csv": 0}
     assert rows(result) == []
     assert types(result)["amount"] == "DOUBLE"
@@ -340,17 +342,17 @@ def test_reload_gives_identical_table_and_single_file(tmp_path: Path) -> None:
     first = land_source(SESSIONS, src, raw)
     first_rows = rows(first)
     stale = first.output_path.parent / "part-0.parquet"
-    stale.write_bytes((first.output_path.parent / landing.part_name(first.files[0])).read_bytes())
+    stale.write_bytes((first.output_path.parent / part_name(first.files[0])).read_bytes())
 
     second = land_source(SESSIONS, src, raw)
 
     assert second == first
     assert rows(second) == first_rows
     assert second.files_skipped == first.files_landed == first.files
-    parts = sorted(landing.part_name(rel) for rel in first.files)
+    parts = sorted(part_name(rel) for rel in first.files)
     assert sorted(p.name for p in second.output_path.parent.iterdir()) == ["_landing.json", *parts]
     assert sorted(p.name for p in second.quarantine_path.parent.iterdir()) == parts
-    assert list((raw / landing.WORK_DIR_NAME).iterdir()) == []
+    assert list((raw / WORK_DIR_NAME).iterdir()) == []
 
 
 def test_line_numbers_and_order_on_a_multi_batch_file(
@@ -367,11 +369,11 @@ def test_line_numbers_and_order_on_a_multi_batch_file(
                 FROM range({n}) t(i))
            TO '{src}/campaign/web_sessions.csv' (HEADER, DELIMITER ',')"""
     )
-    monkeypatch.setattr(landing, "_BATCH_ROWS", 50_000)  # force many Arrow batches
+    monkeypatch.setattr(staging, "BATCH_ROWS", 50_000)  # force many Arrow batches
 
     result = land_source(SESSIONS, src, raw)
 
-    assert result.row_count == n
+    assert result.rows_loaded == n
     # Row i sits on line 2 + i plus one extra line per earlier multi-line landing_page (i % 1000
     # == 7). Read with pyarrow so the stored row order itself is what is checked.
     table = pq.read_table(result.output_path.parent, columns=["session_id", "_source_line"])
@@ -484,9 +486,9 @@ def test_failed_landing_keeps_previous_output(tmp_path: Path) -> None:
     assert first.manifest_path.read_bytes() == manifest
     assert sorted(p.name for p in first.output_path.parent.iterdir()) == [
         "_landing.json",
-        landing.part_name("crm/accounts.csv"),
+        part_name("crm/accounts.csv"),
     ]
-    assert list((raw / landing.WORK_DIR_NAME).iterdir()) == []  # intermediates cleaned up
+    assert list((raw / WORK_DIR_NAME).iterdir()) == []  # intermediates cleaned up
 
 
 def test_malformed_csv_row_is_quarantined_and_empty_file_is_fatal(tmp_path: Path) -> None:

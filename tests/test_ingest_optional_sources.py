@@ -21,19 +21,19 @@ from dagster_project.defs.ingest import contracts
 from dagster_project.defs.ingest.assets import ingestion_assets
 from dagster_project.defs.ingest.checks import ingestion_checks, reconciliation
 from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS
-from dagster_project.defs.ingest.landing import (
+from dagster_project.defs.ingest.incremental import read_manifest
+from dagster_project.defs.ingest.landing import land_source
+from dagster_project.defs.ingest.raw_layout import (
     LANDED_SOURCES_SCHEMA,
     LINEAGE_COLUMNS,
     NOT_PROVIDED_PART,
     QUARANTINE_SCHEMA,
-    SourceFileError,
-    land_source,
     landed_source_path,
     output_dir,
     quarantine_dir,
-    read_manifest,
 )
 from dagster_project.defs.ingest.sensors import new_source_files
+from dagster_project.defs.ingest.source_files import SourceFileError
 from dagster_project.lib.warehouse import WarehouseResource
 from tests.helpers.exports import (
     OPTIONAL_SOURCES,
@@ -117,7 +117,7 @@ def test_absent_optional_source_lands_empty_typed_and_not_provided(
     result = land_source(contract, src, raw)
 
     assert not result.provided
-    assert (result.row_count, result.rows_read, result.rows_quarantined) == (0, 0, 0)
+    assert (result.rows_loaded, result.rows_read, result.rows_quarantined) == (0, 0, 0)
     assert result.files == [] and result.files_stats == {}
     data, quarantine = output_dir(contract, raw), quarantine_dir(contract, raw)
     assert [p.name for p in data.glob("*.parquet")] == [NOT_PROVIDED_PART]
@@ -235,14 +235,14 @@ def test_a_source_that_disappears_becomes_not_provided_and_loses_its_parts(
     raw = tmp_path / "raw"
     src = every_source().write(tmp_path / "src", omit=())
     first = land_source(contract, src, raw)
-    assert first.provided and first.row_count == 1
+    assert first.provided and first.rows_loaded == 1
     old_parts = sorted(p.name for p in output_dir(contract, raw).glob("*.parquet"))
     assert old_parts and NOT_PROVIDED_PART not in old_parts
 
     (src / "revenue/invoices.csv").unlink()
     gone = land_source(contract, src, raw)
 
-    assert not gone.provided and gone.row_count == 0
+    assert not gone.provided and gone.rows_loaded == 0
     for folder in (output_dir(contract, raw), quarantine_dir(contract, raw)):
         assert [p.name for p in folder.glob("*.parquet")] == [NOT_PROVIDED_PART]
     assert duckdb.sql(f"select count(*) from '{gone.output_path}'").fetchall() == [(0,)]
@@ -257,7 +257,7 @@ def test_a_source_that_disappears_becomes_not_provided_and_loses_its_parts(
         (tmp_path / "again/revenue/invoices.csv").read_bytes()
     )
     back = land_source(contract, src, raw)
-    assert back.provided and back.row_count == 1
+    assert back.provided and back.rows_loaded == 1
     assert sorted(p.name for p in output_dir(contract, raw).glob("*.parquet")) == old_parts
     assert log_row(contract, raw)["is_provided"] is True
 

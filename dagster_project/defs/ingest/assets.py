@@ -44,7 +44,7 @@ def _landing_asset(contract: SourceContract) -> AssetsDefinition:
         return MaterializeResult(
             metadata={
                 "status": PROVIDED if result.provided else NOT_PROVIDED,
-                "dagster/row_count": result.row_count,
+                "dagster/row_count": result.rows_loaded,
                 "rows_read": result.rows_read,
                 "rows_quarantined": result.rows_quarantined,
                 "quarantine_path": MetadataValue.path(str(result.quarantine_path)),

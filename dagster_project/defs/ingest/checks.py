@@ -23,11 +23,16 @@ from dagster import (
 
 from dagster_project.defs.dbt.translator import raw_asset_key
 from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS, SourceContract
+from dagster_project.defs.ingest.raw_layout import (
+    PARTS_GLOB,
+    SOURCE_FILE_COLUMN,
+    manifest_path,
+    output_dir,
+    quarantine_dir,
+)
 from dagster_project.lib.files import shown_path
 from dagster_project.lib.warehouse import WarehouseResource
 
-MANIFEST = "_landing.json"
-QUARANTINE_DIR = "_quarantine"
 QUARANTINE_RATE_VARIABLE = "ATTRIBUTION_QUARANTINE_ERROR_RATE"
 
 
@@ -40,11 +45,11 @@ def percent(rate: float) -> str:
 
 
 def _rows_per_file(folder: Path, file_column: str) -> dict[str, int]:
-    if not any(folder.glob("*.parquet")):
+    if not any(folder.glob(PARTS_GLOB)):
         return {}
     with duckdb.connect() as con:
         rows = con.execute(
-            f"select {file_column}, count(*) from read_parquet('{folder}/*.parquet') group by 1"
+            f"select {file_column}, count(*) from read_parquet('{folder / PARTS_GLOB}') group by 1"
         ).fetchall()
     return {str(file): int(count) for file, count in rows}
 
@@ -53,7 +58,7 @@ FILE_COUNTS = ["file", "rows_read", "rows_loaded", "rows_quarantined"]
 
 
 def _manifest(contract: SourceContract, raw_dir: Path) -> dict:
-    return json.loads((raw_dir / contract.family / contract.name / MANIFEST).read_text())
+    return json.loads(manifest_path(contract, raw_dir).read_text())
 
 
 def manifest_files(contract: SourceContract, raw_dir: Path) -> pd.DataFrame:
@@ -73,8 +78,8 @@ def reconciliation(contract: SourceContract, raw_dir: Path) -> pd.DataFrame:
     row of their own with zero recorded counts, so they fail the check instead of hiding.
     """
     frame = manifest_files(contract, raw_dir)
-    loaded = _rows_per_file(raw_dir / contract.family / contract.name, "_source_file")
-    quarantined = _rows_per_file(raw_dir / QUARANTINE_DIR / contract.family / contract.name, "file")
+    loaded = _rows_per_file(output_dir(contract, raw_dir), SOURCE_FILE_COLUMN)
+    quarantined = _rows_per_file(quarantine_dir(contract, raw_dir), "file")
     unlisted = sorted((set(loaded) | set(quarantined)) - set(frame["file"]))
     if unlisted:
         extra = pd.DataFrame({"file": unlisted, **dict.fromkeys(FILE_COUNTS[1:], 0)})
@@ -163,12 +168,12 @@ def _quarantine_rate_check(contract: SourceContract) -> AssetChecksDefinition:
             "quarantine_rate": rate,
             "error_above_rate": threshold,
         }
-        folder = Path(warehouse.raw_dir) / QUARANTINE_DIR / contract.family / contract.name
+        folder = quarantine_dir(contract, Path(warehouse.raw_dir))
         if quarantined:
             with duckdb.connect() as con:
                 reasons = con.execute(
                     'select file, line, "column", reason'
-                    f" from read_parquet('{folder}/*.parquet') order by file, line limit 20"
+                    f" from read_parquet('{folder / PARTS_GLOB}') order by file, line limit 20"
                 ).df()
             metadata["first_quarantined_rows"] = MetadataValue.md(reasons.to_markdown(index=False))
         return AssetCheckResult(

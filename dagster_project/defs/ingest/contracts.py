@@ -4,9 +4,9 @@ This module is the single source of truth for what each source file looks like:
 its family and name, its ordered columns with a logical type, a required flag and optional
 value rules (allowed values, a lower bound, currency code, email), row-level rules
 (``is_won`` implies ``is_closed``) and its primary key. Landing (``landing.py``) types raw
-files from it and quarantines rows that break it; ``contract_markdown()`` renders it for the
-docs. It is a small frozen dataclass model rather than ad-hoc dicts so callers never change
-when a rule is added.
+files from it and quarantines rows that break it (the SQL is compiled in ``contract_sql.py``);
+``contract_markdown()`` renders it for the docs. It is a small frozen dataclass model
+rather than ad-hoc dicts so callers never change when a rule is added.
 
 How values are compared (decided to match what staging does with the value downstream):
 
@@ -89,7 +89,7 @@ class Column:
             how = "trimmed, any case" if self.case_insensitive else "exact"
             parts.append(f"one of {' / '.join(self.allowed_values)} ({how})")
         if self.min_value is not None:
-            bound = _number_text(self.min_value)
+            bound = number_text(self.min_value)
             parts.append(f"> {bound}" if self.min_exclusive else f">= {bound}")
         if self.kind == ValueKind.CURRENCY:
             parts.append("ISO 4217 currency code (trimmed, any case)")
@@ -233,8 +233,9 @@ def _type_of(name: str) -> LogicalType:
     return LogicalType.VARCHAR
 
 
-def _number_text(value: float) -> str:
-    """``0`` rather than ``0.0`` in rule texts and reasons."""
+def number_text(value: float) -> str:
+    """A bound as people write it (``0``, not ``0.0``): the docs' rule texts and the
+    quarantine reasons must spell it alike."""
     return str(int(value)) if float(value).is_integer() else str(value)
 
 

@@ -1,12 +1,13 @@
 """The ingestion log and the quarantine area as Dagster assets, for dbt's source `ingestion`.
 
-Every landing writes its own row of the log and its own quarantine parts (``landing.py``);
-these two assets write nothing. They exist so that the graph says what dbt reads:
-``raw/ingestion/landed_sources`` and ``raw/ingestion/quarantined_rows`` depend on every
-landing asset, and the models over them (``dim_sources``, ``fct_quarantined_rows``) depend
-on these. A run, or the sensor's run for one changed source, that re-lands any source thus
-also rebuilds those models, which would otherwise keep the counts of an earlier landing.
-Their materialisations summarise the log: sources not provided, rows per source.
+Every landing writes its own row of the log and its own quarantine parts (``landing.py``,
+where ``raw_layout.py`` says); these two assets write nothing. They exist so that the graph
+says what dbt reads: ``raw/ingestion/landed_sources`` and ``raw/ingestion/quarantined_rows``
+depend on every landing asset, and the models over them (``dim_sources``,
+``fct_quarantined_rows``) depend on these. A run, or the sensor's run for one changed
+source, that re-lands any source thus also rebuilds those models, which would otherwise
+keep the counts of an earlier landing. Their materialisations summarise the log: sources
+not provided, rows per source.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dagster_project.defs.dbt.translator import raw_asset_key
 from dagster_project.defs.groups import INGESTION
 from dagster_project.defs.ingest.assets import INGESTION_OWNERS
 from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS
-from dagster_project.defs.ingest.landing import (
+from dagster_project.defs.ingest.raw_layout import (
     PARTS_GLOB,
     landed_sources_dir,
     quarantine_area_glob,

@@ -37,11 +37,10 @@ from dagster import (
 
 from dagster_project.defs.dbt.translator import raw_asset_key
 from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS, SourceContract
-from dagster_project.defs.ingest.landing import (
+from dagster_project.defs.ingest.incremental import file_sha256, read_manifest
+from dagster_project.defs.ingest.source_files import (
     SourceFileError,
-    file_sha256,
     find_input_files,
-    read_manifest,
     relative_path,
 )
 from dagster_project.lib.warehouse import WarehouseResource
