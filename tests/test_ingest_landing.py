@@ -592,7 +592,7 @@ def test_output_order_guard_resorts_by_file_then_line(tmp_path: Path) -> None:
 
 
 def test_campaigns_without_optional_actual_cost_load_it_as_null(tmp_path: Path) -> None:
-    """actual_cost extends the spec: exports written before it (no such column) still land."""
+    """actual_cost extends the contract: exports written before it (no such column) still land."""
     src, raw = tmp_path / "src", tmp_path / "raw"
     write(
         src / "campaign/campaigns.csv",

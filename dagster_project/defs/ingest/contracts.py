@@ -1,4 +1,4 @@
-"""The declared contract of every source export (see docs in /spec/sources.md) as data.
+"""The declared contract of every source export, as data (docs/source_contracts.md renders it).
 
 This module is the single source of truth for what each source file looks like:
 its family and name, its ordered columns with a logical type, a required flag and optional
@@ -257,7 +257,8 @@ def _contract(
     required: bool = False,
     touch_source: bool = False,
 ) -> SourceContract:
-    """Build a contract from the sources.md notation: comma-separated names, ``*`` = required.
+    """Build a contract from the notation of docs/source_contracts.md: comma-separated names,
+    ``*`` = required.
 
     ``rules`` maps a column name to extra ``Column`` fields (allowed values, bounds, kind).
     """
@@ -332,8 +333,8 @@ _CONTRACTS: tuple[SourceContract, ...] = (
         "campaign_id*, campaign_name*, campaign_type*, utm_campaign, channel, start_date, "
         "end_date, budgeted_cost, currency, actual_cost",
         ("campaign_id",),
-        # actual_cost is an optional extension of the spec (program cost outside the ad
-        # platforms, in the campaign currency); a file without the column loads it as NULL.
+        # actual_cost is an optional extension of the source contract (program cost outside
+        # the ad platforms, in the campaign currency); a file without the column loads it as NULL.
         {"budgeted_cost": _NON_NEGATIVE, "currency": _CURRENCY, "actual_cost": _NON_NEGATIVE},
     ),
     _contract(
