@@ -218,8 +218,12 @@ def compare(
     floats = f"within {float_tol:g} (relative, or absolute near 0)" if float_tol > 0 else "exactly"
     print(f"DOUBLE/FLOAT columns compared {floats}; '(exact: old/new)' where that differs")
     print()
+    width = max(
+        [len("table (old -> new)")]
+        + [len(t) + (len(renames[t]) + 4 if t in renames else 0) for t in old_tables]
+    )
     header = (
-        f"{'table (old -> new)':<72} {'old rows':>8} {'new rows':>8}"
+        f"{'table (old -> new)':<{width}} {'old rows':>8} {'new rows':>8}"
         f" {'only old':>8} {'only new':>8}"
     )
     print(header)
@@ -239,7 +243,7 @@ def compare(
         if (diff.exact_only_in_old, diff.exact_only_in_new) != (diff.only_in_old, diff.only_in_new):
             verdict += f"  (exact: {diff.exact_only_in_old}/{diff.exact_only_in_new})"
         print(
-            f"{name:<72} {diff.old_rows:>8} {diff.new_rows:>8}"
+            f"{name:<{width}} {diff.old_rows:>8} {diff.new_rows:>8}"
             f" {diff.only_in_old:>8} {diff.only_in_new:>8}{verdict}"
         )
         if diff.columns_lost:
