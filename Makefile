@@ -54,7 +54,7 @@ dev: $(ENGINE_STAMP) $(DAGSTER_HOME)/dagster.yaml manifest
 
 # What runs produce: the data area (warehouse, raw files, serving copies, report, Dagster's
 # run history, Spark's warehouse) and the logs and targets of dbt and Spark. The sources, the
-# committed seeds and .venv stay.
+# committed sample exports (seeds/), the dbt lookups (dbt/lookups/) and .venv stay.
 clean:
 	rm -rf data dbt/target dbt/logs logs derby.log dbt/derby.log
 

@@ -26,7 +26,7 @@ CUSTOM_SPEC = ref.ModelSpec("forty_twenty_forty", "P", {"FT": 0.4, "LC": 0.2, "O
 def test_a_seed_row_adds_a_model(built_warehouse: BuiltWarehouse, tmp_path: Path) -> None:
     project = tmp_path / "dbt"
     shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
-    seed = project / "seeds" / "attribution_models.csv"
+    seed = project / "lookups" / "attribution_models.csv"
     seed.write_text(seed.read_text().rstrip("\n") + "\n" + CUSTOM_ROW + "\n")
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(built_warehouse.warehouse_path, warehouse)

@@ -263,7 +263,7 @@ def test_make_clean_removes_run_outputs_and_keeps_sources(tmp_path: Path) -> Non
     after = {name: _digest(scratch / name) for name in before if (scratch / name).is_file()}
     assert after == before, "make clean removed or changed a committed file"
     assert (scratch / "seeds" / "crm" / "opportunities.csv").is_file()
-    assert (scratch / "dbt" / "seeds" / "channels.csv").is_file()
+    assert (scratch / "dbt" / "lookups" / "channels.csv").is_file()
     assert venv.is_file(), "make clean removed the venv"
 
 

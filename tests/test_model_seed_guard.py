@@ -74,8 +74,8 @@ def _build(project: Path, warehouse: Path) -> tuple[subprocess.CompletedProcess[
 def test_bad_weight_rows_fail_the_build_before_any_credit(tmp_path: Path) -> None:
     project = tmp_path / "dbt"
     shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
-    _append(project / "seeds" / "attribution_models.csv", BAD_POSITION_ROWS)
-    _append(project / "seeds" / "lead_attribution_models.csv", BAD_LEAD_ROWS)
+    _append(project / "lookups" / "attribution_models.csv", BAD_POSITION_ROWS)
+    _append(project / "lookups" / "lead_attribution_models.csv", BAD_LEAD_ROWS)
 
     completed, statuses = _build(project, tmp_path / "warehouse.duckdb")
 
@@ -102,7 +102,7 @@ def test_the_committed_seeds_pass_their_guards(tmp_path: Path) -> None:
     # Passed through whole: every row of each seed.
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         for seed in ("attribution_models", "lead_attribution_models"):
-            rows = len((project / "seeds" / f"{seed}.csv").read_text().strip().splitlines()) - 1
+            rows = len((project / "lookups" / f"{seed}.csv").read_text().strip().splitlines()) - 1
             (count,) = con.execute(
                 f"select count(*) from intermediate.int_{seed}_validated"
             ).fetchone() or (None,)

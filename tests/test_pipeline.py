@@ -215,7 +215,7 @@ def test_credit_check_fails_and_shows_the_offending_rows(tampered: WarehouseReso
         f"1 of {pairs} opportunity x model pairs have credits that do not sum to 1; worst:"
         f" {opportunity_id} under linear sums to 1.001 over "
     )
-    assert result.description.endswith("dbt/seeds/attribution_models.csv")
+    assert result.description.endswith("dbt/lookups/attribution_models.csv")
 
 
 def test_reconciliation_check_fails_when_revenue_leaks(tampered: WarehouseResource) -> None:
@@ -288,7 +288,7 @@ def test_contribution_check_fails_when_sourced_exceeds_influenced(
         " sourced_pipeline_usd"
         f" {row['sourced_pipeline_usd']:,.2f} > influenced_pipeline_usd"
         f" {row['influenced_pipeline_usd']:,.2f}: look at reports.rpt_marketing_contribution"
-        " and the is_marketing flags in dbt/seeds/channels.csv"
+        " and the is_marketing flags in dbt/lookups/channels.csv"
     )
 
 

@@ -24,9 +24,11 @@
 
 {#- Credits that sum to exactly 1, at any journey length.
 
-    Emits CTEs (to follow others in a `with`) ending in `credited`: every row of `shares` (a
-    CTE with the `partition_by` columns, touched_at, touchpoint_id and a double `share`, the
-    row's exact share of its partition) plus
+    Returns a relation (a parenthesised subquery the calling model names itself, e.g.
+    `credited as (select * from {{ credits_summing_to_one('shared', 'opportunity_id') }} as
+    rounded)`): every row of `shares` (a relation with the `partition_by` columns, touched_at,
+    touchpoint_id and a double `share`, the row's exact share of its partition) plus
+      rounded_credit, partition_rounded_credit, credit_rank (the steps below), and
       credit            = round(share, 12) as credit_type(), except on the anchor, which takes
                           1 - the sum of the others' credits (rounded-to-0 rows included, so a
                           caller may drop them afterwards);
@@ -35,18 +37,17 @@
     Rounding each of n shares moves the sum by up to n x 5e-13 (1 + 1e-9 at 2,002 touches); the
     anchor absorbs it, so every engine publishes the same credits and they sum to 1 exactly. -#}
 {% macro credits_summing_to_one(shares, partition_by) -%}
-credits_rounded as (
-
+{%- set credits_rounded -%}
+(
     select
-        {{ shares }}.*,
+        shares.*,
         cast(round(share, 12) as {{ credit_type() }}) as rounded_credit
 
-    from {{ shares }}
-
-),
-
-credits_ranked as (
-
+    from {{ shares }} as shares
+)
+{%- endset -%}
+{%- set credits_ranked -%}
+(
     select
         credits_rounded.*,
         sum(rounded_credit) over (partition by {{ partition_by }}) as partition_rounded_credit,
@@ -55,12 +56,10 @@ credits_ranked as (
             order by rounded_credit desc, touched_at asc, touchpoint_id asc
         ) as credit_rank
 
-    from credits_rounded
-
-),
-
-credited as (
-
+    from {{ credits_rounded }} as credits_rounded
+)
+{%- endset -%}
+(
     select
         credits_ranked.*,
         credit_rank = 1 as is_residue_anchor,
@@ -71,7 +70,6 @@ credited as (
             end as {{ credit_type() }}
         ) as credit
 
-    from credits_ranked
-
+    from {{ credits_ranked }} as credits_ranked
 )
 {%- endmacro %}

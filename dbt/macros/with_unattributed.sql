@@ -1,20 +1,15 @@
 {#- Completes credits so every entity (opportunity or lead) has rows under every model:
     one with a NULL touchpoint and credit 1 where the model credited no touch, so totals
-    reconcile to the CRM. Emits CTEs ending in `all_credits`, with the columns of
-    `credits`: key, model, touchpoint_id, the role flags, credit, is_residue_anchor (the
-    unattributed row is its own anchor). -#}
+    reconcile to the CRM. Returns a relation (a parenthesised subquery the calling model names
+    itself, e.g. `all_credits as (select * from {{ with_unattributed(...) }} as completed)`)
+    with the columns of `credits`: key, model, touchpoint_id, the role flags, credit,
+    is_residue_anchor (the unattributed row is its own anchor). `credits`, `entities` and
+    `models` name relations (CTEs) of the calling model. -#}
 {% macro with_unattributed(credits, entities, models, key, role_flags) -%}
-credited_pairs as (
+(
+    select * from {{ credits }}
 
-    select distinct
-        {{ key }},
-        model
-
-    from {{ credits }}
-
-),
-
-unattributed as (
+    union all
 
     select
         {{ entities }}.{{ key }},
@@ -28,19 +23,16 @@ unattributed as (
 
     from {{ entities }}
     cross join {{ models }}
-    left join credited_pairs
+    left join (
+        select distinct
+            {{ key }},
+            model
+
+        from {{ credits }}
+    ) as credited_pairs
         on
             {{ entities }}.{{ key }} = credited_pairs.{{ key }}
             and {{ models }}.model = credited_pairs.model
     where credited_pairs.{{ key }} is null
-
-),
-
-all_credits as (
-
-    select * from {{ credits }}
-    union all
-    select * from unattributed
-
 )
 {%- endmacro %}

@@ -93,7 +93,7 @@ def credits_sum_to_one(
             f"{len(offending)} of {pairs} opportunity x model pairs have credits that do not sum"
             f" to 1; worst: {worst['opportunity_id']} under {worst['model']} sums to"
             f" {worst['credit_sum']} over {worst['rows']} rows: look at its rows in"
-            " marts.fct_attribution and the model's weights in dbt/seeds/attribution_models.csv"
+            " marts.fct_attribution and the model's weights in dbt/lookups/attribution_models.csv"
         )
 
     return _result(offending, {"opportunity_model_pairs": pairs}, explain)
@@ -499,7 +499,7 @@ def _contribution_explanation(offending: pd.DataFrame, rows: int) -> str:
         f" total; worst: {str(worst['month_start'])[:10]} {worst['opportunity_type']}"
         f" {worst['segment']}: {part} {worst[part]:,.2f} > {whole} {limit:,.2f}: look at"
         " reports.rpt_marketing_contribution and the is_marketing flags in"
-        " dbt/seeds/channels.csv"
+        " dbt/lookups/channels.csv"
     )
 
 

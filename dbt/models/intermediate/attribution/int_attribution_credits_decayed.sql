@@ -61,18 +61,28 @@ shared as (
 
 ),
 
-{{ credits_summing_to_one('shared', 'opportunity_id') }}
+credited as (
 
-select
-    opportunity_id,
-    model,
-    touchpoint_id,
-    is_first_touch,
-    is_lead_creation_touch,
-    is_opportunity_creation_touch,
-    is_closed_won_touch,
-    credit,
-    is_residue_anchor
+    select * from {{ credits_summing_to_one('shared', 'opportunity_id') }} as decay_credited
 
-from credited
-where credit > 0
+),
+
+final as (
+
+    select
+        opportunity_id,
+        model,
+        touchpoint_id,
+        is_first_touch,
+        is_lead_creation_touch,
+        is_opportunity_creation_touch,
+        is_closed_won_touch,
+        credit,
+        is_residue_anchor
+
+    from credited
+    where credit > 0
+
+)
+
+select * from final

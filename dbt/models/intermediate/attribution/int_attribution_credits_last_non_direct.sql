@@ -12,7 +12,7 @@ windowed_touches as (
 
 touchpoints as (
 
-    select * from {{ ref('fct_touchpoints') }}
+    select * from {{ ref('int_touchpoints_classified') }}
 
 ),
 

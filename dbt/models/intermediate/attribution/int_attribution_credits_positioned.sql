@@ -40,23 +40,33 @@ weighted_touches as (
 
 ),
 
-{{ position_credits('weighted_touches', 'opportunity_id', [
-    ('is_first_touch', 'first_touch_weight'),
-    ('is_lead_creation_touch', 'lead_creation_weight'),
-    ('is_opportunity_creation_touch', 'opportunity_creation_weight'),
-    ('is_closed_won_touch', 'closed_won_weight'),
-]) }}
+credited as (
 
-select
-    opportunity_id,
-    model,
-    touchpoint_id,
-    is_first_touch,
-    is_lead_creation_touch,
-    is_opportunity_creation_touch,
-    is_closed_won_touch,
-    credit,
-    is_residue_anchor
+    select * from {{ position_credits('weighted_touches', 'opportunity_id', [
+        ('is_first_touch', 'first_touch_weight'),
+        ('is_lead_creation_touch', 'lead_creation_weight'),
+        ('is_opportunity_creation_touch', 'opportunity_creation_weight'),
+        ('is_closed_won_touch', 'closed_won_weight'),
+    ]) }} as position_credited
 
-from credited
-where credit > 0
+),
+
+final as (
+
+    select
+        opportunity_id,
+        model,
+        touchpoint_id,
+        is_first_touch,
+        is_lead_creation_touch,
+        is_opportunity_creation_touch,
+        is_closed_won_touch,
+        credit,
+        is_residue_anchor
+
+    from credited
+    where credit > 0
+
+)
+
+select * from final

@@ -34,19 +34,29 @@ weighted_touches as (
 
 ),
 
-{{ position_credits('weighted_touches', 'contact_id', [
-    ('is_first_touch', 'first_touch_weight'),
-    ('is_lead_creation_touch', 'lead_creation_weight'),
-]) }}
+credited as (
 
-select
-    contact_id,
-    model,
-    touchpoint_id,
-    is_first_touch,
-    is_lead_creation_touch,
-    credit,
-    is_residue_anchor
+    select * from {{ position_credits('weighted_touches', 'contact_id', [
+        ('is_first_touch', 'first_touch_weight'),
+        ('is_lead_creation_touch', 'lead_creation_weight'),
+    ]) }} as position_credited
 
-from credited
-where credit > 0
+),
+
+final as (
+
+    select
+        contact_id,
+        model,
+        touchpoint_id,
+        is_first_touch,
+        is_lead_creation_touch,
+        credit,
+        is_residue_anchor
+
+    from credited
+    where credit > 0
+
+)
+
+select * from final

@@ -4,7 +4,7 @@ with
 
 touchpoints as (
 
-    select * from {{ ref('fct_touchpoints') }}
+    select * from {{ ref('int_touchpoints_classified') }}
 
 ),
 

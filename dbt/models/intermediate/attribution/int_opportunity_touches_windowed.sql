@@ -26,7 +26,7 @@ opportunities as (
 
 touchpoints as (
 
-    select * from {{ ref('fct_touchpoints') }}
+    select * from {{ ref('int_touchpoints_classified') }}
 
 ),
 

@@ -6,7 +6,7 @@ with
 
 models as (
 
-    select * from {{ ref('dim_attribution_models') }}
+    select * from {{ ref('int_attribution_models_unioned') }}
 
 ),
 

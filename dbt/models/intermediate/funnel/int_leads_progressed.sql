@@ -27,9 +27,15 @@ opportunities as (
 
 ),
 
-lead_attribution as (
+lead_credits as (
 
-    select * from {{ ref('fct_lead_attribution') }}
+    select * from {{ ref('int_lead_attribution_credits_positioned') }}
+
+),
+
+touchpoints as (
+
+    select * from {{ ref('int_touchpoints_classified') }}
 
 ),
 
@@ -98,15 +104,19 @@ conversions as (
 
 ),
 
+-- The channel of the touch the first_touch lead model credits (the channel of the lead's
+-- first_touch row in fct_lead_attribution); a lead it credits no touch of has none here.
 first_touch_channels as (
 
     select
-        contact_id,
-        max(channel) as channel
+        lead_credits.contact_id,
+        max(touchpoints.channel) as channel
 
-    from lead_attribution
-    where model = 'first_touch'
-    group by contact_id
+    from lead_credits
+    inner join touchpoints
+        on lead_credits.touchpoint_id = touchpoints.touchpoint_id
+    where lead_credits.model = 'first_touch'
+    group by lead_credits.contact_id
 
 ),
 

@@ -13,7 +13,7 @@ opportunities as (
 
 touchpoints as (
 
-    select * from {{ ref('fct_touchpoints') }}
+    select * from {{ ref('int_touchpoints_classified') }}
 
 ),
 
@@ -33,9 +33,14 @@ models as (
 
 ),
 
-{{ with_unattributed('credits', 'opportunities', 'models', 'opportunity_id', [
-    'is_first_touch', 'is_lead_creation_touch', 'is_opportunity_creation_touch', 'is_closed_won_touch',
-]) }},
+-- Every credit, plus the "(unattributed)" row of an opportunity a model credited no touch of.
+all_credits as (
+
+    select * from {{ with_unattributed('credits', 'opportunities', 'models', 'opportunity_id', [
+        'is_first_touch', 'is_lead_creation_touch', 'is_opportunity_creation_touch', 'is_closed_won_touch',
+    ]) }} as completed
+
+),
 
 -- Money per row, in cents, by largest remainder: every row gets credit x amount_usd rounded
 -- down to the cent, and the cents the rounding left over go one each to the rows with the

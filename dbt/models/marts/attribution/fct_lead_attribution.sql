@@ -24,11 +24,18 @@ models as (
 
 touchpoints as (
 
-    select * from {{ ref('fct_touchpoints') }}
+    select * from {{ ref('int_touchpoints_classified') }}
 
 ),
 
-{{ with_unattributed('credits', 'contacts', 'models', 'contact_id', ['is_first_touch', 'is_lead_creation_touch']) }},
+-- Every credit, plus the "(unattributed)" row of a lead a model credited no touch of.
+all_credits as (
+
+    select * from {{
+        with_unattributed('credits', 'contacts', 'models', 'contact_id', ['is_first_touch', 'is_lead_creation_touch'])
+    }} as completed
+
+),
 
 final as (
 

@@ -13,7 +13,7 @@ spend as (
 
 outcomes as (
 
-    select * from {{ ref('int_attributed_outcomes_aggregated') }}
+    select * from {{ ref('fct_attributed_outcomes') }}
 
 ),
 

@@ -25,7 +25,7 @@ opportunities as (
 
 outcomes as (
 
-    select * from {{ ref('int_attributed_outcomes_aggregated') }}
+    select * from {{ ref('fct_attributed_outcomes') }}
 
 ),
 

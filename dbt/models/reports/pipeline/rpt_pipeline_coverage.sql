@@ -18,7 +18,7 @@ months as (
 
 targets as (
 
-    select * from {{ ref('stg_revenue__targets') }}
+    select * from {{ ref('fct_revenue_targets') }}
 
 ),
 

@@ -5,7 +5,7 @@ with
 
 targets as (
 
-    select * from {{ ref('stg_revenue__targets') }}
+    select * from {{ ref('fct_revenue_targets') }}
 
 ),
 
@@ -17,7 +17,7 @@ opportunities as (
 
 contacts as (
 
-    select * from {{ ref('stg_crm__contacts') }}
+    select * from {{ ref('dim_contacts') }}
 
 ),
 

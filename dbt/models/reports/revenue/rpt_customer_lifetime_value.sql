@@ -24,7 +24,7 @@ attribution as (
 
 accounts as (
 
-    select * from {{ ref('stg_crm__accounts') }}
+    select * from {{ ref('dim_accounts') }}
 
 ),
 

@@ -1,5 +1,6 @@
 -- Attributed outcomes per month, opportunity model, channel and campaign, aggregated before
--- any join with spend so that nothing fans out. Each outcome sits in the month of its own
+-- any join with spend so that nothing fans out: the one table the ROI and CAC reports read
+-- credited outcomes from. Each outcome sits in the month of its own
 -- date: pipeline and opportunity credit by opportunity creation, revenue, won-deal and
 -- new-customer credit by close of the won deal, and lead, MQL and SQL credit (under the
 -- model's mapped lead model) by lead creation, MQL and SQL dates.
@@ -195,7 +196,7 @@ unioned as (
 
 ),
 
-final as (
+aggregated as (
 
     select
         month_start,
@@ -218,6 +219,30 @@ final as (
         model,
         channel,
         campaign_id
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat([
+            dbt.cast('month_start', dbt.type_string()), "'|'", 'model', "'|'", 'channel', "'|'",
+            "coalesce(campaign_id, '(no campaign)')",
+        ]) }} as attributed_outcome_id,
+        month_start,
+        model,
+        channel,
+        campaign_id,
+        attributed_pipeline_usd,
+        attributed_opportunities,
+        attributed_revenue_usd,
+        attributed_won_deals,
+        attributed_new_customers,
+        attributed_leads,
+        attributed_mqls,
+        attributed_sqls
+
+    from aggregated
 
 )
 
