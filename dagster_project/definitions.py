@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from dagster import (
     AssetSelection,
     DefaultScheduleStatus,
@@ -16,8 +13,8 @@ from dagster import (
 from dagster_project.defs.checks.contribution import contribution_checks
 from dagster_project.defs.checks.freshness import freshness_checks
 from dagster_project.defs.checks.revenue import revenue_checks
-from dagster_project.defs.dbt.assets import attribution_dbt_models, leadership_reports
-from dagster_project.defs.dbt.project import attribution_dbt_project
+from dagster_project.defs.dbt.assets import dbt_marts, dbt_reports
+from dagster_project.defs.dbt.project import DBT_EXECUTABLE, attribution_dbt_project
 from dagster_project.defs.dbt.resource import AttributionDbtCliResource
 from dagster_project.defs.ingest.assets import ingestion_assets
 from dagster_project.defs.ingest.checks import ingestion_checks
@@ -51,8 +48,8 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> Definitions
         assets=[
             *ingestion_assets,
             *ingestion_log_assets,
-            attribution_dbt_models,
-            leadership_reports,
+            dbt_marts,
+            dbt_reports,
             *publish_assets,
             *report_assets,
         ],
@@ -69,7 +66,7 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> Definitions
             # The dbt of this interpreter's environment, whether or not .venv/bin is on PATH.
             "dbt": AttributionDbtCliResource(
                 project_dir=attribution_dbt_project,
-                dbt_executable=str(Path(sys.executable).parent / "dbt"),
+                dbt_executable=DBT_EXECUTABLE,
                 target=warehouse.dbt_target,
             ),
             "warehouse": warehouse,

@@ -9,10 +9,9 @@ underneath, one line, and the step named by the asset it builds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from dagster import AssetCheckKey, DagsterEventType, ExecuteInProcessResult
-from dagster._core.definitions.dependency import NodeHandle
-from dagster._utils.error import SerializableErrorInfo
+from dagster import AssetCheckKey, AssetsDefinition, DagsterEventType, ExecuteInProcessResult
 
 # Dagster's own wrappers around the exception a step raised: never the cause.
 _WRAPPERS = frozenset(
@@ -66,7 +65,18 @@ class RunOutcome:
         return 0 if self.succeeded and not any(c.is_error for c in self.checks) else 1
 
 
-def root_cause(error: SerializableErrorInfo) -> str:
+class ErrorInfo(Protocol):
+    """What is read of the error Dagster records for a failed step (its SerializableErrorInfo)."""
+
+    @property
+    def cls_name(self) -> str | None: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def cause(self) -> ErrorInfo | None: ...
+
+
+def root_cause(error: ErrorInfo) -> str:
     """`Class: first line of the message` of the exception under Dagster's wrappers."""
     while error.cls_name in _WRAPPERS and error.cause is not None:
         error = error.cause
@@ -80,9 +90,18 @@ def root_cause(error: SerializableErrorInfo) -> str:
     return f"{name}: {first_line}" if first_line else name
 
 
+def _assets_defs_by_node(result: ExecuteInProcessResult) -> dict[str, AssetsDefinition]:
+    """What each top-level node (step) of the run's job builds or checks, by node name."""
+    return {
+        data.node_handle.name: data.assets_def
+        for data in result.job_def.asset_layer.data
+        if data.node_handle.parent is None
+    }
+
+
 def _node_label(result: ExecuteInProcessResult, node_name: str) -> str:
     """The asset a step builds (`raw/crm/opportunities`), the check it runs, else the op."""
-    assets_def = result.job_def.asset_layer.get_assets_def_for_node(NodeHandle(node_name, None))
+    assets_def = _assets_defs_by_node(result).get(node_name)
     if assets_def is not None:
         assets, checks = list(assets_def.keys), list(assets_def.check_keys)
         if len(assets) == 1 and not checks:
@@ -94,11 +113,12 @@ def _node_label(result: ExecuteInProcessResult, node_name: str) -> str:
 
 def _check_keys(result: ExecuteInProcessResult) -> set[AssetCheckKey]:
     """Every check the run was meant to evaluate (its job may be a subset)."""
-    layer = result.job_def.asset_layer
+    assets_defs = _assets_defs_by_node(result)
     return {
         key
         for node in result.job_def.graph.nodes
-        for key in layer.get_selected_entity_keys_for_node(NodeHandle(node.name, None))
+        if node.name in assets_defs
+        for key in assets_defs[node.name].asset_and_check_keys
         if isinstance(key, AssetCheckKey)
     }
 

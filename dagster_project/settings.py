@@ -3,6 +3,9 @@
 Everything a user may point elsewhere (their own exports, another warehouse file) is an
 environment variable with a default inside the repository, so the same code runs from
 `make run`, `make dev`, the tests and a scheduler without edits.
+
+This is the only module that reads the project's environment variables (tests/test_imports.py
+holds every other module to that); the rest of the code gets them as a `Settings`.
 """
 
 from __future__ import annotations
@@ -21,15 +24,62 @@ def _path_from_env(name: str, default: Path) -> Path:
     return (Path(value) if value else default).expanduser().resolve()
 
 
+class SettingError(ValueError):
+    """An environment variable holds a value its setting cannot take."""
+
+
+def _text_from_env(name: str) -> str | None:
+    """The variable's value, None when it is unset or empty."""
+    return os.environ.get(name) or None
+
+
+def _number_from_env(name: str, kind: type[int] | type[float]) -> float | None:
+    """The variable as a number, None when it is unset or empty; a clear error if not one."""
+    value = os.environ.get(name)
+    if not value:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        raise SettingError(
+            f"environment variable {name}={value!r} is not a valid {kind.__name__}"
+        ) from None
+
+
+def _float_from_env(name: str, default: float) -> float:
+    found = _number_from_env(name, float)
+    return default if found is None else found
+
+
+def _int_from_env(name: str) -> int | None:
+    found = _number_from_env(name, int)
+    return None if found is None else int(found)
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Resolved locations and dbt target for one process."""
+    """Resolved locations, dbt target and run options for one process."""
 
     source_dir: Path
     data_dir: Path
     warehouse_path: Path
     raw_dir: Path
     dbt_target: str
+    # Spark's warehouse and metastore (DBT_TARGET=spark); None: beside the DuckDB file.
+    spark_dir: str | None = None
+    # A source whose quarantined share exceeds this fails its check; below it, warns.
+    quarantine_error_rate: float = 0.01
+    # The data's end may lag the build by this many days before the freshness check warns.
+    freshness_days: float = 2.0
+    # The read-only serving database BI tools open; None: beside the DuckDB file.
+    serving_path: str | None = None
+    # dbt vars; None keeps the default of dbt_project.yml.
+    as_of: str | None = None
+    lookback_days: int | None = None
+    scope: str | None = None
+    half_life_days: float | None = None
+    # dbt's own log file level (info; debug writes every SQL statement to it).
+    dbt_log_level_file: str = "info"
 
 
 def load_settings() -> Settings:
@@ -41,4 +91,13 @@ def load_settings() -> Settings:
         warehouse_path=_path_from_env("ATTRIBUTION_WAREHOUSE_PATH", data_dir / "warehouse.duckdb"),
         raw_dir=_path_from_env("ATTRIBUTION_RAW_DIR", data_dir / "raw"),
         dbt_target=os.environ.get("DBT_TARGET", "duckdb").strip() or "duckdb",
+        spark_dir=_text_from_env("ATTRIBUTION_SPARK_DIR"),
+        quarantine_error_rate=_float_from_env("ATTRIBUTION_QUARANTINE_ERROR_RATE", 0.01),
+        freshness_days=_float_from_env("ATTRIBUTION_FRESHNESS_DAYS", 2.0),
+        serving_path=_text_from_env("ATTRIBUTION_SERVING_PATH"),
+        as_of=_text_from_env("ATTRIBUTION_AS_OF"),
+        lookback_days=_int_from_env("ATTRIBUTION_LOOKBACK_DAYS"),
+        scope=_text_from_env("ATTRIBUTION_SCOPE"),
+        half_life_days=_number_from_env("ATTRIBUTION_HALF_LIFE_DAYS", float),
+        dbt_log_level_file=os.environ.get("DBT_LOG_LEVEL_FILE", "info"),
     )

@@ -13,6 +13,10 @@ worker.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests.helpers.shape_runs import run_shape
@@ -30,6 +34,18 @@ LONGEST_GROUPS = (
     "tests/test_any_valid_export.py",
     "tests/test_publish.py",
 )
+
+
+DBT_DIR = Path(__file__).resolve().parent.parent / "dbt"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Parse dbt once if there is no manifest: tests load the definitions, which are built
+    from it, and importing them no longer parses (`make test` parses first anyway)."""
+    if (DBT_DIR / "target" / "manifest.json").exists() or hasattr(config, "workerinput"):
+        return  # xdist workers start after the controller has parsed
+    dbt = Path(sys.executable).parent / "dbt"
+    subprocess.run([str(dbt), "parse", "--quiet"], cwd=DBT_DIR, check=True)
 
 
 @pytest.fixture(scope="session")

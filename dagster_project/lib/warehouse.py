@@ -7,7 +7,6 @@ can point a whole run at a temporary directory.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -48,28 +47,28 @@ class WarehouseResource(ConfigurableResource):
     # proven otherwise leaves them out: the Spark comparison, equal row for row to a DuckDB
     # build whose tests passed.
     dbt_data_tests: bool = True
+    # dbt's own log file at info, not debug: writing every SQL statement to it cost about a
+    # tenth of a build. DBT_LOG_LEVEL_FILE=debug brings the SQL back.
+    dbt_log_level_file: str = "info"
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> WarehouseResource:
         """Build from the environment (see settings.py and the README)."""
         settings = settings or load_settings()
-        lookback = os.environ.get("ATTRIBUTION_LOOKBACK_DAYS")
-        half_life = os.environ.get("ATTRIBUTION_HALF_LIFE_DAYS")
         return cls(
             source_dir=str(settings.source_dir),
             raw_dir=str(settings.raw_dir),
             warehouse_path=str(settings.warehouse_path),
             dbt_target=settings.dbt_target,
-            spark_dir=os.environ.get("ATTRIBUTION_SPARK_DIR") or None,
-            quarantine_error_rate=float(
-                os.environ.get("ATTRIBUTION_QUARANTINE_ERROR_RATE") or 0.01
-            ),
-            freshness_days=float(os.environ.get("ATTRIBUTION_FRESHNESS_DAYS") or 2.0),
-            serving_path=os.environ.get("ATTRIBUTION_SERVING_PATH") or None,
-            as_of=os.environ.get("ATTRIBUTION_AS_OF") or None,
-            lookback_days=int(lookback) if lookback else None,
-            scope=os.environ.get("ATTRIBUTION_SCOPE") or None,
-            half_life_days=float(half_life) if half_life else None,
+            spark_dir=settings.spark_dir,
+            quarantine_error_rate=settings.quarantine_error_rate,
+            freshness_days=settings.freshness_days,
+            serving_path=settings.serving_path,
+            as_of=settings.as_of,
+            lookback_days=settings.lookback_days,
+            scope=settings.scope,
+            half_life_days=settings.half_life_days,
+            dbt_log_level_file=settings.dbt_log_level_file,
         )
 
     @property
@@ -107,9 +106,7 @@ class WarehouseResource(ConfigurableResource):
             "ATTRIBUTION_SPARK_DIR": self.spark_path,
             "DBT_TARGET": self.dbt_target,
             "DO_NOT_TRACK": "1",
-            # dbt's own log file at info, not debug: writing every SQL statement to it cost
-            # about a tenth of a build. DBT_LOG_LEVEL_FILE=debug brings the SQL back.
-            "DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE", "info"),
+            "DBT_LOG_LEVEL_FILE": self.dbt_log_level_file,
         }
 
     def dbt_vars(self) -> dict[str, object]:

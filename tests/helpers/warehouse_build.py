@@ -11,7 +11,7 @@ from dagster import AssetSelection, DagsterInstance, ExecuteInProcessResult
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 from dagster_project.definitions import build_definitions
-from dagster_project.defs.dbt.assets import leadership_reports
+from dagster_project.defs.dbt.assets import dbt_reports
 from dagster_project.lib.warehouse import WarehouseResource
 from dagster_project.settings import REPO_ROOT
 
@@ -86,7 +86,7 @@ def materialize_all(
     selection = None
     if marts_only:
         # Whole dbt steps only: a subset of one would run tests on models it did not build.
-        skipped = AssetSelection.assets(leadership_reports).downstream()
+        skipped = AssetSelection.assets(dbt_reports).downstream()
         graph = definitions.resolve_asset_graph()
         selection = sorted((AssetSelection.all() - skipped).resolve(graph))
     with DagsterInstance.ephemeral() as instance:

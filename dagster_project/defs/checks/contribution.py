@@ -20,15 +20,13 @@ from dagster import (
 )
 from dagster_dbt import get_asset_key_for_model
 
-from dagster_project.defs.dbt.assets import attribution_dbt_models, leadership_reports
+from dagster_project.defs.dbt.assets import dbt_marts, dbt_reports
 from dagster_project.lib.warehouse import WarehouseResource
 
-FCT_ATTRIBUTION = get_asset_key_for_model([attribution_dbt_models], "fct_attribution")
-DIM_OPPORTUNITIES = get_asset_key_for_model([attribution_dbt_models], "dim_opportunities")
-DIM_ATTRIBUTION_MODELS = get_asset_key_for_model([attribution_dbt_models], "dim_attribution_models")
-RPT_MARKETING_CONTRIBUTION = get_asset_key_for_model(
-    [leadership_reports], "rpt_marketing_contribution"
-)
+FCT_ATTRIBUTION = get_asset_key_for_model([dbt_marts], "fct_attribution")
+DIM_OPPORTUNITIES = get_asset_key_for_model([dbt_marts], "dim_opportunities")
+DIM_ATTRIBUTION_MODELS = get_asset_key_for_model([dbt_marts], "dim_attribution_models")
+RPT_MARKETING_CONTRIBUTION = get_asset_key_for_model([dbt_reports], "rpt_marketing_contribution")
 CENT = 0.005  # "to the cent" for the report's sums (double): less than half a cent apart
 MAX_ROWS_SHOWN = 20
 CRM_OPPORTUNITIES = "staging.stg_crm__opportunities"

@@ -1,5 +1,9 @@
 """dbt models as Dagster assets, in two steps so that blocking checks on the marts gate
-the leadership reports: a failing contribution check stops the reports from building."""
+the dbt reports: a failing contribution check stops the reports from building.
+
+`dbt_marts` builds seeds, staging, intermediate, marts and the semantic layer; `dbt_reports`
+builds every model under models/reports (the rpt_ tables).
+"""
 
 import os
 from collections.abc import Iterator
@@ -10,7 +14,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtCliRuntimeError, DbtCliResource, dbt_assets
 
 from dagster_project.defs.dbt.failures import DbtBuildError, build_failure, explain_test_result
-from dagster_project.defs.dbt.project import attribution_dbt_project
+from dagster_project.defs.dbt.project import attribution_dbt_project, manifest_path
 from dagster_project.defs.dbt.row_counts import with_row_counts
 from dagster_project.defs.dbt.translator import AttributionDbtTranslator
 from dagster_project.lib.warehouse import WarehouseResource
@@ -60,28 +64,30 @@ def _build(
 
 
 @dbt_assets(
-    manifest=attribution_dbt_project.manifest_path,
+    manifest=manifest_path(),
     project=attribution_dbt_project,
     dagster_dbt_translator=AttributionDbtTranslator(),
     exclude=REPORTS_SELECTION,
-    name="attribution_dbt_models",
+    name="dbt_marts",
 )
-def attribution_dbt_models(
+def dbt_marts(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
-    """Seeds, staging, intermediate and the public marts, with their dbt tests."""
+    """Seeds, staging, intermediate, the public marts and the semantic layer, with their dbt
+    tests."""
     yield from _build(context, dbt, warehouse)
 
 
 @dbt_assets(
-    manifest=attribution_dbt_project.manifest_path,
+    manifest=manifest_path(),
     project=attribution_dbt_project,
     dagster_dbt_translator=AttributionDbtTranslator(),
     select=REPORTS_SELECTION,
-    name="leadership_reports",
+    name="dbt_reports",
 )
-def leadership_reports(
+def dbt_reports(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
-    """Reports for the CMO and CRO; built only after the marts' blocking checks pass."""
+    """The rpt_ report tables for the CMO and CRO; built only after the marts' blocking checks
+    pass."""
     yield from _build(context, dbt, warehouse)

@@ -1,8 +1,13 @@
-"""The dbt project as Dagster sees it: where it is and where its manifest comes from."""
+"""The dbt project as Dagster sees it: where it is and where its manifest comes from.
+
+Importing this module changes nothing: it neither edits PATH nor runs `dbt parse`. The
+manifest is made by `make manifest` (every `make` target that loads the definitions parses
+first, `make dev` included); the dbt CLI resource runs the dbt installed beside this
+interpreter (definitions.py), whatever PATH says.
+"""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -10,21 +15,26 @@ from dagster_dbt import DbtProject
 
 from dagster_project.settings import DBT_PROJECT_DIR, load_settings
 
-# dagster-dbt's preparer (used by `dagster dev`) runs plain `dbt`: make it the dbt installed
-# beside this interpreter even when the venv's bin directory is not on PATH.
-_BIN = str(Path(sys.executable).parent)
-if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+"""The dbt of this interpreter's environment, whether or not its bin directory is on PATH."""
 
 attribution_dbt_project = DbtProject(
     project_dir=DBT_PROJECT_DIR,
     profiles_dir=DBT_PROJECT_DIR,
     target=load_settings().dbt_target,
 )
-# `dagster dev` re-parses on start so model edits show up; `make` targets parse explicitly
-# before loading definitions (Makefile `manifest`). A fresh checkout without a manifest
-# (say, pytest run directly) gets one parsed here, once.
-if attribution_dbt_project.manifest_path.exists():
-    attribution_dbt_project.prepare_if_dev()
-else:
-    attribution_dbt_project.preparer.prepare(attribution_dbt_project)
+
+
+class ManifestMissingError(FileNotFoundError):
+    """dbt's manifest has not been parsed: the asset graph cannot be built without it."""
+
+
+def manifest_path() -> Path:
+    """dbt's manifest, which the dbt assets are built from; a clear error when it is missing."""
+    path = Path(attribution_dbt_project.manifest_path)
+    if not path.exists():
+        raise ManifestMissingError(
+            f"dbt's manifest {path} does not exist: run `make manifest` (or `cd dbt && dbt "
+            "parse`) before loading the Dagster definitions."
+        )
+    return path

@@ -8,12 +8,8 @@ from typing import Any
 from dagster import AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
+from dagster_project.defs.asset_keys import raw_asset_key
 from dagster_project.defs.groups import DBT_LAYERS, LOOKUPS
-
-
-def raw_asset_key(family: str, name: str) -> AssetKey:
-    """Key of the ingestion asset that lands `<family>/<name>`; dbt sources point at it."""
-    return AssetKey(["raw", family, name])
 
 
 class AttributionDbtTranslator(DagsterDbtTranslator):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dagster import AssetsDefinition, MaterializeResult, MetadataValue, asset
 
-from dagster_project.defs.dbt.translator import raw_asset_key
+from dagster_project.defs.asset_keys import raw_asset_key
 from dagster_project.defs.groups import INGESTION
 from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS, SourceContract
 from dagster_project.defs.ingest.landing import land_source

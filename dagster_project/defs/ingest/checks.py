@@ -21,7 +21,7 @@ from dagster import (
     asset_check,
 )
 
-from dagster_project.defs.dbt.translator import raw_asset_key
+from dagster_project.defs.asset_keys import raw_asset_key
 from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS, SourceContract
 from dagster_project.defs.ingest.raw_layout import (
     PARTS_GLOB,

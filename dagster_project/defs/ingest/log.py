@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 from dagster import AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
-from dagster_project.defs.dbt.translator import raw_asset_key
+from dagster_project.defs.asset_keys import raw_asset_key
 from dagster_project.defs.groups import INGESTION
 from dagster_project.defs.ingest.assets import INGESTION_OWNERS
 from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS

@@ -35,7 +35,7 @@ from dagster import (
     sensor,
 )
 
-from dagster_project.defs.dbt.translator import raw_asset_key
+from dagster_project.defs.asset_keys import raw_asset_key
 from dagster_project.defs.ingest.contracts import SOURCE_CONTRACTS, SourceContract
 from dagster_project.defs.ingest.incremental import file_sha256, read_manifest
 from dagster_project.defs.ingest.source_files import (

@@ -7,44 +7,66 @@ the staged copy itself before swapping it in, so what readers get reconciles whi
 way the asset was started (for instance on its own, after a half-finished build).
 """
 
-import json
+from collections.abc import Iterable
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
-from dagster_dbt import get_asset_key_for_model
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    TableSchema,
+    asset,
+)
 
 from dagster_project.defs.checks.contribution import contribution_checks
 from dagster_project.defs.checks.on_file import run_checks_on
-from dagster_project.defs.dbt.assets import attribution_dbt_models, leadership_reports
-from dagster_project.defs.dbt.project import attribution_dbt_project
+from dagster_project.defs.dbt.assets import dbt_marts, dbt_reports
 from dagster_project.defs.groups import PUBLISHING
 from dagster_project.defs.publish.serving import PublicTable, PublishError, publish
 from dagster_project.lib.warehouse import WarehouseResource
 
 PUBLIC_SCHEMAS = ("marts", "reports")
 MAX_ROWS_SHOWN = 5
+# dagster-dbt's asset description: the dbt description (or this placeholder when there is
+# none), then the model's SQL under this heading (dagster_dbt.asset_utils.default_description_fn).
+_RAW_SQL_HEADING = "\n\n#### Raw SQL:"
 
 
-def public_models() -> list[tuple[AssetKey, PublicTable]]:
-    """Every dbt model that lands in a public schema, with its asset key and documentation."""
-    manifest = json.loads(Path(attribution_dbt_project.manifest_path).read_text())
+def _dbt_description(spec: AssetSpec, model: str) -> str:
+    """The model's own dbt description, out of the description dagster-dbt gave its asset."""
+    text = (spec.description or "").split(_RAW_SQL_HEADING, 1)[0]
+    return "" if text == f"dbt model {model}" else text
+
+
+def public_models(
+    dbt_steps: Iterable[AssetsDefinition] = (dbt_marts, dbt_reports),
+) -> list[tuple[AssetKey, PublicTable]]:
+    """Every dbt model that lands in a public schema, with its asset key and documentation.
+
+    Read from the dbt assets' own specs (what dagster-dbt took from the manifest when it made
+    them), so nothing is read from disk here: `dagster_dbt/unique_id` is `model.<project>.<name>`,
+    `dagster/table_name` the model's `<database>.<schema>.<alias>`, `dagster/column_schema` its
+    documented columns.
+    """
     found = []
-    for node in manifest["nodes"].values():
-        if node["resource_type"] != "model" or node["schema"] not in PUBLIC_SCHEMAS:
-            continue
-        # Whichever of the two dbt steps builds it (reports come after the gating checks).
-        step = leadership_reports if node["schema"] == "reports" else attribution_dbt_models
-        key = get_asset_key_for_model([step], node["name"])
-        table = PublicTable(
-            schema=node["schema"],
-            name=node.get("alias") or node["name"],
-            description=node.get("description") or "",
-            columns={
-                name: column.get("description") or ""
-                for name, column in node.get("columns", {}).items()
-            },
-        )
-        found.append((key, table))
+    for step in dbt_steps:
+        for spec in step.specs:
+            resource_type, _, model = str(spec.metadata.get("dagster_dbt/unique_id")).split(".", 2)
+            *_, schema, name = str(spec.metadata.get("dagster/table_name")).split(".")
+            if resource_type != "model" or schema not in PUBLIC_SCHEMAS:
+                continue
+            column_schema = spec.metadata.get("dagster/column_schema")
+            columns = column_schema.columns if isinstance(column_schema, TableSchema) else []
+            table = PublicTable(
+                schema=schema,
+                name=name,
+                description=_dbt_description(spec, model),
+                columns={column.name: column.description or "" for column in columns},
+            )
+            found.append((spec.key, table))
     return sorted(found, key=lambda pair: pair[1].qualified_name)
 
 

@@ -10,6 +10,7 @@ other check (dbt tests, ingestion) as its latest evaluation recorded by Dagster.
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from dagster import (
     AssetCheckEvaluation,
@@ -20,20 +21,17 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     DagsterInstance,
+    EventLogEntry,
     MaterializeResult,
     MetadataValue,
     asset,
-)
-from dagster._core.storage.asset_check_execution_record import (
-    AssetCheckExecutionRecord,
-    AssetCheckExecutionRecordStatus,
 )
 
 from dagster_project.defs.checks.contribution import contribution_checks
 from dagster_project.defs.checks.freshness import freshness_checks
 from dagster_project.defs.checks.on_file import run_checks_on
 from dagster_project.defs.checks.revenue import revenue_checks
-from dagster_project.defs.dbt.assets import attribution_dbt_models, leadership_reports
+from dagster_project.defs.dbt.assets import dbt_marts, dbt_reports
 from dagster_project.defs.groups import PUBLISHING
 from dagster_project.defs.ingest.checks import ingestion_checks
 from dagster_project.defs.publish.assets import serving_database
@@ -51,8 +49,8 @@ RERUN_CHECKS: Sequence[AssetChecksDefinition] = [
 # Checks whose latest recorded evaluation the report shows.
 RECORDED_CHECKS: Sequence[AssetsDefinition | AssetChecksDefinition] = [
     *ingestion_checks,
-    attribution_dbt_models,
-    leadership_reports,
+    dbt_marts,
+    dbt_reports,
 ]
 
 
@@ -84,16 +82,23 @@ def rerun_checks(serving_path: str) -> list[CheckStatus]:
     ]
 
 
-def _status(record: AssetCheckExecutionRecord | None) -> str:
-    """passed | warned | failed | not run (planned in a run that has not reached it, or never)."""
-    if record is None or record.status == AssetCheckExecutionRecordStatus.PLANNED:
-        return "not run"
-    if record.status == AssetCheckExecutionRecordStatus.SUCCEEDED:
-        return "passed"
-    evaluation = record.event.dagster_event.event_specific_data if record.event else None
+class CheckRecord(Protocol):
+    """What the report reads of a check's latest execution record in Dagster's event log."""
+
+    run_id: str
+    event: EventLogEntry | None
+
+
+def _status(record: CheckRecord | None) -> str:
+    """passed | warned | failed | not run (planned in a run that has not reached it, or never).
+
+    A record is the check's planned event until the check is evaluated, then its evaluation.
+    """
+    event = record.event.dagster_event if record is not None and record.event else None
+    evaluation = event.event_specific_data if event is not None else None
     if isinstance(evaluation, AssetCheckEvaluation):
         return _verdict(evaluation.passed, evaluation.severity)
-    return "failed"
+    return "not run"
 
 
 def recorded_checks(
@@ -102,10 +107,13 @@ def recorded_checks(
     """Each check's latest evaluation from Dagster's event log (dbt tests, ingestion checks)."""
     specs = {spec.key: spec for definition in definitions for spec in definition.check_specs}
     keys: list[AssetCheckKey] = sorted(specs, key=lambda key: key.to_user_string())
+    # One query for every key: what DagsterInstance.get_latest_asset_check_evaluation_record
+    # does for one (a query per check would cost seconds over the ~300 dbt tests).
     latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(keys)
     statuses = []
     for key in keys:
-        spec, record = specs[key], latest.get(key)
+        spec = specs[key]
+        record: CheckRecord | None = latest.get(key)
         when = _utc(record.event.timestamp) if record and record.event else "never"
         statuses.append(
             CheckStatus(

@@ -222,6 +222,21 @@ def _marketing_attributed(con: duckdb.DuckDBPyConnection, window: list[object]):
     )
 
 
+def with_return_ratios(sums: pd.DataFrame) -> pd.DataFrame:
+    """`roas` and `roi` of summed spend and attributed revenue, the report's only definition.
+
+    The same ratios as dbt's macro efficiency_ratios (dbt/macros/efficiency_ratios.sql) that
+    rpt_channel_roi and rpt_campaign_roi carry per month: ROAS = attributed_revenue_usd /
+    spend_usd, ROI = (attributed_revenue_usd - spend_usd) / spend_usd. A month's ratios do
+    not add up to a window's, so the report sums spend and revenue over its window (SQL
+    sums, no metric) and divides here; rows without spend (NULL in dbt) are left out.
+    tests/test_publish.py holds this function to the macro's values on every report row.
+    """
+    spent = sums[sums["spend_usd"].astype(float) > 0]
+    revenue, spend = spent["attributed_revenue_usd"], spent["spend_usd"]
+    return spent.assign(roas=revenue / spend, roi=(revenue - spend) / spend)
+
+
 def _roi(con: duckdb.DuckDBPyConnection, table: str, key: str, window: list[object]):
     """Marketing spend and attributed revenue summed over the window, then ROI and ROAS."""
     # '(no campaign)' (unmatched spend) has no name: show its key rather than nothing.
@@ -230,31 +245,24 @@ def _roi(con: duckdb.DuckDBPyConnection, table: str, key: str, window: list[obje
         if key != "channel"
         else ""
     )
-    return _frame(
+    sums = _frame(
         con,
         f"""
-        with summed as (
-            select
-                {key}, {name}
-                sum(spend_usd) as spend_usd,
-                sum(attributed_pipeline_usd) as attributed_pipeline_usd,
-                sum(attributed_revenue_usd) as attributed_revenue_usd,
-                sum(attributed_won_deals) as attributed_won_deals
-            from {table}
-            -- Marketing ROI: sales channels' costs (Outbound) are not marketing's to return.
-            where model = ? and month_start >= ? and month_start < ? and spend_owner = 'marketing'
-            group by {key}
-        )
         select
-            *,
-            attributed_revenue_usd / spend_usd as roas,
-            (attributed_revenue_usd - spend_usd) / spend_usd as roi
-        from summed
-        where spend_usd > 0
-        order by roi desc, {key}
+            {key}, {name}
+            sum(spend_usd) as spend_usd,
+            sum(attributed_pipeline_usd) as attributed_pipeline_usd,
+            sum(attributed_revenue_usd) as attributed_revenue_usd,
+            sum(attributed_won_deals) as attributed_won_deals
+        from {table}
+        -- Marketing ROI: sales channels' costs (Outbound) are not marketing's to return.
+        where model = ? and month_start >= ? and month_start < ? and spend_owner = 'marketing'
+        group by {key}
         """,
         [HEADLINE_MODEL, *window],
     )
+    ranked = with_return_ratios(sums).sort_values(["roi", key], ascending=[False, True])
+    return ranked.reset_index(drop=True)
 
 
 def _funnel(con: duckdb.DuckDBPyConnection, window: list[object]) -> pd.DataFrame:

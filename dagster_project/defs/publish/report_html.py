@@ -19,6 +19,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from dagster_project.defs.groups import ALL_GROUPS, INGESTION
 from dagster_project.defs.publish.report_data import HEADLINE_MODEL, ReportData
 from dagster_project.lib.svg import Bar, bar_chart, range_dot_plot
 
@@ -309,10 +310,6 @@ def empty_notes(data: ReportData, g: Glossary) -> EmptyNotes:
     )
 
 
-# Layers in the order data flows through them.
-LAYER_ORDER = ("ingestion", "lookups", "staging", "intermediate", "marts", "reports", "semantic")
-
-
 STATUSES = ("passed", "failed", "warned", "not run")
 
 
@@ -328,8 +325,9 @@ def _by_layer(checks: Sequence[CheckStatus]) -> dict[str, dict[str, int]]:
     grouped: dict[str, list[CheckStatus]] = defaultdict(list)
     for check in checks:
         layer = check.asset.split("/")[0]
-        grouped["ingestion" if layer == "raw" else layer].append(check)
-    rank = {layer: position for position, layer in enumerate(LAYER_ORDER)}
+        grouped[INGESTION if layer == "raw" else layer].append(check)
+    # Layers in the order data flows through them (defs/groups.py).
+    rank = {layer: position for position, layer in enumerate(ALL_GROUPS)}
     ordered = sorted(grouped, key=lambda layer: (rank.get(layer, len(rank)), layer))
     return {layer: _tally(grouped[layer]) for layer in ordered}
 
