@@ -199,3 +199,22 @@ def test_only_settings_reads_the_environment() -> None:
 )
 def test_the_rules_themselves(importer: str, imported: str, allowed: bool) -> None:
     assert _allowed(tuple(importer.split(".")), tuple(imported.split("."))) is allowed
+
+
+def test_tests_share_code_through_the_helpers_package() -> None:
+    """Test modules import shared code from tests.helpers, never from another test module or a
+    bare sibling module that only resolves through a sys.path edit, and no file edits
+    sys.path."""
+    tests_dir = ROOT.parent / "tests"
+    siblings = {path.stem for path in tests_dir.glob("*.py")}
+    helpers = {path.stem for path in (tests_dir / "helpers").rglob("*.py")}
+    problems = []
+    for path in sorted(tests_dir.rglob("*.py")):
+        where = path.relative_to(ROOT.parent)
+        for line, module in _imports(path):
+            top = module.split(".")[0]
+            if top in siblings | helpers or module.startswith("tests.test_"):
+                problems.append(f"{where}:{line} imports {module}")
+        if "sys.path" in path.read_text() and path.name != "test_imports.py":
+            problems.append(f"{where}: edits sys.path")
+    assert not problems, "import shared test code from tests.helpers:\n" + "\n".join(problems)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pytest
-from warehouse_build import BuiltWarehouse
 
 from dagster_project.defs.publish.report_data import with_return_ratios
+from tests.helpers.warehouse_build import BuiltWarehouse
 
 
 @pytest.mark.parametrize("table", ["reports.rpt_channel_roi", "reports.rpt_campaign_roi"])
