@@ -7,8 +7,11 @@ the warehouse this session fixture builds, so the expensive build happens once.
 is mostly single-threaded Python (Dagster and dbt), so two at once use both cores. Tests
 are grouped so that an expensive fixture is built on one worker only: the tests of a module
 stay together (their module-scoped builds are made once), and every module that reads a
-named shape (tests/helpers/shapes.py) joins one group. The sample build is made at most once per
-worker.
+named shape (tests/helpers/shapes.py) joins one group. The sample build is made at most once
+per worker.
+
+This file imports nothing that loads the Dagster definitions (they are built from dbt's
+manifest): pytest_configure makes sure there is one first, then the test modules import them.
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.helpers.shape_runs import run_shape
-from tests.helpers.shapes import ShapeBuilds
-from tests.helpers.warehouse_build import BuiltWarehouse, materialize_all
+if TYPE_CHECKING:
+    from tests.helpers.shapes import ShapeBuilds
+    from tests.helpers.warehouse_build import BuiltWarehouse
 
 SHAPES_GROUP = "shapes"
 # Measured in `make test` (minutes on two busy cores): Spark's build of the sample (~6), the
@@ -50,19 +54,28 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
+    from tests.helpers.warehouse_build import materialize_all
+
     return materialize_all(tmp_path_factory.mktemp("sample_build"))
 
 
 @pytest.fixture(scope="session")
 def shape_builds(tmp_path_factory: pytest.TempPathFactory) -> ShapeBuilds:
     """The named shapes of tests/helpers/shapes.py, each built on first use."""
+    from tests.helpers.shapes import ShapeBuilds
+
     return ShapeBuilds(tmp_path_factory)
 
 
 # What makes a test need a full warehouse build (minutes): the fixtures that hold one, or a
-# module that builds its own with these functions.
+# module that builds its own with these functions (module, name).
 WAREHOUSE_FIXTURES = frozenset({"built_warehouse", "shape_builds"})
-WAREHOUSE_BUILDERS = (materialize_all, run_shape)
+WAREHOUSE_BUILDERS = frozenset(
+    {
+        ("tests.helpers.warehouse_build", "materialize_all"),
+        ("tests.helpers.shape_runs", "run_shape"),
+    }
+)
 # Modules whose tests start dbt, `make` or the Dagster UI in a subprocess (tens of seconds
 # each) without a full build: `slow`, left out of `make check` too.
 SLOW_MODULES = frozenset({"tests/test_makefile.py", "tests/test_model_seed_guard.py"})
@@ -73,7 +86,9 @@ def _needs_a_warehouse(item: pytest.Item) -> bool:
         return True
     module = getattr(item, "module", None)
     return any(
-        value is builder for value in vars(module).values() for builder in WAREHOUSE_BUILDERS
+        (getattr(value, "__module__", None), getattr(value, "__name__", None)) in WAREHOUSE_BUILDERS
+        for value in vars(module).values()
+        if callable(value)
     )
 
 
