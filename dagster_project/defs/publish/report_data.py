@@ -230,7 +230,7 @@ def with_return_ratios(sums: pd.DataFrame) -> pd.DataFrame:
     spend_usd, ROI = (attributed_revenue_usd - spend_usd) / spend_usd. A month's ratios do
     not add up to a window's, so the report sums spend and revenue over its window (SQL
     sums, no metric) and divides here; rows without spend (NULL in dbt) are left out.
-    tests/test_publish.py holds this function to the macro's values on every report row.
+    tests/test_report_ratios.py holds this function to the macro's values on every report row.
     """
     spent = sums[sums["spend_usd"].astype(float) > 0]
     revenue, spend = spent["attributed_revenue_usd"], spent["spend_usd"]
