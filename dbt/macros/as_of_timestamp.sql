@@ -7,8 +7,14 @@
     Every model that reads it depends on int_as_of_resolved, var or not, so that the graph
     (and Dagster's asset graph, parsed without vars) is the same for every build; a unit test
     that sets the var needs no fixture for it. Where int_as_of_resolved is not built yet
-    (compiling for docs or lint before any build) the expression reads it as a subquery. -#}
+    (compiling for docs or lint before any build) the expression reads it as a subquery.
+    The literal is read once per model and kept in the model's compile context: a model
+    calls this up to eight times, and on Spark each read costs about a second. -#}
 {% macro as_of_timestamp() -%}
+    {%- set cache_key = '_as_of_timestamp_literal' -%}
+    {%- if model is mapping and model.get(cache_key) -%}
+        {{ return(model[cache_key]) }}
+    {%- endif -%}
     {%- set as_of = var('as_of', none) -%}
     {%- if as_of is not none and as_of != '' and model.resource_type == 'unit_test' -%}
         {{ return(_as_of_literal(as_of)) }}
@@ -28,7 +34,11 @@
     {%- if as_of is none or as_of == '' -%}
         (select as_of_at from {{ resolved }})
     {%- else -%}
-        {{ _as_of_literal(as_of) }}
+        {%- set literal = _as_of_literal(as_of) -%}
+        {%- if model is mapping -%}
+            {%- do model.update({cache_key: literal}) -%}
+        {%- endif -%}
+        {{ literal }}
     {%- endif -%}
 {%- endmacro %}
 
