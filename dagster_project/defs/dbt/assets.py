@@ -6,6 +6,7 @@ builds every model under models/reports (the rpt_ tables).
 """
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -57,10 +58,19 @@ def _build(
                 yield event
     except DagsterDbtCliRuntimeError as error:
         failure = error
+    _keep_run_results(Path(warehouse.dbt_target_path), context.op_def.name)
     # What dbt built before it failed is still materialised, with its size.
     yield from with_row_counts(built, invocation.manifest, warehouse)
     if failure is not None:
         raise DbtBuildError(build_failure(invocation, failure)) from failure
+
+
+def _keep_run_results(target_path: Path, step: str) -> None:
+    """Both steps write run_results.json in the one target folder; a copy per step keeps each
+    one's node timings (benchmarks/bench_scale.py splits a run's time with them)."""
+    results = target_path / "run_results.json"
+    if results.exists():
+        shutil.copyfile(results, target_path / f"run_results.{step}.json")
 
 
 @dbt_assets(

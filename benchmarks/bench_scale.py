@@ -1,0 +1,296 @@
+"""Benchmark at volume: the whole job on generated data, split by stage, against a floor.
+
+    .venv/bin/python benchmarks/bench_scale.py --touchpoints 1000000 [--touchpoints 10000000]
+        [--runs 3] [--format parquet] [--work DIR]
+
+For each size: the project's generator writes the sources once (scale = touchpoints /
+TOUCHPOINTS_PER_SCALE, so the built fct_touchpoints is about that size; the table prints the
+real count). Then, `--runs` times on an empty data area, what `make run` does: `dbt parse`
+and `python -m dagster_project.run`, each under GNU time (wall, peak RSS of the largest
+process). Per run the time is split by stage from the run's Dagster event log and dbt's
+run_results of each dbt step:
+
+* landing: the raw__ assets and the ingestion log (CSV/Parquet -> typed Parquet);
+* dbt models / dbt tests: the wall time during which dbt worked on at least one model (one
+  test) -- the union of the nodes' intervals, compile to end of execute, so two threads do
+  not count twice;
+* dbt other: the rest of the two dbt steps (dbt start-up, parsing, adapter, Dagster's
+  handling of dbt's events);
+* checks: the Python asset checks (reconciliation, credits, freshness, ingestion counts);
+* publish, report: the serving database and the leadership page;
+* outside the job: the process start, imports, `dbt parse` and the summary.
+
+The floor is one hand-written DuckDB statement on the same build: it reads fct_touchpoints
+and dim_opportunities and writes first_touch, linear and w_shaped credits for every
+opportunity (365-day window before creation, account scope). Its time is a median of three
+runs in each benchmark run; the ratio is the job's wall over it.
+
+Figures are medians over the runs. Not part of `make test`: 50M touchpoints take most of
+an hour per run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = REPO / ".venv" / "bin"
+TIME = "/usr/bin/time"
+# fct_touchpoints rows per unit of generator scale (scale 45 gave 1,147,616).
+TOUCHPOINTS_PER_SCALE = 25_500
+AS_OF = "2026-10-01 00:00:00"
+STAGES = (
+    "landing",
+    "dbt models",
+    "dbt tests",
+    "dbt other",
+    "checks",
+    "publish",
+    "report",
+    "outside the job",
+)
+
+FLOOR_SQL = """
+create or replace temp table floor_credits as
+with windowed as (
+    select
+        o.opportunity_id,
+        t.touchpoint_id,
+        row_number() over (
+            partition by o.opportunity_id order by t.touched_at, t.touchpoint_id
+        ) as position,
+        count(*) over (partition by o.opportunity_id) as touches,
+        max(case when t.touched_at <= o.created_at then t.touched_at end)
+            over (partition by o.opportunity_id) as last_before_creation_at,
+        t.touched_at
+    from marts.dim_opportunities as o
+    inner join marts.fct_touchpoints as t
+        on t.account_id = o.account_id
+        and t.touched_at between o.created_at - interval 365 day and o.created_at
+),
+roles as (
+    select
+        *,
+        position = 1 as is_first,
+        touched_at = last_before_creation_at as is_creation,
+        position = touches as is_last
+    from windowed
+)
+select opportunity_id, touchpoint_id, 'first_touch' as model, 1.0 as credit
+from roles where is_first
+union all
+select opportunity_id, touchpoint_id, 'linear', 1.0 / touches from roles
+union all
+select
+    opportunity_id, touchpoint_id, 'w_shaped',
+    case
+        when touches = 1 then 1.0
+        when touches <= 3 then 1.0 / touches
+        else (case when is_first then 0.3 else 0 end) + (case when is_creation then 0.3 else 0 end)
+            + (case when is_last then 0.3 else 0 end)
+            + case when not (is_first or is_creation or is_last) then 0.1 / (touches - 3) else 0 end
+    end
+from roles
+"""
+
+
+@dataclass
+class RunFigures:
+    wall: float
+    peak_rss_mb: int
+    stages: dict[str, float] = field(default_factory=dict)
+    floor: float = 0.0
+    touchpoints: int = 0
+    attribution_rows: int = 0
+
+
+def timed(command: list[str], env: dict[str, str], cwd: Path = REPO) -> tuple[float, int]:
+    """Run once under GNU time; return (seconds, peak RSS in MB). Output goes to a log."""
+    with tempfile.NamedTemporaryFile("r") as report:
+        done = subprocess.run(
+            [TIME, "-o", report.name, "-f", "%e %M", *command],
+            cwd=cwd, env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        if done.returncode != 0:
+            sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
+            raise SystemExit(f"{' '.join(command)} failed ({done.returncode})")
+        seconds, kilobytes = report.read().split()[-2:]
+    return float(seconds), int(kilobytes) // 1024
+
+
+def _stage(step: str) -> str:
+    if step.endswith(("_rows_read_equal_loaded_plus_quarantined", "_quarantine_rate")):
+        return "checks"
+    if step.startswith("raw__") or step == "ingestion_log":
+        return "landing"
+    if step in ("dbt_marts", "dbt_reports"):
+        return "dbt"
+    if step == "serving_database":
+        return "publish"
+    if step == "leadership_report":
+        return "report"
+    return "checks"
+
+
+def _step_durations(dagster_home: Path) -> dict[str, float]:
+    """Seconds per step of the newest run in this Dagster home (start to success/failure)."""
+    from dagster import DagsterInstance
+
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    with DagsterInstance.get() as instance:
+        run = instance.get_runs(limit=1)[0]
+        started: dict[str, float] = {}
+        durations: dict[str, float] = {}
+        for entry in instance.all_logs(run.run_id):
+            event = entry.dagster_event
+            if event is None or event.step_key is None:
+                continue
+            if event.event_type_value == "STEP_START":
+                started[event.step_key] = entry.timestamp
+            elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+                durations[event.step_key] = entry.timestamp - started[event.step_key]
+    return durations
+
+
+def _union_seconds(intervals: list[tuple[float, float]]) -> float:
+    total, end = 0.0, float("-inf")
+    for start, stop in sorted(intervals):
+        if stop > end:
+            total += stop - max(start, end)
+            end = stop
+    return total
+
+
+def _dbt_split(run_results: Path) -> tuple[float, float]:
+    """(model seconds, test seconds): the union of the nodes' intervals (compile to end of
+    execute) of each kind."""
+    kinds: dict[str, list[tuple[float, float]]] = {"model": [], "test": []}
+    for result in json.loads(run_results.read_text())["results"]:
+        kind = result["unique_id"].split(".")[0]
+        kind = "test" if kind in ("test", "unit_test") else kind
+        moments = [
+            datetime.fromisoformat(timing[key].replace("Z", "+00:00")).timestamp()
+            for timing in result.get("timing", [])
+            for key in ("started_at", "completed_at")
+            if timing.get(key)
+        ]
+        if kind in kinds and moments:
+            kinds[kind].append((min(moments), max(moments)))
+    return _union_seconds(kinds["model"]), _union_seconds(kinds["test"])
+
+
+def _floor_and_counts(warehouse: Path) -> tuple[float, int, int]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        seconds = []
+        for _ in range(3):
+            began = time.perf_counter()
+            con.execute(FLOOR_SQL)
+            seconds.append(time.perf_counter() - began)
+        touchpoints = con.execute("select count(*) from marts.fct_touchpoints").fetchone()[0]
+        rows = con.execute("select count(*) from marts.fct_attribution").fetchone()[0]
+    return statistics.median(seconds), touchpoints, rows
+
+
+def one_run(source: Path, data: Path) -> RunFigures:
+    shutil.rmtree(data, ignore_errors=True)
+    home = data / "dagster_home"
+    home.mkdir(parents=True)
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {
+        **os.environ,
+        "ATTRIBUTION_DATA_DIR": str(data),
+        "ATTRIBUTION_SOURCE_DIR": str(source),
+        "ATTRIBUTION_WAREHOUSE_PATH": str(data / "warehouse.duckdb"),
+        "ATTRIBUTION_RAW_DIR": str(data / "raw"),
+        "ATTRIBUTION_SERVING_PATH": str(data / "serving.duckdb"),
+        "ATTRIBUTION_AS_OF": AS_OF,
+        "DAGSTER_HOME": str(home),
+        "DO_NOT_TRACK": "1",
+        "PATH": f"{BIN}:{os.environ['PATH']}",
+    }
+    parse_wall, parse_rss = timed([str(BIN / "dbt"), "parse", "--quiet"], env, REPO / "dbt")
+    job_wall, job_rss = timed([str(BIN / "python"), "-m", "dagster_project.run"], env)
+    steps = _step_durations(home)
+    stages = dict.fromkeys(STAGES, 0.0)
+    for step, seconds in steps.items():
+        stage = _stage(step)
+        if stage == "dbt":
+            models, tests = _dbt_split(data / "dbt_target" / f"run_results.{step}.json")
+            stages["dbt models"] += models
+            stages["dbt tests"] += tests
+            stages["dbt other"] += seconds - models - tests
+        else:
+            stages[stage] += seconds
+    stages["outside the job"] = parse_wall + job_wall - sum(stages.values())
+    floor, touchpoints, rows = _floor_and_counts(data / "warehouse.duckdb")
+    return RunFigures(
+        wall=parse_wall + job_wall,
+        peak_rss_mb=max(parse_rss, job_rss),
+        stages=stages,
+        floor=floor,
+        touchpoints=touchpoints,
+        attribution_rows=rows,
+    )
+
+
+def report(size: int, runs: list[RunFigures]) -> None:
+    def median(values: list[float]) -> float:
+        return statistics.median(values)
+
+    wall = median([r.wall for r in runs])
+    floor = median([r.floor for r in runs])
+    touchpoints = runs[0].touchpoints
+    print(
+        f"\n## {touchpoints:,} touchpoints (asked {size:,}); fct_attribution "
+        f"{runs[0].attribution_rows:,} rows; medians of {len(runs)} run(s)\n"
+    )
+    print(f"wall {wall:.1f} s (runs {', '.join(f'{r.wall:.1f}' for r in runs)}); ")
+    print(f"peak RSS {median([r.peak_rss_mb for r in runs]):,.0f} MB; ")
+    print(f"floor {floor:.2f} s; wall / floor {wall / floor:.1f}x; ")
+    print(f"{wall / touchpoints * 1e6:.1f} s per million touchpoints\n")
+    print("| stage | seconds | share | touchpoints/s |")
+    print("|---|---:|---:|---:|")
+    for stage in STAGES:
+        seconds = median([r.stages[stage] for r in runs])
+        rate = f"{touchpoints / seconds:,.0f}" if seconds > 0.05 else "-"
+        print(f"| {stage} | {seconds:.1f} | {seconds / wall:.0%} | {rate} |")
+    sys.stdout.flush()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--touchpoints", type=int, action="append", required=True)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--format", choices=("csv", "parquet"), default="parquet")
+    parser.add_argument("--work", type=Path, help="where sources and builds go (default: tmp)")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    for size in args.touchpoints:
+        source = work / f"sources-{size}-{args.format}"
+        if not source.exists():
+            scale = max(size / TOUCHPOINTS_PER_SCALE, 0.01)
+            subprocess.run(
+                [str(BIN / "python"), "-m", "dagster_project.generate", "--scale", f"{scale:.4f}",
+                 "--out", str(source), "--format", args.format],
+                check=True, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+        runs = [one_run(source, work / f"build-{size}") for _ in range(args.runs)]
+        report(size, runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
