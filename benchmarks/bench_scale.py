@@ -11,9 +11,9 @@ process). Per run the time is split by stage from the run's Dagster event log an
 run_results of each dbt step:
 
 * landing: the raw__ assets and the ingestion log (CSV/Parquet -> typed Parquet);
-* dbt models / dbt tests: the wall time during which dbt worked on at least one model (one
-  test) -- the union of the nodes' intervals, compile to end of execute, so two threads do
-  not count twice;
+* dbt models: the wall time during which dbt worked on at least one model (the union of
+  the models' intervals, compile to end of execute, so two threads do not count twice);
+  dbt tests: the time dbt ran only tests;
 * dbt other: the rest of the two dbt steps (dbt start-up, parsing, adapter, Dagster's
   handling of dbt's events);
 * checks: the Python asset checks (reconciliation, credits, freshness, ingestion counts);
@@ -175,9 +175,10 @@ def _union_seconds(intervals: list[tuple[float, float]]) -> float:
 
 
 def _dbt_split(run_results: Path) -> tuple[float, float]:
-    """(model seconds, test seconds): the union of the nodes' intervals (compile to end of
-    execute) of each kind."""
-    kinds: dict[str, list[tuple[float, float]]] = {"model": [], "test": []}
+    """(model seconds, test seconds) of one dbt step: the time some model was being built
+    (the union of the models' intervals, compile to end of execute), then the time only
+    tests ran (the union of every node's intervals minus that), so no second counts twice."""
+    intervals: dict[str, list[tuple[float, float]]] = {"model": [], "test": []}
     for result in json.loads(run_results.read_text())["results"]:
         kind = result["unique_id"].split(".")[0]
         kind = "test" if kind in ("test", "unit_test") else kind
@@ -187,9 +188,11 @@ def _dbt_split(run_results: Path) -> tuple[float, float]:
             for key in ("started_at", "completed_at")
             if timing.get(key)
         ]
-        if kind in kinds and moments:
-            kinds[kind].append((min(moments), max(moments)))
-    return _union_seconds(kinds["model"]), _union_seconds(kinds["test"])
+        if kind in intervals and moments:
+            intervals[kind].append((min(moments), max(moments)))
+    models = _union_seconds(intervals["model"])
+    busy = _union_seconds(intervals["model"] + intervals["test"])
+    return models, busy - models
 
 
 def _floor_and_counts(warehouse: Path) -> tuple[float, int, int]:
