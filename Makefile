@@ -10,8 +10,8 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export ATTRIBUTION_WAREHOUSE_PATH ?= $(CURDIR)/data/warehouse.duckdb
 export ATTRIBUTION_RAW_DIR ?= $(CURDIR)/data/raw
-export PATH := $(CURDIR)/$(BIN):$(PATH)
-DBT := cd dbt && ../$(BIN)/dbt
+export PATH := $(abspath $(BIN)):$(PATH)
+DBT := cd dbt && $(abspath $(BIN))/dbt
 
 .PHONY: run test check dev docs lint manifest bootstrap clean browser report-screenshot
 
@@ -39,9 +39,25 @@ $(DAGSTER_HOME)/dagster.yaml: | $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
 	printf 'telemetry:\n  enabled: false\n' > $@
 
-# dbt's manifest is what Dagster builds its asset graph from; parse it fresh every time.
-manifest: $(STAMP)
+# dbt's manifest is what Dagster builds its asset graph from. It is parsed again only when
+# something it is made of changed: a file of the dbt project, the installed packages, or an
+# environment variable the project reads (PARSE_ENV, remembered in dbt/target/.parse-env).
+# A second `make run` on unchanged inputs parses nothing.
+MANIFEST := dbt/target/manifest.json
+PARSE_ENV_FILE := dbt/target/.parse-env
+PARSE_ENV := $(foreach name,DBT_TARGET DBT_THREADS ATTRIBUTION_WAREHOUSE_PATH ATTRIBUTION_RAW_DIR \
+	ATTRIBUTION_RAW_LOCATION ATTRIBUTION_SPARK_DIR ATTRIBUTION_SPARK_MASTER \
+	ATTRIBUTION_SPARK_PARTITIONS ATTRIBUTION_DUCKDB_MEMORY_LIMIT,$(name)=$($(name)))
+DBT_PROJECT_FILES := $(shell find dbt/dbt_project.yml dbt/profiles.yml dbt/models dbt/macros \
+	dbt/lookups dbt/tests -type f 2>/dev/null)
+$(shell mkdir -p dbt/target && { test "$$(cat $(PARSE_ENV_FILE) 2>/dev/null)" = "$(PARSE_ENV)" \
+	|| echo "$(PARSE_ENV)" > $(PARSE_ENV_FILE); })
+
+$(MANIFEST): $(STAMP) $(PARSE_ENV_FILE) $(DBT_PROJECT_FILES)
 	$(DBT) parse --quiet
+	touch $@
+
+manifest: $(MANIFEST)
 
 run: $(ENGINE_STAMP) $(DAGSTER_HOME)/dagster.yaml manifest
 	$(BIN)/python -m dagster_project.run

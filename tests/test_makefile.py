@@ -224,19 +224,22 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_make_clean_removes_run_outputs_and_keeps_sources(tmp_path: Path) -> None:
-    tracked = (
-        subprocess.run(["git", "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True, check=True)
-        .stdout.decode()
-        .split("\0")
-    )
+def _scratch_copy(tmp_path: Path) -> tuple[Path, list[str]]:
+    """The repository's tracked files (mtimes kept) in a scratch folder, and their names."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True, check=True
+    ).stdout.decode()
+    tracked = [name for name in listed.split("\0") if name and (REPO_ROOT / name).is_file()]
     scratch = tmp_path / "repo"
-    for name in filter(None, tracked):
-        if (REPO_ROOT / name).is_file():
-            (scratch / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO_ROOT / name, scratch / name)
-    before = {name: _digest(scratch / name) for name in filter(None, tracked)
-              if (scratch / name).is_file()}  # fmt: skip
+    for name in tracked:
+        (scratch / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO_ROOT / name, scratch / name)
+    return scratch, tracked
+
+
+def test_make_clean_removes_run_outputs_and_keeps_sources(tmp_path: Path) -> None:
+    scratch, tracked = _scratch_copy(tmp_path)
+    before = {name: _digest(scratch / name) for name in tracked}
     outputs = [
         "data/warehouse.duckdb",
         "data/serving.duckdb",
@@ -283,3 +286,25 @@ def test_bootstrap_remakes_a_venv_whose_creation_was_interrupted(tmp_path: Path)
     assert pip.returncode == 0, pip.stderr
     # A complete venv is left alone.
     assert _make(f"VENV={venv}", "-q", str(venv / "bin" / "pip")).returncode == 0
+
+
+def test_manifest_is_parsed_again_only_when_its_inputs_change(tmp_path: Path) -> None:
+    """A second `make run` on unchanged inputs parses nothing; a changed model or environment
+    variable the dbt project reads makes the next one parse."""
+    scratch, _ = _scratch_copy(tmp_path)
+    venv = Path(sys.executable).parent.parent
+    # The venv running the tests, never reinstalled from the scratch copy (-o: its stamp is
+    # not remade).
+    make = ("-C", str(scratch), f"VENV={venv}", "-o", str(venv / ".installed"))
+
+    parsed = _make(*make, "manifest")
+    assert parsed.returncode == 0, parsed.stderr
+    assert (scratch / "dbt" / "target" / "manifest.json").is_file()
+    assert _make(*make, "-q", "manifest").returncode == 0, "a second make would parse again"
+
+    assert _make(*make, "-q", "manifest", env={**os.environ, "DBT_THREADS": "3"}).returncode == 1
+    assert _make(*make, "manifest").returncode == 0
+    assert _make(*make, "-q", "manifest").returncode == 0
+    model = scratch / "dbt" / "models" / "marts" / "core" / "dim_accounts.sql"
+    os.utime(model)
+    assert _make(*make, "-q", "manifest").returncode == 1, "a changed model was not re-parsed"
