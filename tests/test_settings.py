@@ -16,6 +16,7 @@ def test_defaults_when_unset(monkeypatch: pytest.MonkeyPatch) -> None:
         "ATTRIBUTION_FRESHNESS_DAYS",
         "ATTRIBUTION_AS_OF",
         "DBT_LOG_LEVEL_FILE",
+        "ATTRIBUTION_DUCKDB_MEMORY_LIMIT",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ATTRIBUTION_SCOPE", "")  # empty is unset
@@ -23,6 +24,7 @@ def test_defaults_when_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (settings.lookback_days, settings.half_life_days, settings.scope) == (None, None, None)
     assert (settings.quarantine_error_rate, settings.freshness_days) == (0.01, 2.0)
     assert settings.dbt_log_level_file == "info"
+    assert settings.duckdb_memory_limit == "6GB"
 
 
 def test_values_reach_the_warehouse_resource(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -31,10 +33,12 @@ def test_values_reach_the_warehouse_resource(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("ATTRIBUTION_FRESHNESS_DAYS", "7")
     monkeypatch.setenv("ATTRIBUTION_AS_OF", "2026-01-01")
     monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")
+    monkeypatch.setenv("ATTRIBUTION_DUCKDB_MEMORY_LIMIT", "3GB")
     warehouse = WarehouseResource.from_settings()
     assert (warehouse.lookback_days, warehouse.half_life_days) == (30, 3.5)
     assert warehouse.freshness_days == 7.0 and warehouse.as_of == "2026-01-01"
     assert warehouse.dbt_env()["DBT_LOG_LEVEL_FILE"] == "debug"
+    assert warehouse.dbt_env()["ATTRIBUTION_DUCKDB_MEMORY_LIMIT"] == "3GB"
     assert warehouse.dbt_vars()["attribution_lookback_days"] == 30
 
 

@@ -50,6 +50,8 @@ class WarehouseResource(ConfigurableResource):
     # dbt's own log file at info, not debug: writing every SQL statement to it cost about a
     # tenth of a build. DBT_LOG_LEVEL_FILE=debug brings the SQL back.
     dbt_log_level_file: str = "info"
+    # DuckDB's memory cap (dbt's build, the publish copy); settings.py says why.
+    duckdb_memory_limit: str = "6GB"
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> WarehouseResource:
@@ -69,6 +71,7 @@ class WarehouseResource(ConfigurableResource):
             scope=settings.scope,
             half_life_days=settings.half_life_days,
             dbt_log_level_file=settings.dbt_log_level_file,
+            duckdb_memory_limit=settings.duckdb_memory_limit,
         )
 
     @property
@@ -107,6 +110,7 @@ class WarehouseResource(ConfigurableResource):
             "DBT_TARGET": self.dbt_target,
             "DO_NOT_TRACK": "1",
             "DBT_LOG_LEVEL_FILE": self.dbt_log_level_file,
+            "ATTRIBUTION_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
         }
 
     def dbt_vars(self) -> dict[str, object]:

@@ -278,7 +278,8 @@ def publish(
         swapped = False
         try:
             published_at = datetime.now(UTC).replace(tzinfo=None)
-            with duckdb.connect(str(staged)) as con:
+            config = {"memory_limit": warehouse.duckdb_memory_limit}
+            with duckdb.connect(str(staged), config=config) as con:
                 counts = _copy_tables(con, warehouse, tables)
                 _write_log(con, target, warehouse, publish_id, published_at, counts)
                 con.execute("checkpoint")
