@@ -143,3 +143,23 @@
 {% macro spark__raise_error(message_expr) -%}
     raise_error({{ message_expr }})
 {%- endmacro %}
+
+{#- The `value` of the row that sorts first (first_by) or last (last_by) by the `order_by`
+    columns, among the rows where `condition` holds; NULL when none does. An aggregate: one
+    hash pass over the group, where a window row_number() = 1 sorts every partition. The
+    last order column must break ties (a unique id). -#}
+{% macro first_by(value, order_by, condition='true') -%}
+    {{ return(adapter.dispatch('ordered_pick', 'attribution')('min', value, order_by, condition)) }}
+{%- endmacro %}
+
+{% macro last_by(value, order_by, condition='true') -%}
+    {{ return(adapter.dispatch('ordered_pick', 'attribution')('max', value, order_by, condition)) }}
+{%- endmacro %}
+
+{% macro default__ordered_pick(direction, value, order_by, condition) -%}
+    arg_{{ direction }}({{ value }}, case when {{ condition }} then row({{ order_by | join(', ') }}) end)
+{%- endmacro %}
+
+{% macro spark__ordered_pick(direction, value, order_by, condition) -%}
+    {{ direction }}_by({{ value }}, case when {{ condition }} then struct({{ order_by | join(', ') }}) end)
+{%- endmacro %}

@@ -173,48 +173,52 @@ flagged as (
 
 ),
 
-ranked as (
+-- The milestone touches of each window, picked by aggregates over (touched_at, touchpoint_id)
+-- rather than ranked by window sorts: first and last touch, the earliest lead-creation
+-- candidate and the last touch at or before opportunity creation.
+milestones as (
 
     select
-        flagged.*,
-        row_number() over (
-            partition by flagged.opportunity_id, flagged.attribution_window
-            order by flagged.touched_at asc, flagged.touchpoint_id asc
-        ) as rank_from_first,
-        row_number() over (
-            partition by flagged.opportunity_id, flagged.attribution_window
-            order by flagged.touched_at desc, flagged.touchpoint_id desc
-        ) as rank_from_last,
-        row_number() over (
-            partition by
-                flagged.opportunity_id, flagged.attribution_window, flagged.is_lead_creation_candidate
-            order by flagged.touched_at asc, flagged.touchpoint_id asc
-        ) as lead_creation_rank,
-        sum(case when flagged.touched_at <= flagged.created_at then 1 else 0 end) over (
-            partition by flagged.opportunity_id, flagged.attribution_window
-            order by flagged.touched_at asc, flagged.touchpoint_id asc
-            rows between current row and unbounded following
-        ) as p_touches_from_here
+        opportunity_id,
+        attribution_window,
+        count(*) as window_touch_count,
+        {{ first_by('touchpoint_id', ['touched_at', 'touchpoint_id']) }} as first_touchpoint_id,
+        {{ last_by('touchpoint_id', ['touched_at', 'touchpoint_id']) }} as last_touchpoint_id,
+        {{ first_by('touchpoint_id', ['touched_at', 'touchpoint_id'], 'is_lead_creation_candidate = 1') }}
+            as lead_creation_touchpoint_id,
+        {{ last_by('touchpoint_id', ['touched_at', 'touchpoint_id'], 'touched_at <= created_at') }}
+            as opportunity_creation_touchpoint_id
 
     from flagged
+    group by
+        opportunity_id,
+        attribution_window
 
 ),
 
 roled as (
 
     select
-        opportunity_id,
-        attribution_window,
-        touchpoint_id,
-        contact_id,
-        touched_at,
-        count(*) over (partition by opportunity_id, attribution_window) as window_touch_count,
-        rank_from_first = 1 as is_first_touch,
-        is_lead_creation_candidate = 1 and lead_creation_rank = 1 as is_lead_creation_touch,
-        touched_at <= created_at and p_touches_from_here = 1 as is_opportunity_creation_touch,
-        is_won and attribution_window = 'J' and rank_from_last = 1 as is_closed_won_touch
+        flagged.opportunity_id,
+        flagged.attribution_window,
+        flagged.touchpoint_id,
+        flagged.contact_id,
+        flagged.touched_at,
+        milestones.window_touch_count,
+        flagged.touchpoint_id = milestones.first_touchpoint_id as is_first_touch,
+        coalesce(flagged.touchpoint_id = milestones.lead_creation_touchpoint_id, false)
+            as is_lead_creation_touch,
+        coalesce(flagged.touchpoint_id = milestones.opportunity_creation_touchpoint_id, false)
+            as is_opportunity_creation_touch,
+        flagged.is_won
+        and flagged.attribution_window = 'J'
+        and flagged.touchpoint_id = milestones.last_touchpoint_id as is_closed_won_touch
 
-    from ranked
+    from flagged
+    inner join milestones
+        on
+            flagged.opportunity_id = milestones.opportunity_id
+            and flagged.attribution_window = milestones.attribution_window
 
 )
 
