@@ -27,18 +27,15 @@
     Returns a relation (a parenthesised subquery the calling model names itself, e.g.
     `credited as (select * from {{ credits_summing_to_one('shared', 'opportunity_id') }} as
     rounded)`): every row of `shares` (a relation with the `partition_by` columns, touched_at,
-    touchpoint_id and a double `share`, the row's exact share of its partition; touchpoint_id
-    unique within a partition) plus
-      rounded_credit, partition_rounded_credit, anchor_touchpoint_id (the steps below), and
+    touchpoint_id and a double `share`, the row's exact share of its partition) plus
+      rounded_credit, partition_rounded_credit, credit_rank (the steps below), and
       credit            = round(share, 12) as credit_type(), except on the anchor, which takes
                           1 - the sum of the others' credits (rounded-to-0 rows included, so a
                           caller may drop them afterwards);
       is_residue_anchor = the row holding the residue: the largest rounded credit, ties to the
                           earliest touch (touched_at, then touchpoint_id).
     Rounding each of n shares moves the sum by up to n x 5e-13 (1 + 1e-9 at 2,002 touches); the
-    anchor absorbs it, so every engine publishes the same credits and they sum to 1 exactly.
-    The anchor is picked by an aggregate over the partition (first_by), not ranked by a window
-    ordered by credit, which would sort every partition. -#}
+    anchor absorbs it, so every engine publishes the same credits and they sum to 1 exactly. -#}
 {% macro credits_summing_to_one(shares, partition_by) -%}
 {%- set credits_rounded -%}
 (
@@ -49,29 +46,30 @@
     from {{ shares }} as shares
 )
 {%- endset -%}
-{%- set credits_totalled -%}
+{%- set credits_ranked -%}
 (
     select
         credits_rounded.*,
         sum(rounded_credit) over (partition by {{ partition_by }}) as partition_rounded_credit,
-        {{ first_by('touchpoint_id', ['-rounded_credit', 'touched_at', 'touchpoint_id']) }}
-            over (partition by {{ partition_by }}) as anchor_touchpoint_id
+        row_number() over (
+            partition by {{ partition_by }}
+            order by rounded_credit desc, touched_at asc, touchpoint_id asc
+        ) as credit_rank
 
     from {{ credits_rounded }} as credits_rounded
 )
 {%- endset -%}
 (
     select
-        credits_totalled.*,
-        touchpoint_id = anchor_touchpoint_id as is_residue_anchor,
+        credits_ranked.*,
+        credit_rank = 1 as is_residue_anchor,
         cast(
             case
-                when touchpoint_id = anchor_touchpoint_id
-                    then 1 - (partition_rounded_credit - rounded_credit)
+                when credit_rank = 1 then 1 - (partition_rounded_credit - rounded_credit)
                 else rounded_credit
             end as {{ credit_type() }}
         ) as credit
 
-    from {{ credits_totalled }} as credits_totalled
+    from {{ credits_ranked }} as credits_ranked
 )
 {%- endmacro %}

@@ -25,12 +25,13 @@ ranked as (
         windowed_touches.is_lead_creation_touch,
         windowed_touches.is_opportunity_creation_touch,
         windowed_touches.is_closed_won_touch,
-        -- The latest non-Direct touch, else the latest: an aggregate over the window, no sort.
-        {{ last_by('windowed_touches.touchpoint_id', [
-            "case when touchpoints.channel = 'Direct' then 0 else 1 end",
-            'windowed_touches.touched_at',
-            'windowed_touches.touchpoint_id',
-        ]) }} over (partition by windowed_touches.opportunity_id) as preferred_touchpoint_id
+        row_number() over (
+            partition by windowed_touches.opportunity_id
+            order by
+                case when touchpoints.channel = 'Direct' then 1 else 0 end asc,
+                windowed_touches.touched_at desc,
+                windowed_touches.touchpoint_id desc
+        ) as preference_rank
 
     from windowed_touches
     inner join touchpoints
@@ -52,7 +53,7 @@ credited as (
         true as is_residue_anchor
 
     from ranked
-    where touchpoint_id = preferred_touchpoint_id
+    where preference_rank = 1
 
 )
 

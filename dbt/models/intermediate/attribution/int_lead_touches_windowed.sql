@@ -24,11 +24,14 @@ windowed as (
         contacts.contact_id,
         touchpoints.touchpoint_id,
         touchpoints.touched_at,
-        -- Picked by aggregates over the contact's window (no sort inside it); ties: the id.
-        {{ first_by('touchpoints.touchpoint_id', ['touchpoints.touched_at', 'touchpoints.touchpoint_id']) }}
-            over (partition by contacts.contact_id) as first_touchpoint_id,
-        {{ last_by('touchpoints.touchpoint_id', ['touchpoints.touched_at', 'touchpoints.touchpoint_id']) }}
-            over (partition by contacts.contact_id) as last_touchpoint_id,
+        row_number() over (
+            partition by contacts.contact_id
+            order by touchpoints.touched_at asc, touchpoints.touchpoint_id asc
+        ) as rank_from_first,
+        row_number() over (
+            partition by contacts.contact_id
+            order by touchpoints.touched_at desc, touchpoints.touchpoint_id desc
+        ) as rank_from_last,
         count(*) over (partition by contacts.contact_id) as window_touch_count
 
     from contacts
@@ -47,8 +50,8 @@ roled as (
         touchpoint_id,
         touched_at,
         window_touch_count,
-        touchpoint_id = first_touchpoint_id as is_first_touch,
-        touchpoint_id = last_touchpoint_id as is_lead_creation_touch
+        rank_from_first = 1 as is_first_touch,
+        rank_from_last = 1 as is_lead_creation_touch
 
     from windowed
 

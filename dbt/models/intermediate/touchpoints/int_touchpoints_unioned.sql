@@ -67,36 +67,24 @@ session_touches as (
 
 ),
 
--- The visit each form fill happened in: the latest session of its visitor that started at
--- or before it (ties: the higher session_id), picked by an aggregate rather than a sort.
-form_fill_sessions as (
+form_fill_visits as (
 
     select
         identified_submissions.submission_id,
-        {{ last_by('web_sessions.session_id', ['web_sessions.started_at', 'web_sessions.session_id']) }}
-            as session_id
+        web_sessions.utm_source,
+        web_sessions.utm_medium,
+        web_sessions.utm_campaign,
+        web_sessions.referrer,
+        row_number() over (
+            partition by identified_submissions.submission_id
+            order by web_sessions.started_at desc, web_sessions.session_id desc
+        ) as visit_rank
 
     from identified_submissions
     inner join web_sessions
         on
             identified_submissions.anonymous_id = web_sessions.anonymous_id
             and identified_submissions.submitted_at >= web_sessions.started_at
-    group by identified_submissions.submission_id
-
-),
-
-form_fill_visits as (
-
-    select
-        form_fill_sessions.submission_id,
-        web_sessions.utm_source,
-        web_sessions.utm_medium,
-        web_sessions.utm_campaign,
-        web_sessions.referrer
-
-    from form_fill_sessions
-    inner join web_sessions
-        on form_fill_sessions.session_id = web_sessions.session_id
 
 ),
 
@@ -116,7 +104,9 @@ form_fill_touches as (
 
     from identified_submissions
     left join form_fill_visits
-        on identified_submissions.submission_id = form_fill_visits.submission_id
+        on
+            identified_submissions.submission_id = form_fill_visits.submission_id
+            and form_fill_visits.visit_rank = 1
     left join campaigns_by_utm
         on form_fill_visits.utm_campaign = campaigns_by_utm.utm_campaign
 

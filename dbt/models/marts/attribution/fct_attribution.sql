@@ -53,12 +53,6 @@ priced as (
     select
         all_credits.*,
         touchpoints.touched_at,
-        touchpoints.contact_id,
-        touchpoints.account_id,
-        touchpoints.touch_type,
-        touchpoints.channel,
-        touchpoints.campaign_id,
-        touchpoints.is_marketing,
         opportunities.created_at as opportunity_created_at,
         opportunities.close_date,
         opportunities.is_closed,
@@ -126,13 +120,13 @@ final as (
         apportioned.opportunity_id,
         apportioned.model,
         apportioned.touchpoint_id,
-        apportioned.contact_id,
-        apportioned.account_id,
+        touchpoints.contact_id,
+        touchpoints.account_id,
         apportioned.touched_at,
-        apportioned.touch_type,
-        coalesce(apportioned.channel, '(unattributed)') as channel,
-        apportioned.campaign_id,
-        coalesce(apportioned.is_marketing, false) as is_marketing,
+        touchpoints.touch_type,
+        coalesce(touchpoints.channel, '(unattributed)') as channel,
+        touchpoints.campaign_id,
+        coalesce(touchpoints.is_marketing, false) as is_marketing,
         apportioned.is_first_touch,
         apportioned.is_lead_creation_touch,
         apportioned.is_opportunity_creation_touch,
@@ -153,6 +147,8 @@ final as (
         ) as attributed_revenue_usd
 
     from apportioned
+    left join touchpoints
+        on apportioned.touchpoint_id = touchpoints.touchpoint_id
 
 )
 
