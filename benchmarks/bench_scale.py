@@ -1,7 +1,7 @@
 """Benchmark at volume: the whole job on generated data, split by stage, against a floor.
 
     .venv/bin/python benchmarks/bench_scale.py --touchpoints 1000000 [--touchpoints 10000000]
-        [--runs 3] [--format parquet] [--work DIR]
+        [--source seeds] [--runs 3] [--format parquet] [--work DIR]
 
 For each size: the project's generator writes the sources once (scale = touchpoints /
 TOUCHPOINTS_PER_SCALE, so the built fct_touchpoints is about that size; the table prints the
@@ -256,8 +256,9 @@ def report(size: int, runs: list[RunFigures]) -> None:
     wall = median([r.wall for r in runs])
     floor = median([r.floor for r in runs])
     touchpoints = runs[0].touchpoints
+    asked = f"{size:,}" if size else "the given source"
     print(
-        f"\n## {touchpoints:,} touchpoints (asked {size:,}); fct_attribution "
+        f"\n## {touchpoints:,} touchpoints (asked {asked}); fct_attribution "
         f"{runs[0].attribution_rows:,} rows; medians of {len(runs)} run(s)\n"
     )
     print(f"wall {wall:.1f} s (runs {', '.join(f'{r.wall:.1f}' for r in runs)}); ")
@@ -275,12 +276,20 @@ def report(size: int, runs: list[RunFigures]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--touchpoints", type=int, action="append", required=True)
+    parser.add_argument("--touchpoints", type=int, action="append", default=[])
+    parser.add_argument(
+        "--source", type=Path, help="benchmark these exports too (e.g. seeds/, the sample)"
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--format", choices=("csv", "parquet"), default="parquet")
     parser.add_argument("--work", type=Path, help="where sources and builds go (default: tmp)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    if not args.touchpoints and args.source is None:
+        parser.error("give --touchpoints N (repeatable) and/or --source DIR")
+    if args.source is not None:
+        runs = [one_run(args.source.resolve(), work / "build-source") for _ in range(args.runs)]
+        report(0, runs)
     for size in args.touchpoints:
         source = work / f"sources-{size}-{args.format}"
         if not source.exists():
