@@ -44,6 +44,18 @@ decayed as (
 
 ),
 
+-- Each weight relative to the window's largest (1 for the latest touch), so that the exact
+-- sum below keeps the smallest weights' digits; the share is the same ratio.
+relative as (
+
+    select
+        decayed.*,
+        decay_weight / max(decay_weight) over (partition by opportunity_id) as relative_weight
+
+    from decayed
+
+),
+
 shared as (
 
     select
@@ -55,9 +67,9 @@ shared as (
         is_lead_creation_touch,
         is_opportunity_creation_touch,
         is_closed_won_touch,
-        decay_weight / sum(decay_weight) over (partition by opportunity_id) as share
+        relative_weight / {{ exact_window_sum('relative_weight', 'opportunity_id') }} as share
 
-    from decayed
+    from relative
 
 ),
 
