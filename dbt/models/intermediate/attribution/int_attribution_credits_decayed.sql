@@ -50,7 +50,8 @@ relative as (
 
     select
         decayed.*,
-        decay_weight / max(decay_weight) over (partition by opportunity_id) as relative_weight
+        decayed.decay_weight
+        / max(decayed.decay_weight) over (partition by decayed.opportunity_id) as relative_weight
 
     from decayed
 
