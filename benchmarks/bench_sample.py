@@ -15,24 +15,13 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from gnu_time import fresh_dagster_home, timed
+
 REPO = Path(__file__).resolve().parent.parent
-TIME = "/usr/bin/time"
-
-
-def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
-    """Run once under GNU time; return (seconds, peak RSS in MB)."""
-    with tempfile.NamedTemporaryFile("r") as report:
-        subprocess.run(
-            [TIME, "-o", report.name, "-f", "%e %M", *command],
-            cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        seconds, kilobytes = report.read().split()[-2:]
-    return float(seconds), int(kilobytes) // 1024
 
 
 def bench(
@@ -73,8 +62,7 @@ def main() -> int:
         for child in ("raw", "warehouse.duckdb", "spark", "dagster_home"):
             path = data / child
             shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(True)
-        (data / "dagster_home").mkdir(parents=True)
-        (data / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        fresh_dagster_home(data / "dagster_home")
 
     bench("make run (sample)", args.runs, fresh_data, ["make", "run"], REPO, env)
     dbt = [str(REPO / ".venv" / "bin" / "dbt"), "build", "--vars", "{as_of: '2026-10-01 00:00:00'}"]

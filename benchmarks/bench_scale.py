@@ -45,10 +45,10 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+from gnu_time import fresh_dagster_home, timed
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = REPO / ".venv" / "bin"
-TIME = "/usr/bin/time"
 # fct_touchpoints rows per unit of generator scale (scale 45 gave 1,147,616).
 TOUCHPOINTS_PER_SCALE = 25_500
 AS_OF = "2026-10-01 00:00:00"
@@ -115,20 +115,6 @@ class RunFigures:
     floor: float = 0.0
     touchpoints: int = 0
     attribution_rows: int = 0
-
-
-def timed(command: list[str], env: dict[str, str], cwd: Path = REPO) -> tuple[float, int]:
-    """Run once under GNU time; return (seconds, peak RSS in MB). Output goes to a log."""
-    with tempfile.NamedTemporaryFile("r") as report:
-        done = subprocess.run(
-            [TIME, "-o", report.name, "-f", "%e %M", *command],
-            cwd=cwd, env=env, capture_output=True, text=True,
-        )  # fmt: skip
-        if done.returncode != 0:
-            sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
-            raise SystemExit(f"{' '.join(command)} failed ({done.returncode})")
-        seconds, kilobytes = report.read().split()[-2:]
-    return float(seconds), int(kilobytes) // 1024
 
 
 def _stage(step: str) -> str:
@@ -210,8 +196,7 @@ def _floor_and_counts(warehouse: Path) -> tuple[float, int, int]:
 def one_run(source: Path, data: Path) -> RunFigures:
     shutil.rmtree(data, ignore_errors=True)
     home = data / "dagster_home"
-    home.mkdir(parents=True)
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    fresh_dagster_home(home)
     env = {
         **os.environ,
         "ATTRIBUTION_DATA_DIR": str(data),
@@ -224,8 +209,8 @@ def one_run(source: Path, data: Path) -> RunFigures:
         "DO_NOT_TRACK": "1",
         "PATH": f"{BIN}:{os.environ['PATH']}",
     }
-    parse_wall, parse_rss = timed([str(BIN / "dbt"), "parse", "--quiet"], env, REPO / "dbt")
-    job_wall, job_rss = timed([str(BIN / "python"), "-m", "dagster_project.run"], env)
+    parse_wall, parse_rss = timed([str(BIN / "dbt"), "parse", "--quiet"], REPO / "dbt", env)
+    job_wall, job_rss = timed([str(BIN / "python"), "-m", "dagster_project.run"], REPO, env)
     steps = _step_durations(home)
     stages = dict.fromkeys(STAGES, 0.0)
     for step, seconds in steps.items():
@@ -261,10 +246,12 @@ def report(size: int, runs: list[RunFigures]) -> None:
         f"\n## {touchpoints:,} touchpoints (asked {asked}); fct_attribution "
         f"{runs[0].attribution_rows:,} rows; medians of {len(runs)} run(s)\n"
     )
-    print(f"wall {wall:.1f} s (runs {', '.join(f'{r.wall:.1f}' for r in runs)}); ")
-    print(f"peak RSS {median([r.peak_rss_mb for r in runs]):,.0f} MB; ")
-    print(f"floor {floor:.2f} s; wall / floor {wall / floor:.1f}x; ")
-    print(f"{wall / touchpoints * 1e6:.1f} s per million touchpoints\n")
+    print(
+        f"wall {wall:.1f} s (runs {', '.join(f'{r.wall:.1f}' for r in runs)}); "
+        f"peak RSS {median([r.peak_rss_mb for r in runs]):,.0f} MB; "
+        f"floor {floor:.2f} s; wall / floor {wall / floor:.1f}x; "
+        f"{wall / touchpoints * 1e6:.1f} s per million touchpoints\n"
+    )
     print("| stage | seconds | share | touchpoints/s |")
     print("|---|---:|---:|---:|")
     for stage in STAGES:
