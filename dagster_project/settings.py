@@ -16,6 +16,10 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
+# DuckDB's memory cap for dbt's build and the publish copy; beyond it DuckDB spills to disk
+# beside the warehouse. DuckDB's own default, 80% of RAM, let a 10M-touchpoint build peak at
+# 20 GB. (dbt/profiles.yml repeats it for dbt run by hand, outside Dagster.)
+DEFAULT_DUCKDB_MEMORY_LIMIT = "6GB"
 
 
 def _path_from_env(name: str, default: Path) -> Path:
@@ -78,10 +82,7 @@ class Settings:
     lookback_days: int | None = None
     scope: str | None = None
     half_life_days: float | None = None
-    # DuckDB's memory cap for dbt's build and the publish copy; beyond it DuckDB spills to
-    # disk beside the warehouse. DuckDB's own default, 80% of RAM, let a 10M-touchpoint build
-    # peak at 20 GB.
-    duckdb_memory_limit: str = "6GB"
+    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
     # dbt's own log file level (info; debug writes every SQL statement to it).
     dbt_log_level_file: str = "info"
 
@@ -104,5 +105,6 @@ def load_settings() -> Settings:
         scope=_text_from_env("ATTRIBUTION_SCOPE"),
         half_life_days=_number_from_env("ATTRIBUTION_HALF_LIFE_DAYS", float),
         dbt_log_level_file=os.environ.get("DBT_LOG_LEVEL_FILE", "info"),
-        duckdb_memory_limit=_text_from_env("ATTRIBUTION_DUCKDB_MEMORY_LIMIT") or "6GB",
+        duckdb_memory_limit=_text_from_env("ATTRIBUTION_DUCKDB_MEMORY_LIMIT")
+        or DEFAULT_DUCKDB_MEMORY_LIMIT,
     )

@@ -14,7 +14,7 @@ import pandas as pd
 from dagster import ConfigurableResource
 
 from dagster_project.lib.engines import Engine, engine_for
-from dagster_project.settings import Settings, load_settings
+from dagster_project.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings, load_settings
 
 
 class WarehouseResource(ConfigurableResource):
@@ -51,7 +51,7 @@ class WarehouseResource(ConfigurableResource):
     # tenth of a build. DBT_LOG_LEVEL_FILE=debug brings the SQL back.
     dbt_log_level_file: str = "info"
     # DuckDB's memory cap (dbt's build, the publish copy); settings.py says why.
-    duckdb_memory_limit: str = "6GB"
+    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> WarehouseResource:

@@ -148,18 +148,24 @@
     columns, among the rows where `condition` holds; NULL when none does. An aggregate: one
     hash pass over the group, where a window row_number() = 1 sorts every partition. The
     last order column must break ties (a unique id). -#}
-{% macro first_by(value, order_by, condition='true') -%}
+{% macro first_by(value, order_by, condition=none) -%}
     {{ return(adapter.dispatch('ordered_pick', 'attribution')('min', value, order_by, condition)) }}
 {%- endmacro %}
 
-{% macro last_by(value, order_by, condition='true') -%}
+{% macro last_by(value, order_by, condition=none) -%}
     {{ return(adapter.dispatch('ordered_pick', 'attribution')('max', value, order_by, condition)) }}
 {%- endmacro %}
 
+{#- The sort key: a row of the order columns, NULL (so skipped) where `condition` fails. -#}
+{% macro ordered_pick_key(constructor, order_by, condition) -%}
+    {%- set key = constructor ~ '(' ~ order_by | join(', ') ~ ')' -%}
+    {{ key if condition is none else 'case when ' ~ condition ~ ' then ' ~ key ~ ' end' }}
+{%- endmacro %}
+
 {% macro default__ordered_pick(direction, value, order_by, condition) -%}
-    arg_{{ direction }}({{ value }}, case when {{ condition }} then row({{ order_by | join(', ') }}) end)
+    arg_{{ direction }}({{ value }}, {{ ordered_pick_key('row', order_by, condition) }})
 {%- endmacro %}
 
 {% macro spark__ordered_pick(direction, value, order_by, condition) -%}
-    {{ direction }}_by({{ value }}, case when {{ condition }} then struct({{ order_by | join(', ') }}) end)
+    {{ direction }}_by({{ value }}, {{ ordered_pick_key('struct', order_by, condition) }})
 {%- endmacro %}
