@@ -1,79 +1,188 @@
 {#- The one normalisation rule of every position-based model (opportunities and leads).
 
     Returns a relation (a parenthesised subquery the calling model names itself, e.g.
-    `credited as (select * from {{ position_credits(...) }} as position_credited)`) with every
-    column of `weighted_touches` plus role_weight, holds_role, middle_touch_count, raw_weight,
-    window_raw_weight, share and the columns of credits_summing_to_one (credit,
-    is_residue_anchor). `weighted_touches` names a relation with one row per (partition, model,
-    touch): the partition columns, `model`, `touchpoint_id`, `touched_at`, `window_touch_count`,
-    the role flags and the model's weights. `roles` pairs each role flag with its weight column.
-    A model's roles are the ones it weights (> 0). For a touch t:
+    `credited as (select * from {{ position_credits(...) }} as position_credited)`) with one
+    row per (partition, model, touch) whose credit is above 0: the `partition_by` and
+    `match_on` columns, model, touchpoint_id, touched_at, the role flags (NULL read as false),
+    share, rounded_credit, credit and is_residue_anchor.
+
+    `touches` names a relation with one row per (partition, match_on, touch): the partition and
+    match_on columns, touchpoint_id, touched_at, window_touch_count and the role flags.
+    `models` names one with a row per model: model, the match_on columns (a model applies to
+    the touches with its values; none: to every touch) and the weight columns. `roles` pairs
+    each role flag with its weight column. A model's roles are the ones it weights (> 0). For
+    a touch t:
       raw(t)    = sum of the weights of the model's roles t holds, plus middle / k when t
                   holds none of them (k = number of such role-less touches in the window);
       share(t)  = raw(t) / sum of raw over the window;
-      credit(t) = share(t) rounded to 12 places, the residue on one anchor touch
-                  (credits_summing_to_one in exact_decimals.sql), so credits sum to exactly 1.
+      credit(t) = share(t) rounded to 12 places, the residue on one anchor touch (the largest
+                  rounded credit, ties to the earliest touch by touched_at, then
+                  touchpoint_id), so credits sum to exactly 1.
     Missing roles and an empty middle are so redistributed pro rata.
     If every raw weight of a window is 0 (a model weighting only roles no touch of it holds),
-    its touches share the credit equally. -#}
-{% macro position_credits(weighted_touches, partition_by, roles) -%}
-{%- set role_weighted -%}
+    its touches share the credit equally.
+
+    Why it is computed on groups: a touch's credit depends only on its window's role counts
+    and on which role flags it holds, so every touch of a window with the same flags gets the
+    same credit. The rule is worked out once per (window, flags, model), a few rows per
+    window, and joined back to the touches, instead of three window sorts over every
+    (touch, model) row (3.7 s of the 4.7 s this model took at 1M touchpoints). The window's
+    sum of raw weights is taken as sum(role weights) + middle when it has a middle: the
+    middle touches' middle / k add up to middle, exactly rather than to within a bit. -#}
+{% macro position_credits(touches, models, partition_by, roles, match_on=[]) -%}
+{%- set keys = [partition_by] + match_on -%}
+{%- set flags = [] -%}
+{%- for flag, weight in roles %}{% do flags.append(flag) %}{% endfor -%}
+{%- set flag_groups -%}
 (
     select
-        weighted_touches.*,
+        {% for key in keys -%}
+            {{ key }},
+        {% endfor -%}
+        {% for flag in flags -%}
+            coalesce({{ flag }}, false) as {{ flag }},
+        {% endfor -%}
+        count(*) as group_touch_count,
+        max(window_touch_count) as window_touch_count,
+        min(touched_at) as group_first_touched_at,
+        {{ first_by('touchpoint_id', ['touched_at', 'touchpoint_id']) }} as group_first_touchpoint_id
+
+    from {{ touches }} as touches
+    group by
+        {% for key in keys -%}
+            {{ key }},
+        {% endfor -%}
+        {% for flag in flags -%}
+            coalesce({{ flag }}, false){% if not loop.last %},{% endif %}
+        {% endfor %}
+)
+{%- endset -%}
+{%- set group_weighted -%}
+(
+    select
+        flag_groups.*,
+        models.model,
+        models.middle_weight,
         {% for flag, weight in roles -%}
-            case when {{ flag }} then {{ weight }} else 0 end
+            case when flag_groups.{{ flag }} then models.{{ weight }} else 0 end
             {%- if not loop.last %} + {% endif %}
         {% endfor -%} as role_weight,
         {% for flag, weight in roles -%}
-            ({{ flag }} and {{ weight }} > 0)
+            (flag_groups.{{ flag }} and models.{{ weight }} > 0)
             {%- if not loop.last %} or {% endif %}
         {% endfor -%} as holds_role
 
-    from {{ weighted_touches }} as weighted_touches
+    from {{ flag_groups }} as flag_groups
+    {% if match_on -%}
+    inner join {{ models }} as models
+        on
+            {% for key in match_on -%}
+                flag_groups.{{ key }} = models.{{ key }}{% if not loop.last %} and{% endif %}
+            {% endfor %}
+    {%- else -%}
+    cross join {{ models }} as models
+    {%- endif %}
 )
 {%- endset -%}
-{%- set middle_counted -%}
+{%- set window_totals -%}
 (
     select
-        role_weighted.*,
-        sum(case when holds_role then 0 else 1 end) over (
+        group_weighted.*,
+        sum(case when holds_role then 0 else group_touch_count end) over (
             partition by {{ partition_by }}, model
-        ) as middle_touch_count
+        ) as middle_touch_count,
+        {{ exact_window_sum('role_weight * group_touch_count', partition_by ~ ', model') }}
+            as window_role_weight
 
-    from {{ role_weighted }} as role_weighted
+    from {{ group_weighted }} as group_weighted
 )
 {%- endset -%}
-{%- set raw_weighted -%}
+{%- set group_shares -%}
 (
     select
-        middle_counted.*,
-        role_weight
-        + case when holds_role then 0 else middle_weight / middle_touch_count end as raw_weight
+        window_totals.*,
+        case
+            when holds_role then role_weight
+            else role_weight + middle_weight / middle_touch_count
+        end as raw_weight,
+        window_role_weight
+        + case when middle_touch_count > 0 then middle_weight else 0 end as window_raw_weight
 
-    from {{ middle_counted }} as middle_counted
+    from {{ window_totals }} as window_totals
 )
 {%- endset -%}
-{%- set normalised -%}
+{%- set group_credits -%}
 (
     select
-        raw_weighted.*,
-        sum(raw_weight) over (partition by {{ partition_by }}, model) as window_raw_weight
-
-    from {{ raw_weighted }} as raw_weighted
-)
-{%- endset -%}
-{%- set shared -%}
-(
-    select
-        normalised.*,
+        group_shares.*,
         case
             when window_raw_weight > 0 then raw_weight / window_raw_weight
             else 1.0 / window_touch_count
-        end as share
+        end as share,
+        cast(round(
+            case
+                when window_raw_weight > 0 then raw_weight / window_raw_weight
+                else 1.0 / window_touch_count
+            end,
+            12
+        ) as {{ credit_type() }}) as rounded_credit
 
-    from {{ normalised }} as normalised
+    from {{ group_shares }} as group_shares
 )
 {%- endset -%}
-{{ credits_summing_to_one(shared, partition_by ~ ', model') }}
+{%- set group_ranked -%}
+(
+    select
+        group_credits.*,
+        sum(rounded_credit * group_touch_count) over (partition by {{ partition_by }}, model)
+            as partition_rounded_credit,
+        row_number() over (
+            partition by {{ partition_by }}, model
+            order by rounded_credit desc, group_first_touched_at asc, group_first_touchpoint_id asc
+        ) as group_rank
+
+    from {{ group_credits }} as group_credits
+)
+{%- endset -%}
+(
+    select
+        {% for key in keys -%}
+            touches.{{ key }},
+        {% endfor -%}
+        group_ranked.model,
+        touches.touchpoint_id,
+        touches.touched_at,
+        {% for flag in flags -%}
+            group_ranked.{{ flag }},
+        {% endfor -%}
+        group_ranked.share,
+        group_ranked.rounded_credit,
+        coalesce(
+            group_ranked.group_rank = 1
+            and touches.touchpoint_id = group_ranked.group_first_touchpoint_id,
+            false
+        ) as is_residue_anchor,
+        cast(
+            case
+                when
+                    group_ranked.group_rank = 1
+                    and touches.touchpoint_id = group_ranked.group_first_touchpoint_id
+                    then 1 - (group_ranked.partition_rounded_credit - group_ranked.rounded_credit)
+                else group_ranked.rounded_credit
+            end as {{ credit_type() }}
+        ) as credit
+
+    from {{ touches }} as touches
+    inner join {{ group_ranked }} as group_ranked
+        on
+            {% for key in keys -%}
+                touches.{{ key }} = group_ranked.{{ key }} and
+            {% endfor -%}
+            {% for flag in flags -%}
+                coalesce(touches.{{ flag }}, false) = group_ranked.{{ flag }}
+                {%- if not loop.last %} and{% endif %}
+            {% endfor %}
+    -- A group whose credit rounds to 0 holds no anchor (the anchor's is the largest).
+    where group_ranked.rounded_credit > 0
+)
 {%- endmacro %}

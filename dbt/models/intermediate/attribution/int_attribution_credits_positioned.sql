@@ -16,38 +16,14 @@ models as (
 
 ),
 
-weighted_touches as (
-
-    select
-        windowed_touches.opportunity_id,
-        models.model,
-        windowed_touches.touchpoint_id,
-        windowed_touches.touched_at,
-        windowed_touches.window_touch_count,
-        windowed_touches.is_first_touch,
-        windowed_touches.is_lead_creation_touch,
-        windowed_touches.is_opportunity_creation_touch,
-        windowed_touches.is_closed_won_touch,
-        models.first_touch_weight,
-        models.lead_creation_weight,
-        models.opportunity_creation_weight,
-        models.closed_won_weight,
-        models.middle_weight
-
-    from windowed_touches
-    inner join models
-        on windowed_touches.attribution_window = models.attribution_window
-
-),
-
 credited as (
 
-    select * from {{ position_credits('weighted_touches', 'opportunity_id', [
+    select * from {{ position_credits('windowed_touches', 'models', 'opportunity_id', [
         ('is_first_touch', 'first_touch_weight'),
         ('is_lead_creation_touch', 'lead_creation_weight'),
         ('is_opportunity_creation_touch', 'opportunity_creation_weight'),
         ('is_closed_won_touch', 'closed_won_weight'),
-    ]) }} as position_credited
+    ], match_on=['attribution_window']) }} as position_credited
 
 ),
 

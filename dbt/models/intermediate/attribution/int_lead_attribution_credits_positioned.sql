@@ -15,28 +15,9 @@ models as (
 
 ),
 
-weighted_touches as (
-
-    select
-        windowed_touches.contact_id,
-        models.model,
-        windowed_touches.touchpoint_id,
-        windowed_touches.touched_at,
-        windowed_touches.window_touch_count,
-        windowed_touches.is_first_touch,
-        windowed_touches.is_lead_creation_touch,
-        models.first_touch_weight,
-        models.lead_creation_weight,
-        models.middle_weight
-
-    from windowed_touches
-    cross join models
-
-),
-
 credited as (
 
-    select * from {{ position_credits('weighted_touches', 'contact_id', [
+    select * from {{ position_credits('windowed_touches', 'models', 'contact_id', [
         ('is_first_touch', 'first_touch_weight'),
         ('is_lead_creation_touch', 'lead_creation_weight'),
     ]) }} as position_credited
