@@ -199,6 +199,14 @@ def test_sample_build_publishes_every_public_table(built_warehouse: BuiltWarehou
             ).fetchall()
         }
     assert _published_tables(serving) == in_warehouse == set(PUBLIC_NAMES)
+    # The serving file starts as a copy of the warehouse file: nothing private may stay in it.
+    with duckdb.connect(str(serving), read_only=True) as con:
+        relations = con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables()"
+            " union all select schema_name || '.' || view_name from duckdb_views()"
+            " where not internal"
+        ).fetchall()
+    assert {name for (name,) in relations} == {*PUBLIC_NAMES, "main.publish_log"}
     assert_same_tables(serving, built_warehouse.warehouse_path)
     assert_consistent(serving)
     assert _publish_ids(serving) == [result.run_id]
