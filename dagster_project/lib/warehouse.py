@@ -141,7 +141,9 @@ class WarehouseResource(ConfigurableResource):
         return str(Path(self.warehouse_path).parent / "dbt_target")
 
     def _engine(self) -> Engine:
-        return engine_for(self.dbt_target, self.warehouse_path, self.spark_path)
+        return engine_for(
+            self.dbt_target, self.warehouse_path, self.spark_path, self.duckdb_memory_limit
+        )
 
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         """Run one read-only query on whichever engine built the marts (lib/engines.py)."""

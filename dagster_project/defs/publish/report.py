@@ -174,7 +174,7 @@ def leadership_report(
     context: AssetExecutionContext, warehouse: WarehouseResource
 ) -> MaterializeResult:
     serving = warehouse.serving_database_path
-    data = load_report_data(serving)
+    data = load_report_data(serving, warehouse.duckdb_memory_limit)
     headline = rerun_checks(serving)
     others = recorded_checks(context.instance, RECORDED_CHECKS)
     checks = [*headline, *others]

@@ -16,6 +16,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from dagster_project.lib.engines import cap_memory
+from dagster_project.settings import DEFAULT_DUCKDB_MEMORY_LIMIT
+
 # The model named in the headline numbers; every model is shown side by side below them.
 HEADLINE_MODEL = "w_shaped"
 TOP_CAMPAIGNS = 10
@@ -361,9 +364,13 @@ def _definitions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return found
 
 
-def load_report_data(serving_path: Path | str) -> ReportData:
-    """Read everything the report shows from one read-only connection (one consistent file)."""
+def load_report_data(
+    serving_path: Path | str, memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
+) -> ReportData:
+    """Read everything the report shows from one read-only connection (one consistent file),
+    under the run's DuckDB memory cap."""
     with duckdb.connect(str(serving_path), read_only=True) as con:
+        cap_memory(con, memory_limit)
         as_of = _scalar(con, "select max(as_of_at) from marts.dim_attribution_models")
         if as_of is None:
             raise ValueError(f"{serving_path}: marts.dim_attribution_models is empty")
