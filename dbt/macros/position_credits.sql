@@ -134,8 +134,13 @@
 (
     select
         group_credits.*,
-        sum(rounded_credit * group_touch_count) over (partition by {{ partition_by }}, model)
-            as partition_rounded_credit,
+        -- Bounded like a sum of credits (about 1): Spark types the product of a credit and a
+        -- count as DECIMAL(34,12), its sum as (38,12), and arithmetic beyond 38 digits there
+        -- drops scale, which would round every credit to 10 places.
+        cast(
+            sum(rounded_credit * group_touch_count) over (partition by {{ partition_by }}, model)
+            as decimal(23, 12)
+        ) as partition_rounded_credit,
         row_number() over (
             partition by {{ partition_by }}, model
             order by rounded_credit desc, group_first_touched_at asc, group_first_touchpoint_id asc
