@@ -125,7 +125,9 @@ def snapshot_warehouse(warehouse_path: Path, staged: Path) -> None:
     75M attribution rows, the copy 7 s and no memory. The read-only connection held during the
     copy takes DuckDB's lock, so no writer can change the file under it. The price: the
     dropped private schemas leave free blocks, so the serving file is as large as the
-    warehouse rather than as its public tables.
+    warehouse rather than as its public tables, and those blocks still hold the intermediate
+    tables' bytes (unreadable through SQL). No email is among them: the intermediate tables
+    keep ids; emails are read only from the raw Parquet area, through staging's views.
     """
     with duckdb.connect(str(warehouse_path), read_only=True):
         shutil.copyfile(warehouse_path, staged)
