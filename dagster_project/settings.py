@@ -16,9 +16,9 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
-# DuckDB's memory cap for dbt's build and the publish copy; beyond it DuckDB spills to disk
-# beside the warehouse. DuckDB's own default, 80% of RAM, let a 10M-touchpoint build peak at
-# 20 GB. (dbt/profiles.yml repeats it for dbt run by hand, outside Dagster.)
+# DuckDB's memory cap for dbt's build and every DuckDB connection of a run; beyond it DuckDB
+# spills to disk beside the warehouse. DuckDB's own default, 80% of RAM, let a 10M-touchpoint
+# build peak at 20 GB. (dbt/profiles.yml repeats it for dbt run by hand, outside Dagster.)
 DEFAULT_DUCKDB_MEMORY_LIMIT = "6GB"
 
 

@@ -21,7 +21,7 @@ import jinja2
 import pandas as pd
 import yaml
 
-from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_DUCKDB_MEMORY_LIMIT
+from dagster_project.settings import DBT_PROJECT_DIR
 
 TABLE_REFERENCE = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
 
@@ -51,9 +51,7 @@ class DuckDBEngine:
     Under the same memory cap as dbt's build: each DuckDB instance in this process otherwise
     takes 80% of RAM as its own, and the run's process peaked at 11 GB at 10M touchpoints."""
 
-    def __init__(
-        self, warehouse_path: str, memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
-    ) -> None:
+    def __init__(self, warehouse_path: str, memory_limit: str) -> None:
         self.warehouse_path = warehouse_path
         self.memory_limit = memory_limit
 
@@ -149,7 +147,7 @@ def engine_for(
     dbt_target: str,
     warehouse_path: str,
     spark_dir: str,
-    memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT,
+    memory_limit: str,
 ) -> Engine:
     if dbt_target == "spark":
         return SparkEngine(spark_dir)

@@ -50,7 +50,7 @@ class WarehouseResource(ConfigurableResource):
     # dbt's own log file at info, not debug: writing every SQL statement to it cost about a
     # tenth of a build. DBT_LOG_LEVEL_FILE=debug brings the SQL back.
     dbt_log_level_file: str = "info"
-    # DuckDB's memory cap (dbt's build, the publish copy); settings.py says why.
+    # DuckDB's memory cap (dbt's build, every DuckDB connection of a run); settings.py says why.
     duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
 
     @classmethod

@@ -45,8 +45,12 @@
       is_residue_anchor = the row holding the residue: the largest rounded credit, ties to the
                           earliest touch (touched_at, then touchpoint_id).
     Rounding each of n shares moves the sum by up to n x 5e-13 (1 + 1e-9 at 2,002 touches); the
-    anchor absorbs it, so every engine publishes the same credits and they sum to 1 exactly. -#}
-{% macro credits_summing_to_one(shares, partition_by) -%}
+    anchor absorbs it, so every engine publishes the same credits and they sum to 1 exactly.
+    `touch_count` names a column when a row stands for that many touches with the same share
+    (position_credits' groups, touched_at and touchpoint_id then being their earliest touch's):
+    the sum counts each row that many times, and the anchor is that earliest touch, whose
+    credit the caller takes from the row's `credit` (the others' is `rounded_credit`). -#}
+{% macro credits_summing_to_one(shares, partition_by, touch_count=none) -%}
 {%- set credits_rounded -%}
 (
     select
@@ -60,7 +64,15 @@
 (
     select
         credits_rounded.*,
-        sum(rounded_credit) over (partition by {{ partition_by }}) as partition_rounded_credit,
+        -- Bounded like a sum of credits (about 1): on Spark a credit times a count sums to
+        -- DECIMAL(38,12), and arithmetic beyond 38 digits there drops scale, which would round
+        -- every credit to 10 places.
+        cast(
+            sum(
+                rounded_credit{% if touch_count is not none %} * {{ touch_count }}{% endif %}
+            ) over (partition by {{ partition_by }})
+            as decimal(23, 12)
+        ) as partition_rounded_credit,
         row_number() over (
             partition by {{ partition_by }}
             order by rounded_credit desc, touched_at asc, touchpoint_id asc

@@ -17,7 +17,8 @@
       share(t)  = raw(t) / sum of raw over the window;
       credit(t) = share(t) rounded to 12 places, the residue on one anchor touch (the largest
                   rounded credit, ties to the earliest touch by touched_at, then
-                  touchpoint_id), so credits sum to exactly 1.
+                  touchpoint_id), so credits sum to exactly 1 (credits_summing_to_one, on the
+                  groups below).
     Missing roles and an empty middle are so redistributed pro rata.
     If every raw weight of a window is 0 (a model weighting only roles no touch of it holds),
     its touches share the credit equally.
@@ -44,8 +45,9 @@
         {% endfor -%}
         count(*) as group_touch_count,
         max(window_touch_count) as window_touch_count,
-        min(touched_at) as group_first_touched_at,
-        {{ first_by('touchpoint_id', ['touched_at', 'touchpoint_id']) }} as group_first_touchpoint_id
+        -- The group's earliest touch, which stands for it when the residue anchor is chosen.
+        min(touched_at) as touched_at,
+        {{ first_by('touchpoint_id', ['touched_at', 'touchpoint_id']) }} as touchpoint_id
 
     from {{ touches }} as touches
     group by
@@ -111,83 +113,55 @@
     from {{ window_totals }} as window_totals
 )
 {%- endset -%}
-{%- set group_credits -%}
+{%- set shared -%}
 (
     select
         group_shares.*,
         case
             when window_raw_weight > 0 then raw_weight / window_raw_weight
             else 1.0 / window_touch_count
-        end as share,
-        cast(round(
-            case
-                when window_raw_weight > 0 then raw_weight / window_raw_weight
-                else 1.0 / window_touch_count
-            end,
-            12
-        ) as {{ credit_type() }}) as rounded_credit
+        end as share
 
     from {{ group_shares }} as group_shares
 )
 {%- endset -%}
-{%- set group_ranked -%}
-(
-    select
-        group_credits.*,
-        -- Bounded like a sum of credits (about 1): Spark types the product of a credit and a
-        -- count as DECIMAL(34,12), its sum as (38,12), and arithmetic beyond 38 digits there
-        -- drops scale, which would round every credit to 10 places.
-        cast(
-            sum(rounded_credit * group_touch_count) over (partition by {{ partition_by }}, model)
-            as decimal(23, 12)
-        ) as partition_rounded_credit,
-        row_number() over (
-            partition by {{ partition_by }}, model
-            order by rounded_credit desc, group_first_touched_at asc, group_first_touchpoint_id asc
-        ) as group_rank
-
-    from {{ group_credits }} as group_credits
-)
+{%- set group_credits -%}
+{{ credits_summing_to_one(shared, partition_by ~ ', model', touch_count='group_touch_count') }}
 {%- endset -%}
 (
     select
         {% for key in keys -%}
             touches.{{ key }},
         {% endfor -%}
-        group_ranked.model,
+        group_credits.model,
         touches.touchpoint_id,
         touches.touched_at,
         {% for flag in flags -%}
-            group_ranked.{{ flag }},
+            group_credits.{{ flag }},
         {% endfor -%}
-        group_ranked.share,
-        group_ranked.rounded_credit,
+        group_credits.share,
+        group_credits.rounded_credit,
         coalesce(
-            group_ranked.group_rank = 1
-            and touches.touchpoint_id = group_ranked.group_first_touchpoint_id,
+            group_credits.is_residue_anchor and touches.touchpoint_id = group_credits.touchpoint_id,
             false
         ) as is_residue_anchor,
-        cast(
-            case
-                when
-                    group_ranked.group_rank = 1
-                    and touches.touchpoint_id = group_ranked.group_first_touchpoint_id
-                    then 1 - (group_ranked.partition_rounded_credit - group_ranked.rounded_credit)
-                else group_ranked.rounded_credit
-            end as {{ credit_type() }}
-        ) as credit
+        case
+            when group_credits.is_residue_anchor and touches.touchpoint_id = group_credits.touchpoint_id
+                then group_credits.credit
+            else group_credits.rounded_credit
+        end as credit
 
     from {{ touches }} as touches
-    inner join {{ group_ranked }} as group_ranked
+    inner join {{ group_credits }} as group_credits
         on
             {% for key in keys -%}
-                touches.{{ key }} = group_ranked.{{ key }} and
+                touches.{{ key }} = group_credits.{{ key }} and
             {% endfor -%}
             {% for flag in flags -%}
-                coalesce(touches.{{ flag }}, false) = group_ranked.{{ flag }}
+                coalesce(touches.{{ flag }}, false) = group_credits.{{ flag }}
                 {%- if not loop.last %} and{% endif %}
             {% endfor %}
     -- A group whose credit rounds to 0 holds no anchor (the anchor's is the largest).
-    where group_ranked.rounded_credit > 0
+    where group_credits.rounded_credit > 0
 )
 {%- endmacro %}
