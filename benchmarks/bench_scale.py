@@ -189,7 +189,7 @@ def _floor_and_counts(warehouse: Path) -> tuple[float, int, int]:
             con.execute(FLOOR_SQL)
             seconds.append(time.perf_counter() - began)
         touchpoints = con.execute("select count(*) from marts.fct_touchpoints").fetchone()[0]
-        rows = con.execute("select count(*) from marts.fct_attribution").fetchone()[0]
+        rows = con.execute("select count(*) from marts.fct_attribution_credits").fetchone()[0]
     return statistics.median(seconds), touchpoints, rows
 
 

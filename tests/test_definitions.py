@@ -73,7 +73,7 @@ def test_ingestion_is_one_group_tagged_by_source_family() -> None:
 def test_dbt_tests_and_contribution_checks_are_asset_checks() -> None:
     checks = {key.name for key in _asset_graph().asset_check_keys}
     assert "credits_sum_to_one" in checks
-    assert any(name.startswith("unique_fct_attribution") for name in checks)
+    assert any(name.startswith("unique_combination_fct_attribution_credits") for name in checks)
     assert any(name.startswith("not_null_dim_opportunities") for name in checks)
 
 

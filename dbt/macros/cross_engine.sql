@@ -169,3 +169,19 @@
 {% macro spark__ordered_pick(direction, value, order_by, condition) -%}
     {{ direction }}_by({{ value }}, {{ ordered_pick_key('struct', order_by, condition) }})
 {%- endmacro %}
+
+{#- How fct_attribution, the attribution rows with each touch's details, is materialised: a
+    view over the stored rows and fct_touchpoints where the serving copy is a copy of the
+    warehouse file (DuckDB), a table where publishing reads each public table's own files
+    (Spark writes a view no files). -#}
+{% macro attribution_rows_materialization() -%}
+    {{ return(adapter.dispatch('attribution_rows_materialization', 'attribution')()) }}
+{%- endmacro %}
+
+{% macro default__attribution_rows_materialization() -%}
+    {{ return('view') }}
+{%- endmacro %}
+
+{% macro spark__attribution_rows_materialization() -%}
+    {{ return('table') }}
+{%- endmacro %}

@@ -19,7 +19,7 @@ attribution_months as (
         {{ dbt.date_trunc('month', dbt.cast('close_date', dbt.type_timestamp())) }} as close_month,
         {{ dbt.date_trunc('month', as_of_timestamp()) }} as as_of_month
 
-    from {{ ref('fct_attribution') }}
+    from {{ ref('fct_attribution_credits') }}
 
 ),
 

@@ -3,7 +3,10 @@
 They read the public marts only and recompute nothing of the attribution rules: each
 asserts an invariant that must hold whatever the model (credits sum to one, money
 reconciles to the CRM, no credit outside its window). They are blocking, so a failure
-stops the leadership reports from building.
+stops the leadership reports from building. Sums read fct_attribution_credits, the stored
+rows of the fct_attribution view (same rows, without the touch details the view looks up),
+so they do not pay for the view's lookups; the window check needs the touch times and reads
+the view itself.
 """
 
 from __future__ import annotations
@@ -72,7 +75,7 @@ def credits_sum_to_one(
     offending = warehouse.query(
         """
         select model, opportunity_id, sum(credit) as credit_sum, count(*) as rows
-        from marts.fct_attribution
+        from marts.fct_attribution_credits
         group by model, opportunity_id
         having sum(credit) != 1
         order by model, opportunity_id
@@ -80,7 +83,7 @@ def credits_sum_to_one(
     )
     groups = warehouse.query(
         "select count(*) as n from (select distinct model, opportunity_id"
-        " from marts.fct_attribution)"
+        " from marts.fct_attribution_credits)"
     )
     pairs = int(groups["n"].iloc[0])
 
@@ -115,7 +118,7 @@ deals as (
         sum(attributed_revenue_usd) as revenue_usd,
         max(amount_usd) as amount_usd,
         max(case when is_won then 1 else 0 end) as is_won
-    from marts.fct_attribution
+    from marts.fct_attribution_credits
     group by model, opportunity_id
 ),
 attributed as (
@@ -393,7 +396,7 @@ def no_credit_outside_window(warehouse: WarehouseResource) -> AssetCheckResult:
         """
     )
     credited = warehouse.query(
-        "select count(*) as n from marts.fct_attribution where touchpoint_id is not null"
+        "select count(*) as n from marts.fct_attribution_credits where touchpoint_id is not null"
     )
     credited_touches = int(credited["n"].iloc[0])
     return _result(

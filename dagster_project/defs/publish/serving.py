@@ -137,7 +137,10 @@ def snapshot_warehouse(warehouse_path: Path, staged: Path) -> None:
 
 
 def _keep_only(con: duckdb.DuckDBPyConnection, tables: Sequence[PublicTable]) -> None:
-    """Drop every schema, table and view of the copied warehouse that is not published."""
+    """Drop every schema, table and view of the copied warehouse that is not published.
+
+    A public view stays a view (fct_attribution): it reads only public tables, named without
+    their database, so in the copy it reads the copy's tables."""
     wanted = {(table.schema, table.name) for table in tables}
     public = {table.schema for table in tables}
     database = con.execute("select current_database()").fetchone()
@@ -156,10 +159,10 @@ def _keep_only(con: duckdb.DuckDBPyConnection, tables: Sequence[PublicTable]) ->
     for schema, name, kind in relations:
         if (schema, name) not in wanted:
             con.execute(f'drop {kind} "{schema}"."{name}"')
-    present = {(schema, name) for schema, name, kind in relations if kind == "table"}
+    present = {(schema, name) for schema, name, _ in relations}
     missing = sorted(f"{schema}.{name}" for schema, name in wanted - present)
     if missing:
-        raise PublishError(f"not in the warehouse as tables: {', '.join(missing)}")
+        raise PublishError(f"not in the warehouse: {', '.join(missing)}")
 
 
 def _copy_from_spark(
@@ -206,8 +209,13 @@ def _copy_tables(
 def _comment(con: duckdb.DuckDBPyConnection, table: PublicTable) -> None:
     """dbt's descriptions as table and column comments, for BI tools that show them."""
     target = f'"{table.schema}"."{table.name}"'
+    is_view = con.execute(
+        "select count(*) from duckdb_views() where schema_name = ? and view_name = ?",
+        [table.schema, table.name],
+    ).fetchone()
+    kind = "view" if is_view and is_view[0] else "table"
     if table.description:
-        con.execute(f"comment on table {target} is {_literal(table.description)}")
+        con.execute(f"comment on {kind} {target} is {_literal(table.description)}")
     present = {
         name
         for (name,) in con.execute(

@@ -1,112 +1,24 @@
--- One row per (opportunity, model, credited touch), plus one "(unattributed)" row per
--- opportunity and model with no touch in the model's window, so that every model's
--- attributed pipeline and revenue reconcile to the CRM, to the cent: credits sum to exactly
--- 1 and money to exactly amount_usd per opportunity and model (DECIMAL cents, the rounding's
--- leftover cents spread by largest remainder).
+-- The attribution rows BI tools read: fct_attribution_credits, where the rows are built and
+-- stored, with each credited touch's own details (when, which contact and account) looked up
+-- in fct_touchpoints, and the row's key. A view on DuckDB, so those columns are not stored a
+-- second time (at 10M touchpoints the stored table would be 2.4 GB larger and 40 s slower to
+-- write); the serving database and its Parquet export carry it like any public table.
+--
+-- The relations are named without their database so the view reads the tables of whichever
+-- file holds it: the warehouse, or the serving copy BI tools open.
+{{ config(materialized=attribution_rows_materialization()) }}
+
 with
 
-opportunities as (
+credits as (
 
-    select * from {{ ref('int_opportunities_converted') }}
+    select * from {{ ref('fct_attribution_credits').include(database=False) }}
 
 ),
 
 touchpoints as (
 
-    select * from {{ ref('int_touchpoints_classified') }}
-
-),
-
-credits as (
-
-    select * from {{ ref('int_attribution_credits_positioned') }}
-    union all
-    select * from {{ ref('int_attribution_credits_decayed') }}
-    union all
-    select * from {{ ref('int_attribution_credits_last_non_direct') }}
-
-),
-
-models as (
-
-    select model from {{ ref('dim_attribution_models') }}
-
-),
-
--- Every credit, plus the "(unattributed)" row of an opportunity a model credited no touch of.
-all_credits as (
-
-    select * from {{ with_unattributed('credits', 'opportunities', 'models', 'opportunity_id', [
-        'is_first_touch', 'is_lead_creation_touch', 'is_opportunity_creation_touch', 'is_closed_won_touch',
-    ]) }} as completed
-
-),
-
--- Money per row, in cents, by largest remainder: every row gets credit x amount_usd rounded
--- down to the cent, and the cents the rounding left over go one each to the rows with the
--- largest remainders (ties: the earliest touch). So every deal's money under every model sums
--- to its amount_usd exactly, and every row is within a cent of credit x amount_usd. All in
--- DECIMAL (credit x cents is a DECIMAL(33,12): exact on both engines). NULL for a deal with
--- no USD amount.
-priced as (
-
-    select
-        all_credits.*,
-        touchpoints.touched_at,
-        opportunities.created_at as opportunity_created_at,
-        opportunities.close_date,
-        opportunities.is_closed,
-        opportunities.is_won,
-        opportunities.amount_usd,
-        cast(opportunities.amount_usd * 100 as decimal(19, 0)) as amount_cents
-
-    from all_credits
-    inner join opportunities
-        on all_credits.opportunity_id = opportunities.opportunity_id
-    left join touchpoints
-        on all_credits.touchpoint_id = touchpoints.touchpoint_id
-
-),
-
-floored as (
-
-    select
-        priced.*,
-        priced.credit * priced.amount_cents as exact_cents,
-        floor(priced.credit * priced.amount_cents) as floor_cents
-
-    from priced
-
-),
-
-ranked as (
-
-    select
-        floored.*,
-        floored.amount_cents
-        - sum(floored.floor_cents) over (partition by floored.opportunity_id, floored.model)
-            as leftover_cents,
-        row_number() over (
-            partition by floored.opportunity_id, floored.model
-            order by
-                floored.exact_cents - floored.floor_cents desc,
-                floored.touched_at asc,
-                floored.touchpoint_id asc
-        ) as remainder_rank
-
-    from floored
-
-),
-
-apportioned as (
-
-    select
-        ranked.*,
-        (
-            ranked.floor_cents + case when ranked.remainder_rank <= ranked.leftover_cents then 1 else 0 end
-        ) * cast(0.01 as decimal(3, 2)) as pipeline_usd
-
-    from ranked
+    select * from {{ ref('fct_touchpoints').include(database=False) }}
 
 ),
 
@@ -114,41 +26,35 @@ final as (
 
     select
         {{ dbt.concat([
-            'apportioned.opportunity_id', "'|'", 'apportioned.model', "'|'",
-            "coalesce(apportioned.touchpoint_id, '(unattributed)')"
+            'credits.opportunity_id', "'|'", 'credits.model', "'|'",
+            "coalesce(credits.touchpoint_id, '(unattributed)')"
         ]) }} as attribution_id,
-        apportioned.opportunity_id,
-        apportioned.model,
-        apportioned.touchpoint_id,
+        credits.opportunity_id,
+        credits.model,
+        credits.touchpoint_id,
         touchpoints.contact_id,
         touchpoints.account_id,
-        apportioned.touched_at,
-        touchpoints.touch_type,
-        coalesce(touchpoints.channel, '(unattributed)') as channel,
-        touchpoints.campaign_id,
-        coalesce(touchpoints.is_marketing, false) as is_marketing,
-        apportioned.is_first_touch,
-        apportioned.is_lead_creation_touch,
-        apportioned.is_opportunity_creation_touch,
-        apportioned.is_closed_won_touch,
-        cast(apportioned.credit as {{ credit_type() }}) as credit,
-        apportioned.opportunity_created_at,
-        apportioned.close_date,
-        apportioned.is_closed,
-        apportioned.is_won,
-        cast(apportioned.amount_usd as {{ money_type() }}) as amount_usd,
-        cast(apportioned.pipeline_usd as {{ money_type() }}) as attributed_pipeline_usd,
-        cast(
-            case
-                when apportioned.amount_usd is null then null
-                when apportioned.is_won then apportioned.pipeline_usd
-                else 0
-            end as {{ money_type() }}
-        ) as attributed_revenue_usd
+        touchpoints.touched_at,
+        credits.touch_type,
+        credits.channel,
+        credits.campaign_id,
+        credits.is_marketing,
+        credits.is_first_touch,
+        credits.is_lead_creation_touch,
+        credits.is_opportunity_creation_touch,
+        credits.is_closed_won_touch,
+        credits.credit,
+        credits.opportunity_created_at,
+        credits.close_date,
+        credits.is_closed,
+        credits.is_won,
+        credits.amount_usd,
+        credits.attributed_pipeline_usd,
+        credits.attributed_revenue_usd
 
-    from apportioned
+    from credits
     left join touchpoints
-        on apportioned.touchpoint_id = touchpoints.touchpoint_id
+        on credits.touchpoint_id = touchpoints.touchpoint_id
 
 )
 

@@ -8,7 +8,7 @@ with
 
 attribution as (
 
-    select * from {{ ref('fct_attribution') }}
+    select * from {{ ref('fct_attribution_credits') }}
 
 ),
 

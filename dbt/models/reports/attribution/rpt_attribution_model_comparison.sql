@@ -5,7 +5,7 @@ with
 
 attribution as (
 
-    select * from {{ ref('fct_attribution') }}
+    select * from {{ ref('fct_attribution_credits') }}
 
 ),
 

@@ -18,7 +18,7 @@ opportunities as (
 
 attribution as (
 
-    select * from {{ ref('fct_attribution') }}
+    select * from {{ ref('fct_attribution_credits') }}
 
 ),
 
