@@ -202,7 +202,7 @@ def test_dropping_an_unconverted_deal_everywhere_fails_the_reconciliation(
     result = _tampered(
         built,
         tmp_path,
-        "delete from marts.fct_attribution where opportunity_id = 'OPP-CHF'",
+        "delete from marts.fct_attribution_credits where opportunity_id = 'OPP-CHF'",
         "delete from marts.dim_opportunities where opportunity_id = 'OPP-CHF'",
     )
     assert not result.passed
@@ -233,7 +233,8 @@ def test_money_off_by_a_cent_on_one_deal_fails_the_reconciliation(
     result = _tampered(
         built,
         tmp_path,
-        "update marts.fct_attribution set attributed_pipeline_usd = attributed_pipeline_usd + 0.01"
+        "update marts.fct_attribution_credits"
+        " set attributed_pipeline_usd = attributed_pipeline_usd + 0.01"
         " where model = 'time_decay' and opportunity_id = 'OPP-JPY'"
         " and is_opportunity_creation_touch",
     )

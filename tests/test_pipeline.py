@@ -202,7 +202,7 @@ def test_credit_check_fails_and_shows_the_offending_rows(tampered: WarehouseReso
     opportunity_id, touchpoint_id = _first_credited_row(tampered, "linear")
     _tamper(
         tampered,
-        "update marts.fct_attribution set credit = credit + 0.001"
+        "update marts.fct_attribution_credits set credit = credit + 0.001"
         f" where model = 'linear' and touchpoint_id = '{touchpoint_id}'"
         f" and opportunity_id = '{opportunity_id}'",
     )
@@ -222,9 +222,11 @@ def test_reconciliation_check_fails_when_revenue_leaks(tampered: WarehouseResour
     assert attribution_reconciles_to_crm(warehouse=tampered).passed
     _tamper(
         tampered,
-        "update marts.fct_attribution set attributed_revenue_usd = attributed_revenue_usd + 0.01"
+        "update marts.fct_attribution_credits"
+        " set attributed_revenue_usd = attributed_revenue_usd + 0.01"
         " where model = 'w_shaped' and is_won and touchpoint_id is not null"
-        " and attribution_id = (select min(attribution_id) from marts.fct_attribution"
+        " and (opportunity_id, touchpoint_id) = (select min((opportunity_id, touchpoint_id))"
+        " from marts.fct_attribution_credits"
         " where model = 'w_shaped' and is_won and touchpoint_id is not null)",
     )
     result = attribution_reconciles_to_crm(warehouse=tampered)
@@ -242,11 +244,21 @@ def test_reconciliation_check_fails_when_revenue_leaks(tampered: WarehouseResour
 
 def test_window_check_fails_on_a_touch_after_creation(tampered: WarehouseResource) -> None:
     assert no_credit_outside_window(warehouse=tampered).passed
-    opportunity_id, touchpoint_id = _first_credited_row(tampered, "first_touch")
+    # A first touch no other opportunity credits: moving it moves only this deal's rows.
+    row = tampered.query(
+        "select min(opportunity_id) as opportunity_id, touchpoint_id"
+        " from marts.fct_attribution_credits where touchpoint_id is not null"
+        " group by touchpoint_id"
+        " having count(distinct opportunity_id) = 1 and bool_or(model = 'first_touch')"
+        " order by 1, 2 limit 1"
+    )
+    opportunity_id, touchpoint_id = str(row["opportunity_id"].iloc[0]), str(row["touchpoint_id"].iloc[0])
     _tamper(
         tampered,
-        "update marts.fct_attribution set touched_at = opportunity_created_at + interval 1 second"
-        f" where model = 'first_touch' and opportunity_id = '{opportunity_id}'",
+        # fct_attribution reads each touch's time from fct_touchpoints.
+        "update marts.fct_touchpoints set touched_at = ("
+        f"select created_at from marts.dim_opportunities where opportunity_id = '{opportunity_id}'"
+        f") + interval 1 second where touchpoint_id = '{touchpoint_id}'",
     )
     result = no_credit_outside_window(warehouse=tampered)
     assert not result.passed

@@ -49,12 +49,18 @@ def _checksums(path: Path) -> dict[str, tuple[int, int]]:
         }
 
 
+PUBLIC_RELATIONS_SQL = (
+    "select name from ("
+    "select schema_name || '.' || table_name as name, schema_name from duckdb_tables()"
+    " union all select schema_name || '.' || view_name, schema_name from duckdb_views()"
+    " where not internal) where schema_name in ('marts', 'reports')"
+)
+
+
 def _published_tables(path: Path) -> set[str]:
+    """Public tables and views (fct_attribution is a view over public tables)."""
     with duckdb.connect(str(path), read_only=True) as con:
-        rows = con.execute(
-            "select schema_name || '.' || table_name from duckdb_tables()"
-            " where schema_name in ('marts', 'reports')"
-        ).fetchall()
+        rows = con.execute(PUBLIC_RELATIONS_SQL).fetchall()
     return {name for (name,) in rows}
 
 
@@ -190,14 +196,7 @@ def test_sample_build_publishes_every_public_table(built_warehouse: BuiltWarehou
     assert set(metadata["row_counts"].value) == set(PUBLIC_NAMES)
     assert {"marts.fct_attribution", "reports.rpt_marketing_contribution"} <= set(PUBLIC_NAMES)
     # Every table of the public schemas, and nothing half-written beside it.
-    with duckdb.connect(str(built_warehouse.warehouse_path), read_only=True) as con:
-        in_warehouse = {
-            name
-            for (name,) in con.execute(
-                "select schema_name || '.' || table_name from duckdb_tables()"
-                " where schema_name in ('marts', 'reports')"
-            ).fetchall()
-        }
+    in_warehouse = _published_tables(built_warehouse.warehouse_path)
     assert _published_tables(serving) == in_warehouse == set(PUBLIC_NAMES)
     # The serving file starts as a copy of the warehouse file: nothing private may stay in it.
     with duckdb.connect(str(serving), read_only=True) as con:
@@ -214,7 +213,7 @@ def test_sample_build_publishes_every_public_table(built_warehouse: BuiltWarehou
     assert_parquet_matches(serving, result.run_id)
     assert metadata["parquet_dir"].value == str(serving.with_name("serving_parquet") / "current")
     with duckdb.connect(str(serving), read_only=True) as con, pytest.raises(duckdb.Error):
-        con.execute("delete from marts.fct_attribution")
+        con.execute("delete from marts.fct_attribution_credits")
 
 
 # ---------------------------------------------------------------- killed runs, re-runs
@@ -455,8 +454,9 @@ def test_publish_refuses_a_warehouse_that_does_not_reconcile(
     good = _sha256(serving)
     with duckdb.connect(str(copy)) as con:  # a deal won twice as big as the CRM says
         con.execute(
-            "update marts.fct_attribution set attributed_revenue_usd = 2 * attributed_revenue_usd"
-            " where opportunity_id = (select min(opportunity_id) from marts.fct_attribution"
+            "update marts.fct_attribution_credits"
+            " set attributed_revenue_usd = 2 * attributed_revenue_usd"
+            " where opportunity_id = (select min(opportunity_id) from marts.fct_attribution_credits"
             " where is_won)"
         )
     (serving.parent / f"{serving.name}.tmp-dead-run").write_bytes(b"litter of a killed run")

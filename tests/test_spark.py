@@ -52,7 +52,8 @@ def _published_tables(duckdb_build: BuiltWarehouse) -> list[str]:
 
 
 def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
-    """Engine-independent values: floats for numbers, timestamps for dates, str for text."""
+    """Engine-independent values (floats for numbers, timestamps for dates, str for text), in
+    an engine-independent order."""
     out = pd.DataFrame(index=frame.index)
     for column in frame.columns:
         values = frame[column]
@@ -66,8 +67,11 @@ def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = pd.to_datetime(values).astype("datetime64[us]")
         else:
             out[column] = values.astype("string")
-    key = frame.columns[0]
-    return out.sort_values(by=key, kind="stable").reset_index(drop=True)
+    # Rows in the same order on both engines: by every column compared exactly (text, flags,
+    # times), which identify a row of every public table (fct_attribution_credits has no
+    # single key column: opportunity, model and touch do).
+    key = [column for column in out.columns if not pd.api.types.is_float_dtype(out[column])]
+    return out.sort_values(by=key or list(out.columns), kind="stable").reset_index(drop=True)
 
 
 def _differences(table: str, duck: pd.DataFrame, spark: pd.DataFrame) -> list[str]:
