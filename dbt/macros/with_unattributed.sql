@@ -2,7 +2,7 @@
     one with a NULL touchpoint and credit 1 where the model credited no touch, so totals
     reconcile to the CRM. Returns a relation (a parenthesised subquery the calling model names
     itself, e.g. `all_credits as (select * from {{ with_unattributed(...) }} as completed)`)
-    with the columns of `credits`: key, model, touchpoint_id, the role flags, credit,
+    with the columns of `credits`: key, model, touchpoint_id, touched_at, the role flags, credit,
     is_residue_anchor (the unattributed row is its own anchor). `credits`, `entities` and
     `models` name relations (CTEs) of the calling model. -#}
 {% macro with_unattributed(credits, entities, models, key, role_flags) -%}
@@ -15,6 +15,7 @@
         {{ entities }}.{{ key }},
         {{ models }}.model,
         cast(null as {{ dbt.type_string() }}) as touchpoint_id,
+        cast(null as {{ dbt.type_timestamp() }}) as touched_at,
         {%- for flag in role_flags %}
         false as {{ flag }},
         {%- endfor %}

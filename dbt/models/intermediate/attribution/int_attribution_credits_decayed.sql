@@ -89,6 +89,7 @@ final as (
         opportunity_id,
         model,
         touchpoint_id,
+        touched_at,
         is_first_touch,
         is_lead_creation_touch,
         is_opportunity_creation_touch,

@@ -21,6 +21,7 @@ ranked as (
     select
         windowed_touches.opportunity_id,
         windowed_touches.touchpoint_id,
+        windowed_touches.touched_at,
         windowed_touches.is_first_touch,
         windowed_touches.is_lead_creation_touch,
         windowed_touches.is_opportunity_creation_touch,
@@ -45,6 +46,7 @@ credited as (
         opportunity_id,
         'last_non_direct' as model,
         touchpoint_id,
+        touched_at,
         is_first_touch,
         is_lead_creation_touch,
         is_opportunity_creation_touch,

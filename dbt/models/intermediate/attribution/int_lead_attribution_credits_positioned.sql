@@ -30,6 +30,7 @@ final as (
         contact_id,
         model,
         touchpoint_id,
+        touched_at,
         is_first_touch,
         is_lead_creation_touch,
         credit,
