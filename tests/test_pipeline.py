@@ -252,7 +252,8 @@ def test_window_check_fails_on_a_touch_after_creation(tampered: WarehouseResourc
         " having count(distinct opportunity_id) = 1 and bool_or(model = 'first_touch')"
         " order by 1, 2 limit 1"
     )
-    opportunity_id, touchpoint_id = str(row["opportunity_id"].iloc[0]), str(row["touchpoint_id"].iloc[0])
+    opportunity_id = str(row["opportunity_id"].iloc[0])
+    touchpoint_id = str(row["touchpoint_id"].iloc[0])
     _tamper(
         tampered,
         # fct_attribution reads each touch's time from fct_touchpoints.
