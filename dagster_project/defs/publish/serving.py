@@ -136,8 +136,11 @@ def snapshot_warehouse(warehouse_path: Path, staged: Path) -> None:
             shutil.copyfile(wal, staged.with_name(staged.name + ".wal"))
 
 
-def _keep_only(con: duckdb.DuckDBPyConnection, tables: Sequence[PublicTable]) -> None:
-    """Drop every schema, table and view of the copied warehouse that is not published.
+def _keep_only(
+    con: duckdb.DuckDBPyConnection, tables: Sequence[PublicTable]
+) -> dict[tuple[str, str], str]:
+    """Drop every schema, table and view of the copied warehouse that is not published;
+    return what each public relation is ('table' or 'view').
 
     A public view stays a view (fct_attribution): it reads only public tables, named without
     their database, so in the copy it reads the copy's tables."""
@@ -159,10 +162,11 @@ def _keep_only(con: duckdb.DuckDBPyConnection, tables: Sequence[PublicTable]) ->
     for schema, name, kind in relations:
         if (schema, name) not in wanted:
             con.execute(f'drop {kind} "{schema}"."{name}"')
-    present = {(schema, name) for schema, name, _ in relations}
-    missing = sorted(f"{schema}.{name}" for schema, name in wanted - present)
+    kinds = {(schema, name): kind for schema, name, kind in relations if (schema, name) in wanted}
+    missing = sorted(f"{schema}.{name}" for schema, name in wanted - kinds.keys())
     if missing:
         raise PublishError(f"not in the warehouse: {', '.join(missing)}")
+    return kinds
 
 
 def _copy_from_spark(
@@ -196,24 +200,20 @@ def _copy_tables(
 
     On DuckDB the staged file already is the warehouse's copy (snapshot_warehouse)."""
     if warehouse.dbt_target == "spark":
-        _copy_from_spark(con, warehouse, tables)
+        _copy_from_spark(con, warehouse, tables)  # tables only
+        kinds = {}
     else:
-        _keep_only(con, tables)
+        kinds = _keep_only(con, tables)
     counts = {}
     for table in tables:
         counts[table.qualified_name] = _row_count(con, table)
-        _comment(con, table)
+        _comment(con, table, kinds.get((table.schema, table.name), "table"))
     return counts
 
 
-def _comment(con: duckdb.DuckDBPyConnection, table: PublicTable) -> None:
-    """dbt's descriptions as table and column comments, for BI tools that show them."""
+def _comment(con: duckdb.DuckDBPyConnection, table: PublicTable, kind: str) -> None:
+    """dbt's descriptions as table (or view) and column comments, for BI tools that show them."""
     target = f'"{table.schema}"."{table.name}"'
-    is_view = con.execute(
-        "select count(*) from duckdb_views() where schema_name = ? and view_name = ?",
-        [table.schema, table.name],
-    ).fetchone()
-    kind = "view" if is_view and is_view[0] else "table"
     if table.description:
         con.execute(f"comment on {kind} {target} is {_literal(table.description)}")
     present = {
