@@ -95,3 +95,69 @@
     from {{ credits_ranked }} as credits_ranked
 )
 {%- endmacro %}
+
+{#- Whole cents, the unit money is apportioned in: an amount in cents or a row's share of it. -#}
+{% macro cents_type() -%}
+    decimal(19, 0)
+{%- endmacro %}
+
+{% macro usd_to_cents(usd_expr) -%}
+    cast({{ usd_expr }} * 100 as {{ cents_type() }})
+{%- endmacro %}
+
+{#- Money by largest remainder, worked out on classes of rows rather than on the rows.
+
+    Every row of a deal (a `partition_by` partition, e.g. opportunity and model) gets its
+    credit x amount_cents rounded down to the cent; the cents that leaves over go one each to
+    the rows with the largest remainders. Rows with the same credit have the same remainder,
+    so the rule needs the rows themselves only to break ties, and a class of such rows can
+    stand for all of them: `classes` names a relation with one row per class and the columns
+    `partition_by`, amount_cents, credit, class_size (rows it stands for) and whatever
+    `order_by` names, the order ties are broken in between classes of equal remainder (the
+    last column unique within a partition). Within a class, ties go by the row's position
+    (1 = first). Returns every column of `classes` plus
+      floor_cents    = credit x amount_cents rounded down;
+      leftover_cents = amount_cents - the floor_cents of every row of the partition;
+      rows_before    = rows of the partition ahead of the class: larger remainders, then
+                       equal ones of classes earlier in `order_by`.
+    A row in position p of its class then holds `apportioned_cents(...)`: floor_cents, plus
+    1 when rows_before + p <= leftover_cents. NULL throughout when amount_cents is.
+
+    Why classes: one deal's cents used to be ranked row by row, a sort of every attribution
+    row (375M at 50M touchpoints, whose spill filled the disk); the classes are a few per deal
+    and model for the position-based models. -#}
+{% macro largest_remainder_classes(classes, partition_by, order_by) -%}
+(
+    select
+        with_floor.*,
+        with_floor.amount_cents
+        - sum(with_floor.class_size * with_floor.floor_cents) over (partition by {{ partition_by }})
+            as leftover_cents,
+        coalesce(
+            sum(with_floor.class_size) over (
+                partition by {{ partition_by }}
+                order by with_floor.remainder_cents desc, {{ order_by }}
+                rows between unbounded preceding and 1 preceding
+            ),
+            0
+        ) as rows_before
+
+    from (
+        select
+            classes.*,
+            floor(classes.credit * classes.amount_cents) as floor_cents,
+            classes.credit * classes.amount_cents
+            - floor(classes.credit * classes.amount_cents) as remainder_cents
+
+        from {{ classes }} as classes
+    ) as with_floor
+)
+{%- endmacro %}
+
+{% macro apportioned_cents(floor_cents, rows_before, position, leftover_cents) -%}
+    cast(
+        {{ floor_cents }}
+        + case when {{ rows_before }} + {{ position }} <= {{ leftover_cents }} then 1 else 0 end
+        as {{ cents_type() }}
+    )
+{%- endmacro %}

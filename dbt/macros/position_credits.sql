@@ -30,7 +30,7 @@
     (touch, model) row (3.7 s of the 4.7 s this model took at 1M touchpoints). The window's
     sum of raw weights is taken as sum(role weights) + middle when it has a middle: the
     middle touches' middle / k add up to middle, exactly rather than to within a bit. -#}
-{% macro position_credits(touches, models, partition_by, roles, match_on=[]) -%}
+{% macro position_credits(touches, models, partition_by, roles, match_on=[], amounts=none) -%}
 {%- set keys = [partition_by] + match_on -%}
 {%- set flags = [] -%}
 {%- for flag, weight in roles %}{% do flags.append(flag) %}{% endfor -%}
@@ -128,6 +128,63 @@
 {%- set group_credits -%}
 {{ credits_summing_to_one(shared, partition_by ~ ', model', touch_count='group_touch_count') }}
 {%- endset -%}
+{%- if amounts is not none -%}
+{#- Each group is two classes of equal credit for the cents: its anchor (the group's earliest
+    touch, position 1) when it holds the residue, and the rest. Ties between classes: touches
+    holding a role first, then the earliest. -#}
+{%- set cent_classes -%}
+(
+    select
+        {% for column in keys + flags -%}
+            group_credits.{{ column }},
+        {% endfor -%}
+        group_credits.model,
+        group_credits.share,
+        group_credits.rounded_credit,
+        group_credits.is_residue_anchor,
+        group_credits.touched_at,
+        group_credits.touchpoint_id,
+        {% for flag in flags -%}
+            group_credits.{{ flag }}{% if not loop.last %} or {% endif %}
+        {%- endfor %} as has_role,
+        class_parts.is_anchor_class,
+        case
+            when class_parts.is_anchor_class then 1
+            when group_credits.is_residue_anchor then group_credits.group_touch_count - 1
+            else group_credits.group_touch_count
+        end as class_size,
+        case
+            when class_parts.is_anchor_class or not group_credits.is_residue_anchor then 1
+            else 2
+        end as first_position,
+        case
+            when class_parts.is_anchor_class then group_credits.credit
+            else group_credits.rounded_credit
+        end as credit,
+        {{ usd_to_cents('amounts.amount_usd') }} as amount_cents
+
+    from {{ group_credits }} as group_credits
+    inner join (select true as is_anchor_class union all select false) as class_parts
+        on group_credits.is_residue_anchor or not class_parts.is_anchor_class
+    left join {{ amounts }} as amounts
+        on group_credits.{{ partition_by }} = amounts.{{ partition_by }}
+    where
+        group_credits.rounded_credit > 0
+        and (
+            class_parts.is_anchor_class
+            or not group_credits.is_residue_anchor
+            or group_credits.group_touch_count > 1
+        )
+)
+{%- endset -%}
+{%- set credit_groups = largest_remainder_classes(
+    cent_classes,
+    partition_by ~ ', model',
+    'has_role desc, touched_at asc, touchpoint_id asc, is_anchor_class desc',
+) -%}
+{%- else -%}
+{%- set credit_groups = group_credits -%}
+{%- endif -%}
 (
     select
         {% for key in keys -%}
@@ -150,9 +207,17 @@
                 then group_credits.credit
             else group_credits.rounded_credit
         end as credit
+        {%- if amounts is not none %},
+        {{ apportioned_cents(
+            'group_credits.floor_cents',
+            'group_credits.rows_before',
+            'touches.role_group_position - group_credits.first_position + 1',
+            'group_credits.leftover_cents',
+        ) }} as pipeline_cents
+        {%- endif %}
 
     from {{ touches }} as touches
-    inner join {{ group_credits }} as group_credits
+    inner join {{ credit_groups }} as group_credits
         on
             {% for key in keys -%}
                 touches.{{ key }} = group_credits.{{ key }} and
@@ -161,6 +226,12 @@
                 coalesce(touches.{{ flag }}, false) = group_credits.{{ flag }}
                 {%- if not loop.last %} and{% endif %}
             {% endfor %}
+    {%- if amounts is not none %}
+            and group_credits.is_anchor_class = coalesce(
+                group_credits.is_residue_anchor and touches.touchpoint_id = group_credits.touchpoint_id,
+                false
+            )
+    {%- endif %}
     -- A group whose credit rounds to 0 holds no anchor (the anchor's is the largest).
     where group_credits.rounded_credit > 0
 )

@@ -4,8 +4,10 @@
     itself, e.g. `all_credits as (select * from {{ with_unattributed(...) }} as completed)`)
     with the columns of `credits`: key, model, touchpoint_id, touched_at, the role flags, credit,
     is_residue_anchor (the unattributed row is its own anchor). `credits`, `entities` and
-    `models` name relations (CTEs) of the calling model. -#}
-{% macro with_unattributed(credits, entities, models, key, role_flags) -%}
+    `models` name relations (CTEs) of the calling model; `null_columns` lists (name, type) of
+    further columns of `credits`, after is_residue_anchor, that the unattributed row leaves
+    NULL. -#}
+{% macro with_unattributed(credits, entities, models, key, role_flags, null_columns=[]) -%}
 (
     select * from {{ credits }}
 
@@ -21,6 +23,9 @@
         {%- endfor %}
         cast(1 as {{ credit_type() }}) as credit,
         true as is_residue_anchor
+        {%- for name, type in null_columns %},
+        cast(null as {{ type }}) as {{ name }}
+        {%- endfor %}
 
     from {{ entities }}
     cross join {{ models }}

@@ -36,8 +36,9 @@ Semantics implemented (docs/attribution_rules.md, plus docs/decisions.md where i
 * amount_usd = amount (to 4 decimals) x rate (to 14 decimals), rounded half up to the cent,
   computed exactly; NULL (NaN) when the currency has no rate on or before the close date. Money
   per row = credit x amount_usd rounded down to the cent, plus one cent for each of the rows
-  with the largest remainders (ties: the earliest touch) until the deal's money sums to
-  amount_usd exactly; NaN when amount_usd is.
+  with the largest remainders until the deal's money sums to amount_usd exactly (ties: touches
+  holding a milestone role in the model's window first, then the earliest touch); NaN when
+  amount_usd is.
   Credits and money are computed in integers (1e-12 units, cents), never summed as floats.
 
 The implementation is vectorised (one merge of opportunities with touchpoints, then numpy
@@ -228,7 +229,15 @@ def reference_attribution(
             n_opp=n_opp,
             half_life_days=half_life_days,
         )
-        pieces.extend(credited_rows(model.name, w_opp, w_tp, credit, n_opp, credit_decimals))
+        # Ties for the leftover cents go first to touches holding a milestone role in the
+        # window (closed-won only in J), then by touch order.
+        roles = window_roles(w_opp, w_tp, lc_candidate[mask], oc_tp, cw_tp)
+        has_role = roles["FT"] | roles["LC"] | roles["OC"]
+        if model.window == "J":
+            has_role |= roles["CW"]
+        pieces.extend(
+            credited_rows(model.name, w_opp, w_tp, credit, n_opp, credit_decimals, has_role)
+        )
 
     rows = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
     return _assemble_output(rows, tp, opp, credit_decimals)
@@ -241,12 +250,16 @@ def credited_rows(
     share: np.ndarray,
     n_groups: int,
     credit_decimals: int | None,
+    has_role: np.ndarray | None = None,
 ) -> list[pd.DataFrame]:
     """The credited rows of one model (credit > 0) and one unattributed row per group without.
 
-    Rows carry `_units` (credit in units of 10**-credit_decimals, -1 when unrounded) and
-    `_anchor` (the row holding the residue; always the unattributed row).
+    Rows carry `_units` (credit in units of 10**-credit_decimals, -1 when unrounded),
+    `_anchor` (the row holding the residue; always the unattributed row) and `_has_role`
+    (the touch holds a milestone role in the window: it goes first in ties for a cent).
     """
+    if has_role is None:
+        has_role = np.zeros(len(touches), dtype=bool)
     if credit_decimals is None:
         units = np.full(len(share), -1, dtype=np.int64)
         anchor = np.zeros(len(share), dtype=bool)
@@ -265,6 +278,7 @@ def credited_rows(
             "credit": credit[pos],
             "_units": units[pos],
             "_anchor": anchor[pos],
+            "_has_role": has_role[pos],
             "model": model,
         }
     )
@@ -276,6 +290,7 @@ def credited_rows(
             "credit": 1.0,
             "_units": one,
             "_anchor": True,
+            "_has_role": False,
             "model": model,
         }
     )
@@ -496,16 +511,26 @@ def _model_credit(
         last = _last_per_group(w_opp, w_tp, n_opp)
         chosen = np.where(chosen >= 0, chosen, last)
         return normalise_credit(w_opp, (w_tp == chosen[w_opp]).astype(float), n_opp)
-    is_first = np.insert(w_opp[1:] != w_opp[:-1], 0, True)
+    return role_credit(model, w_opp, window_roles(w_opp, w_tp, lc_candidate, oc_tp, cw_tp), n_opp)
+
+
+def window_roles(
+    w_opp: np.ndarray,
+    w_tp: np.ndarray,
+    lc_candidate: np.ndarray,
+    oc_tp: np.ndarray,
+    cw_tp: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Which milestone role each touch of a window holds (arrays sorted by opp, touch order)."""
+    is_first = np.insert(w_opp[1:] != w_opp[:-1], 0, True) if len(w_opp) else np.zeros(0, bool)
     # LC: the earliest LC candidate of the window = candidate whose running count is 1.
     lc_run = pd.Series(lc_candidate.astype(np.int64)).groupby(w_opp).cumsum().to_numpy()
-    holds = {
+    return {
         "FT": is_first,
         "LC": lc_candidate & (lc_run == 1),
         "OC": w_tp == oc_tp[w_opp],
         "CW": w_tp == cw_tp[w_opp],
     }
-    return role_credit(model, w_opp, holds, n_opp)
 
 
 def role_credit(
@@ -576,8 +601,10 @@ def _assemble_output(
         amount_cents = opp["amount_cents"].to_numpy(object)
         converted = np.array([c is not None for c in amount_cents], dtype=bool)[o]
         cents = np.array([0 if c is None else c for c in amount_cents], dtype=np.int64)[o]
-        # Touch order for ties: tp is in (touched_at, touchpoint_id) order; no touch goes last.
-        touch_order = np.where(has_tp, tpos, len(tp)).astype(np.int64)
+        # Order for ties: touches holding a role first, then the others, each in touch order
+        # (tp is in (touched_at, touchpoint_id) order); the unattributed row is alone.
+        role_last = np.where(rows["_has_role"].to_numpy(bool), 0, len(tp))
+        touch_order = np.where(has_tp, tpos + role_last, 2 * len(tp)).astype(np.int64)
         apportioned = apportion_cents(
             groups, rows["_units"].to_numpy(np.int64), cents, touch_order, credit_decimals
         )

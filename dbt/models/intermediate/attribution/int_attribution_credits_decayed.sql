@@ -35,6 +35,7 @@ decayed as (
         windowed_touches.is_lead_creation_touch,
         windowed_touches.is_opportunity_creation_touch,
         windowed_touches.is_closed_won_touch,
+        {{ usd_to_cents('opportunities.amount_usd') }} as amount_cents,
         power(
             2.0,
             -1.0 * {{ seconds_between('windowed_touches.touched_at', 'opportunities.created_at') }}
@@ -71,6 +72,7 @@ shared as (
         is_lead_creation_touch,
         is_opportunity_creation_touch,
         is_closed_won_touch,
+        amount_cents,
         relative_weight / {{ exact_window_sum('relative_weight', 'opportunity_id') }} as share
 
     from relative
@@ -80,6 +82,29 @@ shared as (
 credited as (
 
     select * from {{ credits_summing_to_one('shared', 'opportunity_id') }} as decay_credited
+
+),
+
+-- The cents: every touch is a class of its own here (credits rarely tie under time decay),
+-- ties going to touches holding a role, then to the earliest, as for the position models.
+priced as (
+
+    select
+        credited.*,
+        1 as class_size,
+        is_first_touch or is_lead_creation_touch or is_opportunity_creation_touch
+        or is_closed_won_touch as has_role
+
+    from credited
+    where credit > 0
+
+),
+
+apportioned as (
+
+    select * from {{ largest_remainder_classes(
+        'priced', 'opportunity_id', 'has_role desc, touched_at asc, touchpoint_id asc',
+    ) }} as apportioned
 
 ),
 
@@ -95,10 +120,10 @@ final as (
         is_opportunity_creation_touch,
         is_closed_won_touch,
         credit,
-        is_residue_anchor
+        is_residue_anchor,
+        {{ apportioned_cents('floor_cents', 'rows_before', '1', 'leftover_cents') }} as pipeline_cents
 
-    from credited
-    where credit > 0
+    from apportioned
 
 )
 

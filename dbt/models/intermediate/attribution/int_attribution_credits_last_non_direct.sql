@@ -52,7 +52,9 @@ credited as (
         is_opportunity_creation_touch,
         is_closed_won_touch,
         cast(1 as {{ credit_type() }}) as credit,
-        true as is_residue_anchor
+        true as is_residue_anchor,
+        -- The whole credit takes the whole amount: fct_attribution_credits fills it in.
+        cast(null as {{ cents_type() }}) as pipeline_cents
 
     from ranked
     where preference_rank = 1

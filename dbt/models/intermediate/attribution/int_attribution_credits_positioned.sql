@@ -19,6 +19,12 @@ models as (
 
 ),
 
+opportunities as (
+
+    select * from {{ ref('int_opportunities_converted') }}
+
+),
+
 credited as (
 
     select * from {{ position_credits('windowed_touches', 'models', 'opportunity_id', [
@@ -26,7 +32,7 @@ credited as (
         ('is_lead_creation_touch', 'lead_creation_weight'),
         ('is_opportunity_creation_touch', 'opportunity_creation_weight'),
         ('is_closed_won_touch', 'closed_won_weight'),
-    ], match_on=['attribution_window']) }} as position_credited
+    ], match_on=['attribution_window'], amounts='opportunities') }} as position_credited
 
 ),
 
@@ -42,7 +48,8 @@ final as (
         is_opportunity_creation_touch,
         is_closed_won_touch,
         credit,
-        is_residue_anchor
+        is_residue_anchor,
+        pipeline_cents
 
     from credited
     where credit > 0

@@ -220,6 +220,28 @@ roled as (
             flagged.opportunity_id = milestones.opportunity_id
             and flagged.attribution_window = milestones.attribution_window
 
+),
+
+-- Each touch's place among the window's touches holding the same roles (in time order), by
+-- which the position-based models hand out a deal's leftover cents among touches of equal
+-- credit: ranked here once, not once per model over every attribution row.
+positioned as (
+
+    select
+        roled.*,
+        row_number() over (
+            partition by
+                roled.opportunity_id,
+                roled.attribution_window,
+                roled.is_first_touch,
+                roled.is_lead_creation_touch,
+                roled.is_opportunity_creation_touch,
+                roled.is_closed_won_touch
+            order by roled.touched_at asc, roled.touchpoint_id asc
+        ) as role_group_position
+
+    from roled
+
 )
 
-select * from roled
+select * from positioned
