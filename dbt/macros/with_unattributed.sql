@@ -6,8 +6,10 @@
     is_residue_anchor (the unattributed row is its own anchor). `credits`, `entities` and
     `models` name relations (CTEs) of the calling model; `null_columns` lists (name, type) of
     further columns of `credits`, after is_residue_anchor, that the unattributed row leaves
-    NULL. -#}
-{% macro with_unattributed(credits, entities, models, key, role_flags, null_columns=[]) -%}
+    NULL. `credited`, when given, names a relation of the (key, model) pairs with credits,
+    known more cheaply than by reading the credits twice (which would make the engine keep
+    every credit row aside to read it again). -#}
+{% macro with_unattributed(credits, entities, models, key, role_flags, null_columns=[], credited=none) -%}
 (
     select * from {{ credits }}
 
@@ -29,13 +31,17 @@
 
     from {{ entities }}
     cross join {{ models }}
-    left join (
+    left join {% if credited is not none -%}
+        {{ credited }}
+    {%- else -%}
+    (
         select distinct
             {{ key }},
             model
 
         from {{ credits }}
-    ) as credited_pairs
+    )
+    {%- endif %} as credited_pairs
         on
             {{ entities }}.{{ key }} = credited_pairs.{{ key }}
             and {{ models }}.model = credited_pairs.model

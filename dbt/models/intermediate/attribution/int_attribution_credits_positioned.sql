@@ -7,12 +7,6 @@
 {{ config(materialized='view') }}
 with
 
-windowed_touches as (
-
-    select * from {{ ref('int_opportunity_touches_windowed') }}
-
-),
-
 models as (
 
     select * from {{ ref('int_attribution_models_validated') }}
@@ -27,7 +21,9 @@ opportunities as (
 
 credited as (
 
-    select * from {{ position_credits('windowed_touches', 'models', 'opportunity_id', [
+    -- The touches are named directly, not through an import CTE: the macro reads them twice,
+    -- and DuckDB would first copy a CTE read twice aside (at 50M touchpoints, 120M rows).
+    select * from {{ position_credits(ref('int_opportunity_touches_windowed'), 'models', 'opportunity_id', [
         ('is_first_touch', 'first_touch_weight'),
         ('is_lead_creation_touch', 'lead_creation_weight'),
         ('is_opportunity_creation_touch', 'opportunity_creation_weight'),

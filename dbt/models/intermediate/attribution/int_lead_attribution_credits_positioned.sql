@@ -3,12 +3,6 @@
 -- credits summing to exactly 1 per lead and model).
 with
 
-windowed_touches as (
-
-    select * from {{ ref('int_lead_touches_windowed') }}
-
-),
-
 models as (
 
     select * from {{ ref('int_lead_attribution_models_validated') }}
@@ -17,7 +11,9 @@ models as (
 
 credited as (
 
-    select * from {{ position_credits('windowed_touches', 'models', 'contact_id', [
+    -- The touches are named directly, not through an import CTE: the macro reads them twice,
+    -- and DuckDB would first copy a CTE read twice aside (at 50M touchpoints, 120M rows).
+    select * from {{ position_credits(ref('int_lead_touches_windowed'), 'models', 'contact_id', [
         ('is_first_touch', 'first_touch_weight'),
         ('is_lead_creation_touch', 'lead_creation_weight'),
     ]) }} as position_credited

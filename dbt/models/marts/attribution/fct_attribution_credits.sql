@@ -35,7 +35,31 @@ credits as (
 
 models as (
 
-    select model from {{ ref('dim_attribution_models') }}
+    select
+        model,
+        attribution_window
+
+    from {{ ref('dim_attribution_models') }}
+
+),
+
+-- A model credits touches of a deal exactly when its window holds any (credits sum to 1):
+-- these pairs come from the windows, not from a second pass over every credit row.
+credited_pairs as (
+
+    select
+        windows.opportunity_id,
+        models.model
+
+    from (
+        select distinct
+            opportunity_id,
+            attribution_window
+
+        from {{ ref('int_opportunity_touches_windowed') }}
+    ) as windows
+    inner join models
+        on windows.attribution_window = models.attribution_window
 
 ),
 
@@ -44,7 +68,7 @@ all_credits as (
 
     select * from {{ with_unattributed('credits', 'opportunities', 'models', 'opportunity_id', [
         'is_first_touch', 'is_lead_creation_touch', 'is_opportunity_creation_touch', 'is_closed_won_touch',
-    ], null_columns=[('pipeline_cents', cents_type())]) }} as completed
+    ], null_columns=[('pipeline_cents', cents_type())], credited='credited_pairs') }} as completed
 
 ),
 

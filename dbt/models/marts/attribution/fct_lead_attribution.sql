@@ -22,6 +22,21 @@ models as (
 
 ),
 
+-- Every lead model credits a lead's touches exactly when it has any (credits sum to 1): these
+-- pairs come from the touches, not from a second pass over every credit row.
+credited_pairs as (
+
+    select
+        leads_touched.contact_id,
+        models.model
+
+    from (
+        select distinct contact_id from {{ ref('int_lead_touches_windowed') }}
+    ) as leads_touched
+    cross join models
+
+),
+
 touchpoints as (
 
     select * from {{ ref('int_touchpoints_classified') }}
@@ -32,7 +47,10 @@ touchpoints as (
 all_credits as (
 
     select * from {{
-        with_unattributed('credits', 'contacts', 'models', 'contact_id', ['is_first_touch', 'is_lead_creation_touch'])
+        with_unattributed(
+            'credits', 'contacts', 'models', 'contact_id', ['is_first_touch', 'is_lead_creation_touch'],
+            credited='credited_pairs',
+        )
     }} as completed
 
 ),
