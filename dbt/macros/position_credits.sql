@@ -30,7 +30,7 @@
     (touch, model) row (3.7 s of the 4.7 s this model took at 1M touchpoints). The window's
     sum of raw weights is taken as sum(role weights) + middle when it has a middle: the
     middle touches' middle / k add up to middle, exactly rather than to within a bit. -#}
-{% macro position_credits(touches, models, partition_by, roles, match_on=[], amounts=none) -%}
+{% macro position_credits(touches, models, partition_by, roles, match_on=[], amounts=none, carry=[]) -%}
 {%- set keys = [partition_by] + match_on -%}
 {%- set flags = [] -%}
 {%- for flag, weight in roles %}{% do flags.append(flag) %}{% endfor -%}
@@ -177,14 +177,64 @@
         )
 )
 {%- endset -%}
-{%- set credit_groups = largest_remainder_classes(
-    cent_classes,
-    partition_by ~ ', model',
-    'has_role desc, touched_at asc, touchpoint_id asc, is_anchor_class desc',
-) -%}
+{%- set priced_classes -%}
+(
+    select
+        {% for column in keys + flags -%}
+            {{ column }},
+        {% endfor -%}
+        model,
+        is_anchor_class,
+        credit,
+        first_position,
+        first_position + class_size - 1 as last_position,
+        cast(floor_cents as bigint) as floor_cents,
+        -- Touches of the class up to this position get a leftover cent.
+        cast(leftover_cents - rows_before + first_position - 1 as bigint) as last_cent_position
+
+    from {{ largest_remainder_classes(
+        cent_classes,
+        partition_by ~ ', model',
+        'has_role desc, touched_at asc, touchpoint_id asc, is_anchor_class desc',
+    ) }} as apportioned_classes
+)
+{%- endset -%}
+{#- Each touch meets its class by its place in its group: kept narrow (no touch ids), as the
+    engine holds every class in memory while the touches stream past. -#}
+(
+    select
+        {% for key in keys -%}
+            touches.{{ key }},
+        {% endfor -%}
+        classes.model,
+        touches.touchpoint_id,
+        touches.touched_at,
+        {% for column in carry -%}
+            touches.{{ column }},
+        {% endfor -%}
+        {% for flag in flags -%}
+            classes.{{ flag }},
+        {% endfor -%}
+        classes.is_anchor_class as is_residue_anchor,
+        classes.credit,
+        cast(
+            classes.floor_cents
+            + case when touches.role_group_position <= classes.last_cent_position then 1 else 0 end
+            as {{ cents_type() }}
+        ) as pipeline_cents
+
+    from {{ touches }} as touches
+    inner join {{ priced_classes }} as classes
+        on
+            {% for key in keys -%}
+                touches.{{ key }} = classes.{{ key }} and
+            {% endfor -%}
+            {% for flag in flags -%}
+                coalesce(touches.{{ flag }}, false) = classes.{{ flag }} and
+            {% endfor -%}
+            touches.role_group_position between classes.first_position and classes.last_position
+)
 {%- else -%}
-{%- set credit_groups = group_credits -%}
-{%- endif -%}
 (
     select
         {% for key in keys -%}
@@ -193,6 +243,9 @@
         group_credits.model,
         touches.touchpoint_id,
         touches.touched_at,
+        {% for column in carry -%}
+            touches.{{ column }},
+        {% endfor -%}
         {% for flag in flags -%}
             group_credits.{{ flag }},
         {% endfor -%}
@@ -207,17 +260,9 @@
                 then group_credits.credit
             else group_credits.rounded_credit
         end as credit
-        {%- if amounts is not none %},
-        {{ apportioned_cents(
-            'group_credits.floor_cents',
-            'group_credits.rows_before',
-            'touches.role_group_position - group_credits.first_position + 1',
-            'group_credits.leftover_cents',
-        ) }} as pipeline_cents
-        {%- endif %}
 
     from {{ touches }} as touches
-    inner join {{ credit_groups }} as group_credits
+    inner join {{ group_credits }} as group_credits
         on
             {% for key in keys -%}
                 touches.{{ key }} = group_credits.{{ key }} and
@@ -226,13 +271,8 @@
                 coalesce(touches.{{ flag }}, false) = group_credits.{{ flag }}
                 {%- if not loop.last %} and{% endif %}
             {% endfor %}
-    {%- if amounts is not none %}
-            and group_credits.is_anchor_class = coalesce(
-                group_credits.is_residue_anchor and touches.touchpoint_id = group_credits.touchpoint_id,
-                false
-            )
-    {%- endif %}
     -- A group whose credit rounds to 0 holds no anchor (the anchor's is the largest).
     where group_credits.rounded_credit > 0
 )
+{%- endif -%}
 {%- endmacro %}

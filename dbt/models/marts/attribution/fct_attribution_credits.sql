@@ -17,12 +17,6 @@ opportunities as (
 
 ),
 
-touchpoints as (
-
-    select * from {{ ref('int_touchpoints_classified') }}
-
-),
-
 credits as (
 
     select * from {{ ref('int_attribution_credits_positioned') }}
@@ -68,7 +62,13 @@ all_credits as (
 
     select * from {{ with_unattributed('credits', 'opportunities', 'models', 'opportunity_id', [
         'is_first_touch', 'is_lead_creation_touch', 'is_opportunity_creation_touch', 'is_closed_won_touch',
-    ], null_columns=[('pipeline_cents', cents_type())], credited='credited_pairs') }} as completed
+    ], null_columns=[
+        ('pipeline_cents', cents_type()),
+        ('touch_type', dbt.type_string()),
+        ('channel', dbt.type_string()),
+        ('campaign_id', dbt.type_string()),
+        ('is_marketing', dbt.type_boolean()),
+    ], credited='credited_pairs') }} as completed
 
 ),
 
@@ -101,10 +101,10 @@ final as (
         apportioned.opportunity_id,
         apportioned.model,
         apportioned.touchpoint_id,
-        touchpoints.touch_type,
-        coalesce(touchpoints.channel, '(unattributed)') as channel,
-        touchpoints.campaign_id,
-        coalesce(touchpoints.is_marketing, false) as is_marketing,
+        apportioned.touch_type,
+        coalesce(apportioned.channel, '(unattributed)') as channel,
+        apportioned.campaign_id,
+        coalesce(apportioned.is_marketing, false) as is_marketing,
         apportioned.is_first_touch,
         apportioned.is_lead_creation_touch,
         apportioned.is_opportunity_creation_touch,
@@ -125,8 +125,6 @@ final as (
         ) as attributed_revenue_usd
 
     from apportioned
-    left join touchpoints
-        on apportioned.touchpoint_id = touchpoints.touchpoint_id
 
 )
 
