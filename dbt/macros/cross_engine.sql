@@ -185,3 +185,33 @@
 {% macro spark__attribution_rows_materialization() -%}
     {{ return('table') }}
 {%- endmacro %}
+
+{#- Hooks around the one statement that builds the attribution rows (fct_attribution_credits).
+    On DuckDB it runs on one thread: with two, the statement's hash tables and windows (the
+    position models' classes, the touchpoints, the time-decay windows) are built side by side
+    and ran out of the memory cap at 50M touchpoints (6 GB), where one thread fits; at 1M one
+    thread takes about twice as long. The setting is the database's, so it is put back after.
+    Spark plans its own memory: nothing. -#}
+{% macro one_thread_pre_hook() -%}
+    {{ return(adapter.dispatch('one_thread_pre_hook', 'attribution')()) }}
+{%- endmacro %}
+
+{% macro default__one_thread_pre_hook() -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{% macro duckdb__one_thread_pre_hook() -%}
+    {{ return('set threads = 1') }}
+{%- endmacro %}
+
+{% macro one_thread_post_hook() -%}
+    {{ return(adapter.dispatch('one_thread_post_hook', 'attribution')()) }}
+{%- endmacro %}
+
+{% macro default__one_thread_post_hook() -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{% macro duckdb__one_thread_post_hook() -%}
+    {{ return('reset threads') }}
+{%- endmacro %}

@@ -3,11 +3,21 @@
     Returns a relation (a parenthesised subquery the calling model names itself, e.g.
     `credited as (select * from {{ position_credits(...) }} as position_credited)`) with one
     row per (partition, model, touch) whose credit is above 0: the `partition_by` and
-    `match_on` columns, model, touchpoint_id, touched_at, the role flags (NULL read as false),
-    share, rounded_credit, credit and is_residue_anchor.
+    `match_on` columns, model, touchpoint_id, touched_at, the `carry` columns (taken from the
+    touches as they are), the role flags (NULL read as false), credit and is_residue_anchor;
+    without `amounts` also share and rounded_credit, with it pipeline_cents.
 
     `touches` names a relation with one row per (partition, match_on, touch): the partition and
-    match_on columns, touchpoint_id, touched_at, window_touch_count and the role flags.
+    match_on columns, touchpoint_id, touched_at, window_touch_count and the role flags; with
+    `amounts`, also role_group_position (the touch's place, 1 = earliest by touched_at then
+    touchpoint_id, among the touches of its window holding exactly its flags).
+    `amounts`, when given, names a relation with the partition column and amount_usd: each row
+    then gets its money in cents by largest remainder (largest_remainder_classes in
+    macros/exact_decimals.sql). A group of touches with the same flags is two classes of equal
+    credit, its anchor (the group's first touch) and the rest; ties between classes of equal
+    remainder go to touches holding a role first, then to the earliest; inside a class by
+    place in the group. So no attribution row is ever sorted: the classes are a few per window
+    and model, and each touch finds its class by (group, place).
     `models` names one with a row per model: model, the match_on columns (a model applies to
     the touches with its values; none: to every touch) and the weight columns. `roles` pairs
     each role flag with its weight column. A model's roles are the ones it weights (> 0). For

@@ -35,10 +35,6 @@ decayed as (
         windowed_touches.is_lead_creation_touch,
         windowed_touches.is_opportunity_creation_touch,
         windowed_touches.is_closed_won_touch,
-        windowed_touches.touch_type,
-        windowed_touches.channel,
-        windowed_touches.campaign_id,
-        windowed_touches.is_marketing,
         {{ usd_to_cents('opportunities.amount_usd') }} as amount_cents,
         power(
             2.0,
@@ -76,10 +72,6 @@ shared as (
         is_lead_creation_touch,
         is_opportunity_creation_touch,
         is_closed_won_touch,
-        touch_type,
-        channel,
-        campaign_id,
-        is_marketing,
         amount_cents,
         relative_weight / {{ exact_window_sum('relative_weight', 'opportunity_id') }} as share
 
@@ -100,11 +92,13 @@ priced as (
     select
         credited.*,
         1 as class_size,
-        is_first_touch or is_lead_creation_touch or is_opportunity_creation_touch
-        or is_closed_won_touch as has_role
+        credited.is_first_touch
+        or credited.is_lead_creation_touch
+        or credited.is_opportunity_creation_touch
+        or credited.is_closed_won_touch as has_role
 
     from credited
-    where credit > 0
+    where credited.credit > 0
 
 ),
 
@@ -129,11 +123,7 @@ final as (
         is_closed_won_touch,
         credit,
         is_residue_anchor,
-        {{ apportioned_cents('floor_cents', 'rows_before', '1', 'leftover_cents') }} as pipeline_cents,
-        touch_type,
-        channel,
-        campaign_id,
-        is_marketing
+        {{ apportioned_cents('floor_cents', 'rows_before', '1', 'leftover_cents') }} as pipeline_cents
 
     from apportioned
 

@@ -10,6 +10,12 @@ windowed_touches as (
 
 ),
 
+touchpoints as (
+
+    select * from {{ ref('int_touchpoints_classified') }}
+
+),
+
 ranked as (
 
     select
@@ -20,19 +26,17 @@ ranked as (
         windowed_touches.is_lead_creation_touch,
         windowed_touches.is_opportunity_creation_touch,
         windowed_touches.is_closed_won_touch,
-        windowed_touches.touch_type,
-        windowed_touches.channel,
-        windowed_touches.campaign_id,
-        windowed_touches.is_marketing,
         row_number() over (
             partition by windowed_touches.opportunity_id
             order by
-                case when windowed_touches.channel = 'Direct' then 1 else 0 end asc,
+                case when touchpoints.channel = 'Direct' then 1 else 0 end asc,
                 windowed_touches.touched_at desc,
                 windowed_touches.touchpoint_id desc
         ) as preference_rank
 
     from windowed_touches
+    inner join touchpoints
+        on windowed_touches.touchpoint_id = touchpoints.touchpoint_id
 
 ),
 
@@ -50,11 +54,7 @@ credited as (
         cast(1 as {{ credit_type() }}) as credit,
         true as is_residue_anchor,
         -- The whole credit takes the whole amount: fct_attribution_credits fills it in.
-        cast(null as {{ cents_type() }}) as pipeline_cents,
-        touch_type,
-        channel,
-        campaign_id,
-        is_marketing
+        cast(null as {{ cents_type() }}) as pipeline_cents
 
     from ranked
     where preference_rank = 1

@@ -28,9 +28,7 @@ credited as (
         ('is_lead_creation_touch', 'lead_creation_weight'),
         ('is_opportunity_creation_touch', 'opportunity_creation_weight'),
         ('is_closed_won_touch', 'closed_won_weight'),
-    ], match_on=['attribution_window'], amounts='opportunities', carry=[
-        'touch_type', 'channel', 'campaign_id', 'is_marketing',
-    ]) }} as position_credited
+    ], match_on=['attribution_window'], amounts='opportunities') }} as position_credited
 
 ),
 
@@ -47,11 +45,7 @@ final as (
         is_closed_won_touch,
         credit,
         is_residue_anchor,
-        pipeline_cents,
-        touch_type,
-        channel,
-        campaign_id,
-        is_marketing
+        pipeline_cents
 
     from credited
     where credit > 0

@@ -6,9 +6,6 @@
 --   P: created_at - lookback <= touched_at <= created_at
 --   J: created_at - lookback <= touched_at <= close (end of close_date when closed,
 --      the run's as-of time when open). Touches after the close never get credit.
--- Each row carries the touch's type, channel, campaign and marketing flag, which every
--- attribution row reports: joined here once per touch and window rather than to every
--- attribution row (7.6 per touchpoint) later.
 -- Roles: FT first touch of the window; OC last touch of P; LC the earliest lead-creation
 -- touch in the window among scoped contacts who became leads by opportunity creation;
 -- CW last touch of J for won opportunities. Ties go to the lower touchpoint_id.
@@ -111,10 +108,6 @@ scoped as (
         touchpoints.touchpoint_id,
         touchpoints.contact_id,
         touchpoints.touched_at,
-        touchpoints.touch_type,
-        touchpoints.channel,
-        touchpoints.campaign_id,
-        touchpoints.is_marketing,
         touchpoints.touched_at <= bounded.created_at as is_in_p,
         case
             when bounded.is_closed then touchpoints.touched_at < bounded.close_day_end_at
@@ -139,11 +132,7 @@ windowed as (
         scoped.is_won,
         scoped.touchpoint_id,
         scoped.contact_id,
-        scoped.touched_at,
-        scoped.touch_type,
-        scoped.channel,
-        scoped.campaign_id,
-        scoped.is_marketing
+        scoped.touched_at
 
     from scoped
     where scoped.is_in_p
@@ -157,11 +146,7 @@ windowed as (
         scoped.is_won,
         scoped.touchpoint_id,
         scoped.contact_id,
-        scoped.touched_at,
-        scoped.touch_type,
-        scoped.channel,
-        scoped.campaign_id,
-        scoped.is_marketing
+        scoped.touched_at
 
     from scoped
     where scoped.is_in_j
@@ -219,10 +204,6 @@ roled as (
         flagged.touchpoint_id,
         flagged.contact_id,
         flagged.touched_at,
-        flagged.touch_type,
-        flagged.channel,
-        flagged.campaign_id,
-        flagged.is_marketing,
         milestones.window_touch_count,
         flagged.touchpoint_id = milestones.first_touchpoint_id as is_first_touch,
         coalesce(flagged.touchpoint_id = milestones.lead_creation_touchpoint_id, false)
