@@ -3,9 +3,9 @@
     Returns a relation (a parenthesised subquery the calling model names itself, e.g.
     `credited as (select * from {{ position_credits(...) }} as position_credited)`) with one
     row per (partition, model, touch) whose credit is above 0: the `partition_by` and
-    `match_on` columns, model, touchpoint_id, touched_at, the `carry` columns (taken from the
-    touches as they are), the role flags (NULL read as false), credit and is_residue_anchor;
-    without `amounts` also share and rounded_credit, with it pipeline_cents.
+    `match_on` columns, model, touchpoint_id, touched_at, the role flags (NULL read as false),
+    credit and is_residue_anchor; without `amounts` also share and rounded_credit, with it
+    pipeline_cents.
 
     `touches` names a relation with one row per (partition, match_on, touch): the partition and
     match_on columns, touchpoint_id, touched_at, window_touch_count and the role flags; with
@@ -40,7 +40,7 @@
     (touch, model) row (3.7 s of the 4.7 s this model took at 1M touchpoints). The window's
     sum of raw weights is taken as sum(role weights) + middle when it has a middle: the
     middle touches' middle / k add up to middle, exactly rather than to within a bit. -#}
-{% macro position_credits(touches, models, partition_by, roles, match_on=[], amounts=none, carry=[]) -%}
+{% macro position_credits(touches, models, partition_by, roles, match_on=[], amounts=none) -%}
 {%- set keys = [partition_by] + match_on -%}
 {%- set flags = [] -%}
 {%- for flag, weight in roles %}{% do flags.append(flag) %}{% endfor -%}
@@ -213,18 +213,7 @@
     engine holds every class in memory while the touches stream past. -#}
 (
     select
-        {% for key in keys -%}
-            touches.{{ key }},
-        {% endfor -%}
-        classes.model,
-        touches.touchpoint_id,
-        touches.touched_at,
-        {% for column in carry -%}
-            touches.{{ column }},
-        {% endfor -%}
-        {% for flag in flags -%}
-            classes.{{ flag }},
-        {% endfor -%}
+        {{ _credited_touch_columns(keys, flags, 'classes') }}
         classes.is_anchor_class as is_residue_anchor,
         classes.credit,
         cast(
@@ -247,18 +236,7 @@
 {%- else -%}
 (
     select
-        {% for key in keys -%}
-            touches.{{ key }},
-        {% endfor -%}
-        group_credits.model,
-        touches.touchpoint_id,
-        touches.touched_at,
-        {% for column in carry -%}
-            touches.{{ column }},
-        {% endfor -%}
-        {% for flag in flags -%}
-            group_credits.{{ flag }},
-        {% endfor -%}
+        {{ _credited_touch_columns(keys, flags, 'group_credits') }}
         group_credits.share,
         group_credits.rounded_credit,
         coalesce(
@@ -285,4 +263,18 @@
     where group_credits.rounded_credit > 0
 )
 {%- endif -%}
+{%- endmacro %}
+
+
+{#- The leading columns of a credited touch: its partition, model, touch and flags. -#}
+{% macro _credited_touch_columns(keys, flags, credits) -%}
+    {% for key in keys -%}
+        touches.{{ key }},
+    {% endfor -%}
+    {{ credits }}.model,
+    touches.touchpoint_id,
+    touches.touched_at,
+    {% for flag in flags -%}
+        {{ credits }}.{{ flag }},
+    {% endfor -%}
 {%- endmacro %}
