@@ -192,26 +192,14 @@
     and ran out of the memory cap at 50M touchpoints (6 GB), where one thread fits; at 1M one
     thread takes about twice as long. The setting is the database's, so it is put back after.
     Spark plans its own memory: nothing. -#}
-{% macro one_thread_pre_hook() -%}
-    {{ return(adapter.dispatch('one_thread_pre_hook', 'attribution')()) }}
+{% macro one_thread_hook(phase) -%}
+    {{ return(adapter.dispatch('one_thread_hook', 'attribution')(phase)) }}
 {%- endmacro %}
 
-{% macro default__one_thread_pre_hook() -%}
+{% macro default__one_thread_hook(phase) -%}
     {{ return('') }}
 {%- endmacro %}
 
-{% macro duckdb__one_thread_pre_hook() -%}
-    {{ return('set threads = 1') }}
-{%- endmacro %}
-
-{% macro one_thread_post_hook() -%}
-    {{ return(adapter.dispatch('one_thread_post_hook', 'attribution')()) }}
-{%- endmacro %}
-
-{% macro default__one_thread_post_hook() -%}
-    {{ return('') }}
-{%- endmacro %}
-
-{% macro duckdb__one_thread_post_hook() -%}
-    {{ return('reset threads') }}
+{% macro duckdb__one_thread_hook(phase) -%}
+    {{ return('set threads = 1' if phase == 'pre' else 'reset threads') }}
 {%- endmacro %}

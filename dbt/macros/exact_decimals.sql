@@ -116,12 +116,13 @@
     `order_by` names, the order ties are broken in between classes of equal remainder (the
     last column unique within a partition). Within a class, ties go by the row's position
     (1 = first). Returns every column of `classes` plus
-      floor_cents    = credit x amount_cents rounded down;
-      leftover_cents = amount_cents - the floor_cents of every row of the partition;
-      rows_before    = rows of the partition ahead of the class: larger remainders, then
-                       equal ones of classes earlier in `order_by`.
-    A row in position p of its class then holds `apportioned_cents(...)`: floor_cents, plus
-    1 when rows_before + p <= leftover_cents. NULL throughout when amount_cents is.
+      floor_cents = credit x amount_cents rounded down;
+      cent_cutoff = how many of the class's rows, from position 1, get a leftover cent: the
+                    cents left (amount_cents less every row's floor_cents in the partition)
+                    less the rows ahead of the class (larger remainders, then equal ones of
+                    classes earlier in `order_by`); 0 or below: none.
+    A row in position p of its class then holds `apportioned_cents(floor_cents, p,
+    cent_cutoff)`. NULL throughout when amount_cents is.
 
     Why classes: one deal's cents used to be ranked row by row, a sort of every attribution
     row (375M at 50M touchpoints, whose spill filled the disk); the classes are a few per deal
@@ -132,15 +133,14 @@
         with_floor.*,
         with_floor.amount_cents
         - sum(with_floor.class_size * with_floor.floor_cents) over (partition by {{ partition_by }})
-            as leftover_cents,
-        coalesce(
+        - coalesce(
             sum(with_floor.class_size) over (
                 partition by {{ partition_by }}
                 order by with_floor.remainder_cents desc, {{ order_by }}
                 rows between unbounded preceding and 1 preceding
             ),
             0
-        ) as rows_before
+        ) as cent_cutoff
 
     from (
         select
@@ -154,10 +154,9 @@
 )
 {%- endmacro %}
 
-{% macro apportioned_cents(floor_cents, rows_before, position, leftover_cents) -%}
+{% macro apportioned_cents(floor_cents, position, cent_cutoff) -%}
     cast(
-        {{ floor_cents }}
-        + case when {{ rows_before }} + {{ position }} <= {{ leftover_cents }} then 1 else 0 end
+        {{ floor_cents }} + case when {{ position }} <= {{ cent_cutoff }} then 1 else 0 end
         as {{ cents_type() }}
     )
 {%- endmacro %}

@@ -199,8 +199,8 @@
         first_position,
         first_position + class_size - 1 as last_position,
         cast(floor_cents as bigint) as floor_cents,
-        -- Touches of the class up to this position get a leftover cent.
-        cast(leftover_cents - rows_before + first_position - 1 as bigint) as last_cent_position
+        -- The cut-off in the group's positions rather than the class's.
+        cast(cent_cutoff + first_position - 1 as bigint) as last_cent_position
 
     from {{ largest_remainder_classes(
         cent_classes,
@@ -216,11 +216,9 @@
         {{ _credited_touch_columns(keys, flags, 'classes') }}
         classes.is_anchor_class as is_residue_anchor,
         classes.credit,
-        cast(
-            classes.floor_cents
-            + case when touches.role_group_position <= classes.last_cent_position then 1 else 0 end
-            as {{ cents_type() }}
-        ) as pipeline_cents
+        {{ apportioned_cents(
+            'classes.floor_cents', 'touches.role_group_position', 'classes.last_cent_position',
+        ) }} as pipeline_cents
 
     from {{ touches }} as touches
     inner join {{ priced_classes }} as classes

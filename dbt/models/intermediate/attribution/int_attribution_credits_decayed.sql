@@ -123,7 +123,7 @@ final as (
         is_closed_won_touch,
         credit,
         is_residue_anchor,
-        {{ apportioned_cents('floor_cents', 'rows_before', '1', 'leftover_cents') }} as pipeline_cents
+        {{ apportioned_cents('floor_cents', '1', 'cent_cutoff') }} as pipeline_cents
 
     from apportioned
 

@@ -13,7 +13,7 @@
 -- Nothing here sorts or re-reads the attribution rows: the credit models bring each row's
 -- cents, so one pass joins them to their touch and deal and streams them into the table (at
 -- 50M touchpoints 375M rows; a sort of them for the cents spilled beyond the disk).
-{{ config(pre_hook=one_thread_pre_hook(), post_hook=one_thread_post_hook()) }}
+{{ config(pre_hook=one_thread_hook('pre'), post_hook=one_thread_hook('post')) }}
 with
 
 opportunities as (
