@@ -25,6 +25,12 @@ from dagster import AssetKey, DagsterInstance
 
 from dagster_project.definitions import build_definitions
 from dagster_project.defs.publish.assets import PUBLIC_TABLES, validate_staged
+from dagster_project.defs.publish.parquet_export import (
+    LOOKUP_BYTES_PER_ROW,
+    SLICED_VIEWS,
+    slices_for,
+    write_sliced_view,
+)
 from dagster_project.defs.publish.serving import PublishError, publish, staging_files
 from dagster_project.lib.warehouse import WarehouseResource
 from dagster_project.settings import REPO_ROOT
@@ -198,7 +204,9 @@ def test_sample_build_publishes_every_public_table(built_warehouse: BuiltWarehou
     # Every table of the public schemas, and nothing half-written beside it.
     in_warehouse = _published_tables(built_warehouse.warehouse_path)
     assert _published_tables(serving) == in_warehouse == set(PUBLIC_NAMES)
-    # The serving file starts as a copy of the warehouse file: nothing private may stay in it.
+    # Only the public relations are written into the serving file: no private table, and none
+    # of their bytes (it is smaller than the warehouse, whose intermediate tables it leaves out).
+    assert serving.stat().st_size < built_warehouse.warehouse_path.stat().st_size
     with duckdb.connect(str(serving), read_only=True) as con:
         relations = con.execute(
             "select schema_name || '.' || table_name from duckdb_tables()"
@@ -214,6 +222,36 @@ def test_sample_build_publishes_every_public_table(built_warehouse: BuiltWarehou
     assert metadata["parquet_dir"].value == str(serving.with_name("serving_parquet") / "current")
     with duckdb.connect(str(serving), read_only=True) as con, pytest.raises(duckdb.Error):
         con.execute("delete from marts.fct_attribution_credits")
+
+
+def test_a_view_too_big_for_memory_is_exported_in_slices_equal_to_it(
+    built_warehouse: BuiltWarehouse, tmp_path: Path
+) -> None:
+    """fct_attribution's join to the touchpoints is exported in slices of the touchpoint key
+    once the touchpoints outgrow half the memory cap (at 50M touchpoints the one-statement
+    export spilled until the disk was full). The sample fits in one statement; under a cap
+    too small for its touchpoints, or with slices forced, the one file still holds exactly
+    the view's rows."""
+    serving = Path(built_warehouse.resource.serving_database_path)
+    name = "marts.fct_attribution"
+    view = SLICED_VIEWS[name]
+    with duckdb.connect(str(serving), read_only=True) as con:
+        assert slices_for(con, view) == 1
+        touchpoints = con.execute(f"select count(*) from {view.lookup}").fetchone()[0]
+        con.execute(f"set memory_limit = '{touchpoints * LOOKUP_BYTES_PER_ROW * 3 // 2000}KB'")
+        assert slices_for(con, view) == 2
+    exported = tmp_path / "fct_attribution.parquet"
+    rows = write_sliced_view(serving, name, view, exported, "1GB", slices=3)
+    with duckdb.connect(str(serving), read_only=True) as con:
+        assert rows == con.execute(f"select count(*) from {name}").fetchone()[0] > 0
+        for left, right in (
+            (f"read_parquet('{exported}')", name),
+            (name, f"read_parquet('{exported}')"),
+        ):
+            extra = con.execute(
+                f"select count(*) from (select * from {left} except all select * from {right})"
+            ).fetchone()
+            assert extra == (0,)
 
 
 # ---------------------------------------------------------------- killed runs, re-runs

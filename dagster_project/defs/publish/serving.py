@@ -7,15 +7,16 @@ a DuckDB file that only this module writes, and only by replacing it whole:
    publishes run one at a time and any `<serving>.tmp-*` file left is a dead run's litter,
    which is removed;
 2. write a NEW file `<serving>.tmp-<publish id>` beside the target: every public table,
-   with its column types (DuckDB target: a byte copy of the warehouse file, taken under a
-   read-only connection so no writer can start, with every schema but the public ones
-   dropped; Spark target: a table per public table from the Parquet files Spark wrote),
+   with its column types (DuckDB target: each public table created with the warehouse's DDL
+   and its rows inserted from the warehouse, attached read-only so no writer can start;
+   Spark target: a table per public table from the Parquet files Spark wrote),
    its documentation as comments, and `main.publish_log` (this publish's tables and row
    counts, after the history carried over from the file being replaced);
 3. CHECKPOINT and close it, let the caller validate it (the asset runs the blocking
    contribution checks on the copy), fsync it;
 4. export every table of the validated copy as Parquet into a new folder
-   `<serving>_parquet/<publish id>/<schema>/<table>.parquet`, fsynced;
+   `<serving>_parquet/<publish id>/<schema>/<table>.parquet`, fsynced (parquet_export.py:
+   a view whose join outgrows memory is written in slices of its key);
 5. `os.replace` the staged file onto the serving path (one atomic rename on POSIX), then
    point the symlink `<serving>_parquet/current` at the new folder (another atomic
    rename), and fsync both folders. The previous Parquet folder is kept, so a reader in the
@@ -40,12 +41,14 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.defs.publish.parquet_export import export_parquet, fsync
 from dagster_project.lib.engines import SparkEngine, cap_memory
 from dagster_project.lib.warehouse import WarehouseResource
 
 PUBLISH_LOG = "main.publish_log"
 STAGING_INFIX = ".tmp-"
 CURRENT_LINK = "current"
+_SOURCE = "publish_source"  # the warehouse, attached read-only while its tables are copied
 
 
 class PublishError(RuntimeError):
@@ -104,68 +107,50 @@ def _exclusive_lock(target: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _discard(path: Path) -> None:
     for leftover in (path, path.with_name(path.name + ".wal")):
         leftover.unlink(missing_ok=True)
 
 
-def snapshot_warehouse(warehouse_path: Path, staged: Path) -> None:
-    """Start the staged file as a byte copy of the warehouse (and of a pending write-ahead log).
-
-    Why a file copy: re-inserting the tables (CREATE TABLE AS SELECT from the attached
-    warehouse) compressed every row again; at 10M touchpoints that took 54 s and 9.3 GB for
-    75M attribution rows, the copy 7 s and no memory. The read-only connection held during the
-    copy takes DuckDB's lock, so no writer can change the file under it. The price: the
-    dropped private schemas leave free blocks, so the serving file is as large as the
-    warehouse rather than as its public tables, and those blocks still hold the intermediate
-    tables' bytes (unreadable through SQL). No email is among them: the intermediate tables
-    keep ids; emails are read only from the raw Parquet area, through staging's views.
-    """
-    with duckdb.connect(str(warehouse_path), read_only=True):
-        shutil.copyfile(warehouse_path, staged)
-        wal = warehouse_path.with_name(warehouse_path.name + ".wal")
-        if wal.exists():
-            shutil.copyfile(wal, staged.with_name(staged.name + ".wal"))
-
-
-def _keep_only(
-    con: duckdb.DuckDBPyConnection, tables: Sequence[PublicTable]
+def _copy_from_duckdb(
+    con: duckdb.DuckDBPyConnection, warehouse_path: Path, tables: Sequence[PublicTable]
 ) -> dict[tuple[str, str], str]:
-    """Drop every schema, table and view of the copied warehouse that is not published;
-    return what each public relation is ('table' or 'view').
+    """Create each public relation in the staged file with the warehouse's own DDL (types, NOT
+    NULL constraints) and insert its rows; return what each is ('table' or 'view').
 
-    A public view stays a view (fct_attribution): it reads only public tables, named without
-    their database, so in the copy it reads the copy's tables."""
+    Only the public tables are written, never a copy of the whole file: at 50M touchpoints the
+    warehouse is 24 GB, of which the intermediate tables are ~10 GB, and a byte copy carried
+    them (and their bytes, in free blocks) into the serving file and filled the disk. Rows are
+    inserted without keeping their order (no reader relies on it), which lets DuckDB stream
+    them on every thread under the memory cap. A public view stays a view (fct_attribution):
+    it names its tables without their database, so in the copy it reads the copy's tables."""
     wanted = {(table.schema, table.name) for table in tables}
-    public = {table.schema for table in tables}
-    database = con.execute("select current_database()").fetchone()
-    schemas = con.execute(
-        "select schema_name from duckdb_schemas() where database_name = ? and not internal",
-        [database[0] if database else ""],
-    ).fetchall()
-    for (schema,) in schemas:
-        if schema not in public and schema != "main":
-            con.execute(f'drop schema "{schema}" cascade')
-    relations = con.execute(
-        "select schema_name, table_name, 'table' from duckdb_tables()"
-        " union all"
-        " select schema_name, view_name, 'view' from duckdb_views() where not internal"
-    ).fetchall()
-    for schema, name, kind in relations:
-        if (schema, name) not in wanted:
-            con.execute(f'drop {kind} "{schema}"."{name}"')
-    kinds = {(schema, name): kind for schema, name, kind in relations if (schema, name) in wanted}
-    missing = sorted(f"{schema}.{name}" for schema, name in wanted - kinds.keys())
-    if missing:
-        raise PublishError(f"not in the warehouse: {', '.join(missing)}")
+    con.execute("set preserve_insertion_order = false")
+    con.execute(f"attach {_literal(str(warehouse_path))} as {_SOURCE} (read_only)")
+    try:
+        relations = con.execute(
+            "select schema_name, table_name, 'table', sql from duckdb_tables()"
+            " where database_name = ?"
+            " union all"
+            " select schema_name, view_name, 'view', sql from duckdb_views()"
+            " where database_name = ? and not internal",
+            [_SOURCE, _SOURCE],
+        ).fetchall()
+        public = [row for row in relations if (row[0], row[1]) in wanted]
+        kinds = {(schema, name): kind for schema, name, kind, _ in public}
+        missing = sorted(f"{schema}.{name}" for schema, name in wanted - kinds.keys())
+        if missing:
+            raise PublishError(f"not in the warehouse: {', '.join(missing)}")
+        for schema in sorted({schema for schema, _ in kinds}):
+            con.execute(f'create schema if not exists "{schema}"')
+        for schema, name, kind, ddl in sorted(public, key=lambda row: row[2]):  # tables first
+            con.execute(ddl)
+            if kind == "table":
+                con.execute(
+                    f'insert into "{schema}"."{name}" select * from {_SOURCE}."{schema}"."{name}"'
+                )
+    finally:
+        con.execute(f"detach {_SOURCE}")
     return kinds
 
 
@@ -196,14 +181,13 @@ def _row_count(con: duckdb.DuckDBPyConnection, table: PublicTable) -> int:
 def _copy_tables(
     con: duckdb.DuckDBPyConnection, warehouse: WarehouseResource, tables: Sequence[PublicTable]
 ) -> dict[str, int]:
-    """Leave exactly the public tables in the staged file, documented; return their row counts.
-
-    On DuckDB the staged file already is the warehouse's copy (snapshot_warehouse)."""
+    """Write exactly the public tables into the staged file, documented; return their row
+    counts."""
     if warehouse.dbt_target == "spark":
         _copy_from_spark(con, warehouse, tables)  # tables only
         kinds = {}
     else:
-        kinds = _keep_only(con, tables)
+        kinds = _copy_from_duckdb(con, Path(warehouse.warehouse_path), tables)
     counts = {}
     for table in tables:
         counts[table.qualified_name] = _row_count(con, table)
@@ -272,26 +256,6 @@ def _write_log(
     )
 
 
-def _export_parquet(
-    staged: Path, folder: Path, tables: Sequence[PublicTable], memory_limit: str
-) -> None:
-    """One Parquet file per public table, written from the validated staged copy (uncapped,
-    DuckDB buffered 7.4 GB to write the 75M attribution rows of 10M touchpoints; at 2 GB it is
-    as fast)."""
-    folder.mkdir(parents=True)
-    with duckdb.connect(str(staged), read_only=True) as con:
-        cap_memory(con, memory_limit)
-        for table in tables:
-            (folder / table.schema).mkdir(exist_ok=True)
-            path = folder / table.schema / f"{table.name}.parquet"
-            con.execute(
-                f'copy "{table.schema}"."{table.name}" to {_literal(str(path))}'
-                " (format parquet, compression zstd)"
-            )
-    for path in sorted(folder.rglob("*.parquet")):
-        _fsync(path)
-
-
 def _point_current_at(parquet_root: Path, publish_id: str) -> None:
     """Atomically repoint `current` (a relative symlink) at this publish's folder."""
     link = parquet_root / CURRENT_LINK
@@ -343,8 +307,6 @@ def publish(
         swapped = False
         try:
             published_at = datetime.now(UTC).replace(tzinfo=None)
-            if warehouse.dbt_target != "spark":
-                snapshot_warehouse(Path(warehouse.warehouse_path), staged)
             with duckdb.connect(str(staged)) as con:
                 cap_memory(con, warehouse.duckdb_memory_limit)
                 counts = _copy_tables(con, warehouse, tables)
@@ -354,14 +316,17 @@ def publish(
                 raise PublishError(f"{staged}: write-ahead log left after checkpoint and close")
             if validate is not None:
                 validate(staged)
-            _export_parquet(staged, parquet_dir, tables, warehouse.duckdb_memory_limit)
-            _fsync(staged)
+            try:
+                export_parquet(staged, parquet_dir, counts, warehouse.duckdb_memory_limit)
+            except ValueError as error:
+                raise PublishError(str(error)) from error
+            fsync(staged)
             os.replace(staged, target)  # the steps readers can observe: atomic renames
             swapped = True
             _point_current_at(parquet_root, publish_id)
             with contextlib.suppress(OSError):  # not every platform fsyncs a directory
-                _fsync(target.parent)
-                _fsync(parquet_root)
+                fsync(target.parent)
+                fsync(parquet_root)
         finally:
             _discard(staged)  # nothing left once replaced; the whole attempt otherwise
             if not swapped:
