@@ -133,7 +133,8 @@ def export_parquet(
             schema, table = name.split(".")
             (folder / schema).mkdir(exist_ok=True)
             view = SLICED_VIEWS.get(name)
-            plan[name] = slices_for(con, view) if view is not None else 1
+            # On Spark the staged file holds it as a table: nothing to join, one COPY.
+            plan[name] = slices_for(con, view) if view and _is_view(con, name) else 1
             if plan[name] == 1:
                 con.execute(
                     f'copy "{schema}"."{table}" to {_literal(str(_file(folder, name)))}'
@@ -148,6 +149,17 @@ def export_parquet(
     for path in sorted(folder.rglob("*.parquet")):
         fsync(path)
     return sliced
+
+
+def _is_view(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    schema, table = name.split(".")
+    return bool(
+        _scalar(
+            con,
+            "select count(*) from duckdb_views() where schema_name = ? and view_name = ?",
+            [schema, table],
+        )
+    )
 
 
 def _file(folder: Path, name: str) -> Path:
