@@ -1,16 +1,16 @@
 """`make run`: materialise every asset on the configured sources, then print a summary.
 
 Runs the `materialize_everything` job in this process against the persistent Dagster
-instance (DAGSTER_HOME), so the run and its check results also show in `make dev`.
+instance (DAGSTER_HOME), so the run and its check results also show in `make dev`; its
+events are written through connections kept open for the run (lib/event_log.py).
 """
 
 from __future__ import annotations
 
 import sys
 
-from dagster import DagsterInstance
-
 from dagster_project.definitions import defs
+from dagster_project.lib.event_log import run_instance
 from dagster_project.lib.warehouse import WarehouseResource
 from dagster_project.run_outcome import run_outcome
 from dagster_project.summary import render_summary
@@ -21,7 +21,7 @@ QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 def main() -> int:
     job = defs.resolve_job_def("materialize_everything")
-    with DagsterInstance.get() as instance:
+    with run_instance() as instance:
         result = job.execute_in_process(
             instance=instance, raise_on_error=False, run_config=QUIET_CONSOLE
         )
