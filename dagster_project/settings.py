@@ -85,6 +85,8 @@ class Settings:
     duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
     # dbt's own log file level (info; debug writes every SQL statement to it).
     dbt_log_level_file: str = "info"
+    # Dagster's instance folder (run history, dagster.yaml); the Makefile sets it.
+    dagster_home: str | None = None
 
 
 def load_settings() -> Settings:
@@ -107,4 +109,5 @@ def load_settings() -> Settings:
         dbt_log_level_file=os.environ.get("DBT_LOG_LEVEL_FILE", "info"),
         duckdb_memory_limit=_text_from_env("ATTRIBUTION_DUCKDB_MEMORY_LIMIT")
         or DEFAULT_DUCKDB_MEMORY_LIMIT,
+        dagster_home=_text_from_env("DAGSTER_HOME"),
     )

@@ -33,6 +33,15 @@ TOP = ("definitions", "run", "summary", "run_outcome")
 
 PRIVATE_PACKAGES = ("dagster", "dagster_dbt")
 
+PRIVATE_API_USERS = {
+    "lib/event_log.py": (
+        "subclasses Dagster's SQLite event log, which Dagster configures by this module path"
+        " in dagster.yaml but does not export; tests/test_event_log.py proves the stock storage"
+        " reads what it writes, so an upgrade that breaks it fails there"
+    ),
+}
+"""Modules that may import Dagster's private modules, and why (the version is pinned)."""
+
 ENV_READERS = {
     "settings.py": "the one place environment variables are read",
     "lib/engines.py": "renders profiles.yml as dbt does, with its env_var()",
@@ -135,12 +144,14 @@ def test_project_imports_follow_the_layering() -> None:
 
 
 def test_no_private_dagster_api() -> None:
-    """Only what dagster and dagster_dbt export: no `dagster._core...`, `dagster_dbt._...`."""
+    """Only what dagster and dagster_dbt export: no `dagster._core...`, `dagster_dbt._...`,
+    outside PRIVATE_API_USERS."""
     violations = [
         f"{path.relative_to(ROOT.parent)}:{line} imports {module}"
         for path, line, module in _project_imports()
         if module.split(".")[0] in PRIVATE_PACKAGES
         and any(part.startswith("_") for part in module.split(".")[1:])
+        and path.relative_to(ROOT).as_posix() not in PRIVATE_API_USERS
     ]
     assert not violations, "\n".join(violations)
 

@@ -16,7 +16,6 @@ the daemon (stock storage) read what a run wrote with this one.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -33,6 +32,8 @@ from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
+
+from dagster_project.settings import load_settings
 
 # Engines kept at once: a run writes its own database and the index; the rest are closed.
 KEPT_DATABASES = 4
@@ -107,7 +108,7 @@ def _commit_without_full_sync(dbapi_connection: Any, _record: Any) -> None:
 def run_instance() -> DagsterInstance:
     """DAGSTER_HOME's instance, with this event log unless its dagster.yaml chose a storage
     (Postgres, say), which then stands as configured."""
-    home = os.environ.get("DAGSTER_HOME")
+    home = load_settings().dagster_home
     config_file = Path(home or ".") / "dagster.yaml"
     config = (yaml.safe_load(config_file.read_text()) if config_file.is_file() else None) or {}
     if not home or any(key in config for key in STORAGE_KEYS):
