@@ -236,10 +236,10 @@ def test_a_view_too_big_for_memory_is_exported_in_slices_equal_to_it(
     name = "marts.fct_attribution"
     view = SLICED_VIEWS[name]
     with duckdb.connect(str(serving), read_only=True) as con:
-        assert slices_for(con, view) == 1
         touchpoints = con.execute(f"select count(*) from {view.lookup}").fetchone()[0]
+        assert slices_for(con, touchpoints) == 1
         con.execute(f"set memory_limit = '{touchpoints * LOOKUP_BYTES_PER_ROW * 3 // 2000}KB'")
-        assert slices_for(con, view) == 2
+        assert slices_for(con, touchpoints) == 2
     exported = tmp_path / "fct_attribution.parquet"
     rows = write_sliced_view(serving, name, view, exported, "1GB", slices=3)
     with duckdb.connect(str(serving), read_only=True) as con:

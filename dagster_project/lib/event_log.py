@@ -16,7 +16,6 @@ the daemon (stock storage) read what a run wrote with this one.
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -45,9 +44,9 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
     """`SqliteEventLogStorage` whose connections stay open between reads and writes."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
-        # Before the stock initialiser, which already reads the index through _connect.
+        # Before the stock initialiser, which already reads the index through _connect. The
+        # engines are used and changed under the storage's own lock (`_db_lock`).
         self._engines: OrderedDict[str, Engine] = OrderedDict()
-        self._engines_lock = threading.Lock()
         super().__init__(base_dir, inst_data)
 
     @classmethod
@@ -57,23 +56,22 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
         return cls(inst_data=inst_data, **config_value)
 
     def _engine(self, shard: str) -> Engine:
-        with self._engines_lock:
-            engine = self._engines.pop(shard, None)
-            if engine is None:
-                engine = db.create_engine(
-                    self.conn_string_for_shard(shard),
-                    poolclass=QueuePool,
-                    pool_size=1,
-                    connect_args={
-                        "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
-                        "check_same_thread": False,  # used under the storage's own lock
-                    },
-                )
-                db.event.listen(engine, "connect", _commit_without_full_sync)
-            self._engines[shard] = engine  # most recently used last
-            while len(self._engines) > KEPT_DATABASES:
-                _, oldest = self._engines.popitem(last=False)
-                oldest.dispose()
+        engine = self._engines.pop(shard, None)
+        if engine is None:
+            engine = db.create_engine(
+                self.conn_string_for_shard(shard),
+                poolclass=QueuePool,
+                pool_size=1,
+                connect_args={
+                    "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+                    "check_same_thread": False,  # used under the storage's own lock
+                },
+            )
+            db.event.listen(engine, "connect", _commit_without_full_sync)
+        self._engines[shard] = engine  # most recently used last
+        while len(self._engines) > KEPT_DATABASES:
+            _, oldest = self._engines.popitem(last=False)
+            oldest.dispose()
         return engine
 
     @contextmanager
@@ -87,7 +85,7 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
                 yield conn
 
     def _close_all(self) -> None:
-        with self._engines_lock:
+        with self._db_lock:
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 
+from dagster_project.defs.ingest.sql_text import lit
 from dagster_project.lib.engines import cap_memory
 
 # What one lookup row of a sliced view's join holds in DuckDB, with the Parquet writer beside
@@ -46,19 +47,11 @@ SLICED_VIEWS = {
 }
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> int:
-    row = con.execute(sql, params or []).fetchone()
-    return int(row[0]) if row else 0
-
-
-def slices_for(con: duckdb.DuckDBPyConnection, view: SlicedView) -> int:
-    """How many slices keep each one's lookup within half the connection's memory cap."""
-    lookup_rows = _scalar(con, f"select count(*) from {view.lookup}")
-    budget = _scalar(con, "select parse_formatted_bytes(current_setting('memory_limit'))") // 2
+def slices_for(con: duckdb.DuckDBPyConnection, lookup_rows: int) -> int:
+    """How many slices keep each one's share of `lookup_rows` within half the connection's
+    memory cap."""
+    row = con.execute("select parse_formatted_bytes(current_setting('memory_limit'))").fetchone()
+    budget = int(row[0]) // 2 if row else 0
     return max(1, math.ceil(lookup_rows * LOOKUP_BYTES_PER_ROW / max(budget, 1)))
 
 
@@ -77,7 +70,7 @@ def write_sliced_view(
     with duckdb.connect() as con:
         cap_memory(con, memory_limit)
         con.execute("set preserve_insertion_order = false")
-        con.execute(f"attach {_literal(str(staged))} as staged (read_only)")
+        con.execute(f"attach {lit(str(staged))} as staged (read_only)")
         schema, view_name = name.split(".")
         ddl = con.execute(
             "select sql from duckdb_views()"
@@ -95,15 +88,16 @@ def write_sliced_view(
         ).fetchall()
         for table_schema in sorted({table_schema for table_schema, _, _ in tables}):
             con.execute(f'create schema if not exists memory."{table_schema}"')
+
         arrow_schema = con.sql(f"from staged.{name} limit 0").to_arrow_table().schema
         with pq.ParquetWriter(path, arrow_schema, compression="zstd") as writer:
             for index in range(slices):
-                in_slice = f'hash("{view.key}") % {slices} = {index}'
+                in_slice = f'where hash("{view.key}") % {slices} = {index}'
                 for table_schema, table, keyed in tables:
                     con.execute(
                         f'create or replace view memory."{table_schema}"."{table}" as'
                         f' select * from staged."{table_schema}"."{table}"'
-                        + (f" where {in_slice}" if keyed else "")
+                        + (f" {in_slice}" if keyed else "")
                     )
                 con.execute(f'drop view if exists memory."{schema}"."{view_name}"')
                 con.execute(ddl[0])
@@ -115,32 +109,37 @@ def write_sliced_view(
 
 
 def export_parquet(
-    staged: Path, folder: Path, counts: Mapping[str, int], memory_limit: str
-) -> dict[str, int]:
-    """One Parquet file per public table (`counts`: qualified name -> rows in the staged
-    file) under `folder/<schema>/<table>.parquet`, fsynced; return how many slices each
-    sliced view was written in. A sliced view that does not write its counted rows raises.
+    staged: Path,
+    folder: Path,
+    counts: Mapping[str, int],
+    views: Collection[str],
+    memory_limit: str,
+) -> None:
+    """One Parquet file per public relation (`counts`: qualified name -> rows in the staged
+    file; `views`: those of them that are views there) under
+    `folder/<schema>/<table>.parquet`, fsynced. A sliced view that does not write its counted
+    rows raises.
 
     DuckDB buffered 7.4 GB uncapped to write the 75M attribution rows of 10M touchpoints; at
     2 GB it is as fast. Rows are written without keeping their order (no reader relies on it),
     so DuckDB streams them."""
     folder.mkdir(parents=True)
-    plan: dict[str, int] = {}
+    sliced: dict[str, int] = {}
     with duckdb.connect(str(staged), read_only=True) as con:
         cap_memory(con, memory_limit)
         con.execute("set preserve_insertion_order = false")
         for name in counts:
             schema, table = name.split(".")
             (folder / schema).mkdir(exist_ok=True)
-            view = SLICED_VIEWS.get(name)
-            # On Spark the staged file holds it as a table: nothing to join, one COPY.
-            plan[name] = slices_for(con, view) if view and _is_view(con, name) else 1
-            if plan[name] == 1:
+            view = SLICED_VIEWS.get(name) if name in views else None  # a table joins nothing
+            slices = slices_for(con, counts[view.lookup]) if view else 1
+            if slices > 1:
+                sliced[name] = slices
+            else:
                 con.execute(
-                    f'copy "{schema}"."{table}" to {_literal(str(_file(folder, name)))}'
+                    f'copy "{schema}"."{table}" to {lit(str(_file(folder, name)))}'
                     " (format parquet, compression zstd)"
                 )
-    sliced = {name: slices for name, slices in plan.items() if slices > 1}
     for name, slices in sliced.items():
         path = _file(folder, name)
         written = write_sliced_view(staged, name, SLICED_VIEWS[name], path, memory_limit, slices)
@@ -148,18 +147,6 @@ def export_parquet(
             raise ValueError(f"{name}: wrote {written:,} of its {counts[name]:,} rows to {path}")
     for path in sorted(folder.rglob("*.parquet")):
         fsync(path)
-    return sliced
-
-
-def _is_view(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    schema, table = name.split(".")
-    return bool(
-        _scalar(
-            con,
-            "select count(*) from duckdb_views() where schema_name = ? and view_name = ?",
-            [schema, table],
-        )
-    )
 
 
 def _file(folder: Path, name: str) -> Path:

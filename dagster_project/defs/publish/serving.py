@@ -41,6 +41,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.defs.ingest.sql_text import lit
 from dagster_project.defs.publish.parquet_export import export_parquet, fsync
 from dagster_project.lib.engines import SparkEngine, cap_memory
 from dagster_project.lib.warehouse import WarehouseResource
@@ -83,10 +84,6 @@ class Publication:
     seconds: float
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def staging_path(target: Path, publish_id: str) -> Path:
     return target.with_name(f"{target.name}{STAGING_INFIX}{publish_id}")
 
@@ -126,7 +123,7 @@ def _copy_from_duckdb(
     it names its tables without their database, so in the copy it reads the copy's tables."""
     wanted = {(table.schema, table.name) for table in tables}
     con.execute("set preserve_insertion_order = false")
-    con.execute(f"attach {_literal(str(warehouse_path))} as {_SOURCE} (read_only)")
+    con.execute(f"attach {lit(str(warehouse_path))} as {_SOURCE} (read_only)")
     try:
         relations = con.execute(
             "select schema_name, table_name, 'table', sql from duckdb_tables()"
@@ -162,7 +159,7 @@ def _copy_from_spark(
     for schema in sorted({table.schema for table in tables}):
         con.execute(f'create schema if not exists "{schema}"')
     for table in tables:
-        files = _literal(spark.parquet_files(table.qualified_name))
+        files = lit(spark.parquet_files(table.qualified_name))
         con.execute(
             f'create table "{table.schema}"."{table.name}" as select * from read_parquet({files})'
         )
@@ -180,9 +177,9 @@ def _row_count(con: duckdb.DuckDBPyConnection, table: PublicTable) -> int:
 
 def _copy_tables(
     con: duckdb.DuckDBPyConnection, warehouse: WarehouseResource, tables: Sequence[PublicTable]
-) -> dict[str, int]:
+) -> tuple[dict[str, int], set[str]]:
     """Write exactly the public tables into the staged file, documented; return their row
-    counts."""
+    counts and which of them are views."""
     if warehouse.dbt_target == "spark":
         _copy_from_spark(con, warehouse, tables)  # tables only
         kinds = {}
@@ -192,14 +189,15 @@ def _copy_tables(
     for table in tables:
         counts[table.qualified_name] = _row_count(con, table)
         _comment(con, table, kinds.get((table.schema, table.name), "table"))
-    return counts
+    views = {f"{schema}.{name}" for (schema, name), kind in kinds.items() if kind == "view"}
+    return counts, views
 
 
 def _comment(con: duckdb.DuckDBPyConnection, table: PublicTable, kind: str) -> None:
     """dbt's descriptions as table (or view) and column comments, for BI tools that show them."""
     target = f'"{table.schema}"."{table.name}"'
     if table.description:
-        con.execute(f"comment on {kind} {target} is {_literal(table.description)}")
+        con.execute(f"comment on {kind} {target} is {lit(table.description)}")
     present = {
         name
         for (name,) in con.execute(
@@ -209,7 +207,7 @@ def _comment(con: duckdb.DuckDBPyConnection, table: PublicTable, kind: str) -> N
     }
     for column, description in table.columns.items():
         if column in present and description:
-            con.execute(f'comment on column {target}."{column}" is {_literal(description)}')
+            con.execute(f'comment on column {target}."{column}" is {lit(description)}')
 
 
 def _write_log(
@@ -239,7 +237,7 @@ def _write_log(
     )
     if target.exists():
         try:
-            con.execute(f"attach {_literal(str(target))} as previous (read_only)")
+            con.execute(f"attach {lit(str(target))} as previous (read_only)")
             con.execute(f"insert into {PUBLISH_LOG} by name select * from previous.{PUBLISH_LOG}")
             con.execute("detach previous")
         except duckdb.Error:
@@ -309,7 +307,7 @@ def publish(
             published_at = datetime.now(UTC).replace(tzinfo=None)
             with duckdb.connect(str(staged)) as con:
                 cap_memory(con, warehouse.duckdb_memory_limit)
-                counts = _copy_tables(con, warehouse, tables)
+                counts, views = _copy_tables(con, warehouse, tables)
                 _write_log(con, target, warehouse, publish_id, published_at, counts)
                 con.execute("checkpoint")
             if staged.with_name(staged.name + ".wal").exists():
@@ -317,7 +315,7 @@ def publish(
             if validate is not None:
                 validate(staged)
             try:
-                export_parquet(staged, parquet_dir, counts, warehouse.duckdb_memory_limit)
+                export_parquet(staged, parquet_dir, counts, views, warehouse.duckdb_memory_limit)
             except ValueError as error:
                 raise PublishError(str(error)) from error
             fsync(staged)
