@@ -9,6 +9,8 @@
 -- Roles: FT first touch of the window; OC last touch of P; LC the earliest lead-creation
 -- touch in the window among scoped contacts who became leads by opportunity creation;
 -- CW last touch of J for won opportunities. Ties go to the lower touchpoint_id.
+-- Only the opportunities this build computes (int_opportunities_changed: all of them on a full
+-- build); fct_attribution_credits keeps the others' stored rows.
 {%- set lookback_days = var('attribution_lookback_days') | int %}
 {%- set scope = var('attribution_scope') %}
 {%- if scope not in ['account', 'contact_role'] %}
@@ -21,6 +23,12 @@ with
 opportunities as (
 
     select * from {{ ref('int_opportunities_converted') }}
+
+),
+
+recomputed as (
+
+    select * from {{ ref('int_opportunities_changed') }}
 
 ),
 
@@ -49,16 +57,18 @@ contact_roles as (
 bounded as (
 
     select
-        opportunity_id,
-        account_id,
-        created_at,
-        is_won,
-        {{ add_days('created_at', -lookback_days) }} as window_start_at,
-        is_closed,
-        {{ add_days(dbt.cast('close_date', dbt.type_timestamp()), 1) }} as close_day_end_at,
+        opportunities.opportunity_id,
+        opportunities.account_id,
+        opportunities.created_at,
+        opportunities.is_won,
+        {{ add_days('opportunities.created_at', -lookback_days) }} as window_start_at,
+        opportunities.is_closed,
+        {{ add_days(dbt.cast('opportunities.close_date', dbt.type_timestamp()), 1) }} as close_day_end_at,
         {{ as_of_timestamp() }} as as_of_at
 
     from opportunities
+    inner join recomputed
+        on opportunities.opportunity_id = recomputed.opportunity_id
 
 ),
 

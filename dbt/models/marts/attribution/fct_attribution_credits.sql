@@ -13,12 +13,31 @@
 -- Nothing here sorts or re-reads the attribution rows: the credit models bring each row's
 -- cents, so one pass joins them to their touch and deal and streams them into the table (at
 -- 50M touchpoints 375M rows; a sort of them for the cents spilled beyond the disk).
-{{ config(pre_hook=one_thread_hook('pre'), post_hook=one_thread_hook('post')) }}
+--
+-- Incremental on DuckDB (macros/incremental_attribution.sql): a build deletes and rewrites the
+-- rows of the opportunities int_opportunities_changed lists (every one on a full build) and
+-- keeps the others', then records the inputs' fingerprints, all in one transaction.
+-- depends_on: {{ ref('int_touchpoints_changed') }}
+-- depends_on: {{ ref('int_touchpoints_fingerprinted') }}
+-- depends_on: {{ ref('int_as_of_resolved') }}
+{{ config(
+    materialized=attribution_credits_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=[one_thread_hook('pre'), '{{ delete_recomputed_attribution() }}'],
+    post_hook=['{{ record_attribution_state() }}', one_thread_hook('post')],
+) }}
 with
 
-opportunities as (
+converted_opportunities as (
 
     select * from {{ ref('int_opportunities_converted') }}
+
+),
+
+recomputed as (
+
+    select * from {{ ref('int_opportunities_changed') }}
 
 ),
 
@@ -45,6 +64,16 @@ models as (
         attribution_window
 
     from {{ ref('dim_attribution_models') }}
+
+),
+
+opportunities as (
+
+    select converted_opportunities.*
+
+    from converted_opportunities
+    inner join recomputed
+        on converted_opportunities.opportunity_id = recomputed.opportunity_id
 
 ),
 
