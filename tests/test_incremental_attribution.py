@@ -68,7 +68,9 @@ def _yesterdays_exports(root: Path) -> Path:
     # A session that was deleted upstream since yesterday (a bot visit, say).
     first_part = sorted((day / "campaign" / "web_sessions").glob("*.csv"))[0]
     sessions = _read(first_part)
-    deleted = sessions.iloc[[0]].assign(session_id="SES-9999999999", started_at="2025-03-03T10:00:00Z")
+    deleted = sessions.iloc[[0]].assign(
+        session_id="SES-9999999999", started_at="2025-03-03T10:00:00Z"
+    )
     _write(pd.concat([sessions, deleted]), first_part)
 
     opportunities = _read(day / "crm" / "opportunities.csv")
@@ -83,7 +85,9 @@ def _yesterdays_exports(root: Path) -> Path:
     ]
     # An amount corrected since yesterday, and a deal removed since (a duplicate).
     corrected = opportunities.index[opportunities["is_closed"] == "true"][0]
-    opportunities.loc[corrected, "amount"] = f"{float(opportunities.loc[corrected, 'amount']) + 100:.2f}"
+    opportunities.loc[corrected, "amount"] = (
+        f"{float(opportunities.loc[corrected, 'amount']) + 100:.2f}"
+    )
     removed = opportunities.iloc[[0]].assign(opportunity_id="OPP-9999999")
     _write(pd.concat([opportunities, removed]), day / "crm" / "opportunities.csv")
     roles = _read(day / "crm" / "opportunity_contact_roles.csv")
@@ -103,10 +107,14 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuiltWarehouse, Bu
     root = tmp_path_factory.mktemp("incremental")
     yesterday = _yesterdays_exports(root)
     daily = root / "daily"
-    first = materialize_all(daily, yesterday, as_of=YESTERDAY, marts_only=True, dbt_data_tests=False)
+    first = materialize_all(
+        daily, yesterday, as_of=YESTERDAY, marts_only=True, dbt_data_tests=False
+    )
     assert first.result.success
     incremental = materialize_all(daily, SAMPLE_DIR, as_of=TODAY, marts_only=True)
-    full = materialize_all(root / "full", SAMPLE_DIR, as_of=TODAY, marts_only=True, dbt_data_tests=False)
+    full = materialize_all(
+        root / "full", SAMPLE_DIR, as_of=TODAY, marts_only=True, dbt_data_tests=False
+    )
     assert incremental.result.success
     assert full.result.success
     return incremental, full

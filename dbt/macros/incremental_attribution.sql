@@ -62,6 +62,24 @@
     )) }}
 {%- endmacro %}
 
+{#- The last build's state of `kind` to select from, or, when there is none to use, an empty
+    relation of the same columns (`like` names the relation the state was recorded from). -#}
+{% macro attribution_previous_state(kind, usable, like=none) -%}
+    {%- if usable -%}
+        {{ attribution_state_relation(kind) }}
+    {%- elif kind == 'build' -%}
+        (
+            select
+                '' as code_fingerprint,
+                cast(0 as ubigint) as models_fingerprint,
+                {{ as_of_timestamp() }} as as_of_at
+            where 1 = 0
+        )
+    {%- else -%}
+        (select * from {{ like }} where 1 = 0)
+    {%- endif -%}
+{%- endmacro %}
+
 {#- True when this build may reuse the stored attribution rows: the engine builds
     incrementally, no --full-refresh, and both the rows and every state table exist. -#}
 {% macro attribution_state_usable() -%}

@@ -39,16 +39,16 @@ changed_touches as (
 
 ),
 
-{% if usable -%}
+-- The last build's state; none on a full build, which computes every opportunity.
 previous_opportunities as (
 
-    select * from {{ attribution_state_relation('opportunities') }}
+    select * from {{ attribution_previous_state('opportunities', usable, like='fingerprinted') }} as previous_state
 
 ),
 
 previous_build as (
 
-    select * from {{ attribution_state_relation('build') }}
+    select * from {{ attribution_previous_state('build', usable) }} as previous_state
 
 ),
 
@@ -68,7 +68,7 @@ everything as (
 
     select
         all_opportunities.opportunity_id,
-        'chain_changed' as change_reason
+        '{{ 'chain_changed' if usable else 'full_build' }}' as change_reason
 
     from (
         select opportunity_id from fingerprinted
@@ -178,16 +178,5 @@ final as (
     group by opportunity_id
 
 )
-{%- else -%}
-final as (
-
-    select
-        opportunity_id,
-        'full_build' as change_reason
-
-    from fingerprinted
-
-)
-{%- endif %}
 
 select * from final

@@ -12,16 +12,16 @@ current_touches as (
 
 ),
 
-{% if usable -%}
+-- The last build's state; none on a full build (every opportunity is computed anyway).
 previous_touches as (
 
-    select * from {{ attribution_state_relation('touchpoints') }}
+    select * from {{ attribution_previous_state('touchpoints', usable, like='current_touches') }} as previous_state
 
 ),
 
 previous_build as (
 
-    select * from {{ attribution_state_relation('build') }}
+    select * from {{ attribution_previous_state('build', usable) }} as previous_state
 
 ),
 
@@ -42,7 +42,9 @@ differing as (
     from current_touches
     full outer join previous_touches
         on current_touches.touchpoint_id = previous_touches.touchpoint_id
-    where current_touches.touch_fingerprint is distinct from previous_touches.touch_fingerprint
+    where
+        {{ 'true' if usable else 'false' }}
+        and current_touches.touch_fingerprint is distinct from previous_touches.touch_fingerprint
 
 ),
 
@@ -99,21 +101,5 @@ final as (
             and current_touches.touched_at <= as_of_moved.moved_to
 
 )
-{%- else -%}
-final as (
-
-    select
-        touchpoint_id,
-        'current' as version,
-        account_id,
-        contact_id,
-        touched_at,
-        touch_fingerprint
-
-    from current_touches
-    where 1 = 0
-
-)
-{%- endif %}
 
 select * from final
