@@ -71,7 +71,7 @@
         (
             select
                 '' as code_fingerprint,
-                cast(0 as ubigint) as models_fingerprint,
+                {{ attribution_models_fingerprint() }} as models_fingerprint,
                 {{ as_of_timestamp() }} as as_of_at
             where 1 = 0
         )
@@ -156,17 +156,23 @@
         position_credits, _credited_touch_columns, with_unattributed, credit_type, money_type,
         cents_type, usd_to_cents, exact_window_sum, credits_summing_to_one,
         largest_remainder_classes, apportioned_cents, first_by, last_by, ordered_pick_key,
-        add_days, seconds_between, validated_model_weights, record_attribution_state,
-        row_fingerprint, set_fingerprint,
+        add_days, seconds_between, validated_model_weights, opportunity_window_bounds,
+        record_attribution_state, row_fingerprint, set_fingerprint,
     ] -%}
         {%- do parts.append(used.macro.macro_sql) -%}
     {%- endfor -%}
     {{ return(local_md5(parts | join('\n'))) }}
 {%- endmacro %}
 
-{#- The attribution models (the seed's rows, as validated) as one number. -#}
+{#- The attribution models (the seed's rows, as validated) as one number: a scalar subquery. -#}
 {% macro attribution_models_fingerprint() -%}
-    (select {{ set_fingerprint('hash(models)') }} from {{ ref('int_attribution_models_validated') }} as models)
+    {%- set models = ref('int_attribution_models_validated') -%}
+    {%- set columns = ['model'] -%}
+    {%- if execute -%}
+        {%- set found = adapter.get_columns_in_relation(models) | map(attribute='name') | sort -%}
+        {%- set columns = found if found else columns -%}
+    {%- endif -%}
+    (select {{ set_fingerprint(row_fingerprint(columns)) }} from {{ models }})
 {%- endmacro %}
 
 {#- fct_attribution_credits' pre-hook, inside its transaction: remove the rows of every
@@ -197,16 +203,12 @@
     {%- set touchpoints = attribution_state_relation('touchpoints') -%}
     {%- set opportunities = attribution_state_relation('opportunities') -%}
     {%- set build = attribution_state_relation('build') -%}
+    {%- set touch_columns = 'touchpoint_id, account_id, contact_id, touched_at, touch_fingerprint' -%}
     {%- if attribution_state_usable() -%}
         delete from {{ touchpoints }}
         where touchpoint_id in (select touchpoint_id from {{ ref('int_touchpoints_changed') }});
         insert into {{ touchpoints }}
-        select
-            touchpoint_id,
-            account_id,
-            contact_id,
-            touched_at,
-            touch_fingerprint
+        select {{ touch_columns }}
         from {{ ref('int_touchpoints_changed') }}
         where version = 'current';
         delete from {{ opportunities }}
@@ -221,12 +223,7 @@
         delete from {{ build }};
     {%- else -%}
         create or replace table {{ touchpoints }} as
-        select
-            touchpoint_id,
-            account_id,
-            contact_id,
-            touched_at,
-            touch_fingerprint
+        select {{ touch_columns }}
         from {{ ref('int_touchpoints_fingerprinted') }};
         create or replace table {{ opportunities }} as
         select

@@ -7,7 +7,6 @@
 -- depends_on: {{ ref('int_as_of_resolved') }}
 -- depends_on: {{ ref('int_attribution_models_validated') }}
 {%- set usable = attribution_state_usable() %}
-{%- set lookback_days = var('attribution_lookback_days') | int %}
 {%- set by_account = 'true' if var('attribution_scope') == 'account' else 'false' %}
 with
 
@@ -105,12 +104,11 @@ opportunity_changes as (
 bounded as (
 
     select
-        opportunity_id,
-        account_id,
-        created_at,
-        is_closed,
-        {{ add_days('created_at', -lookback_days) }} as window_start_at,
-        {{ add_days(dbt.cast('close_date', dbt.type_timestamp()), 1) }} as close_day_end_at
+        opportunities.opportunity_id,
+        opportunities.account_id,
+        opportunities.created_at,
+        opportunities.is_closed,
+        {{ opportunity_window_bounds('opportunities') }}
 
     from opportunities
 

@@ -11,7 +11,6 @@
 -- CW last touch of J for won opportunities. Ties go to the lower touchpoint_id.
 -- Only the opportunities this build computes (int_opportunities_changed: all of them on a full
 -- build); fct_attribution_credits keeps the others' stored rows.
-{%- set lookback_days = var('attribution_lookback_days') | int %}
 {%- set scope = var('attribution_scope') %}
 {%- if scope not in ['account', 'contact_role'] %}
     {{ exceptions.raise_compiler_error("attribution_scope must be 'account' or 'contact_role', got '" ~ scope ~ "'") }}
@@ -61,9 +60,8 @@ bounded as (
         opportunities.account_id,
         opportunities.created_at,
         opportunities.is_won,
-        {{ add_days('opportunities.created_at', -lookback_days) }} as window_start_at,
         opportunities.is_closed,
-        {{ add_days(dbt.cast('opportunities.close_date', dbt.type_timestamp()), 1) }} as close_day_end_at,
+        {{ opportunity_window_bounds('opportunities') }},
         {{ as_of_timestamp() }} as as_of_at
 
     from opportunities

@@ -3,6 +3,7 @@
 -- previous and its current version, plus the touches the as-of time moved past (they enter
 -- or leave open opportunities' full journeys). Empty on a full build.
 -- depends_on: {{ ref('int_as_of_resolved') }}
+-- depends_on: {{ ref('int_attribution_models_validated') }}
 {%- set usable = attribution_state_usable() %}
 with
 
