@@ -53,6 +53,26 @@
     {{ exceptions.raise_compiler_error('no model named ' ~ name) }}
 {%- endmacro %}
 
+{#- The opportunities this build computes, to select from: int_opportunities_changed, or in a
+    dbt unit test every opportunity of its fixture (a unit test states one build's rules; what
+    a build skips is tested on real builds, tests/test_incremental_attribution.py). -#}
+{% macro opportunities_to_compute() -%}
+    {%- if model is mapping and model.get('resource_type') == 'unit_test' -%}
+        (select opportunity_id from {{ ref('int_opportunities_converted') }})
+    {%- else -%}
+        {{ ref('int_opportunities_changed') }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- What fct_attribution_credits' hooks read, as dependencies of the model (no unit test has
+    fixtures for them: hooks do not run there). -#}
+{% macro attribution_state_dependencies() -%}
+    {%- if not (model is mapping and model.get('resource_type') == 'unit_test') -%}
+        -- depends_on: {{ ref('int_touchpoints_changed') }}, {{ ref('int_touchpoints_fingerprinted') }},
+        -- {{ ref('int_as_of_resolved') }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- The state tables, beside int_touchpoints_changed (the intermediate schema: never copied to
     the serving database). -#}
 {% macro attribution_state_relation(kind) -%}

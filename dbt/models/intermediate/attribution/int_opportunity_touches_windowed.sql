@@ -27,7 +27,7 @@ opportunities as (
 
 recomputed as (
 
-    select * from {{ ref('int_opportunities_changed') }}
+    select * from {{ opportunities_to_compute() }} as to_compute
 
 ),
 

@@ -17,9 +17,7 @@
 -- Incremental on DuckDB (macros/incremental_attribution.sql): a build deletes and rewrites the
 -- rows of the opportunities int_opportunities_changed lists (every one on a full build) and
 -- keeps the others', then records the inputs' fingerprints, all in one transaction.
--- depends_on: {{ ref('int_touchpoints_changed') }}
--- depends_on: {{ ref('int_touchpoints_fingerprinted') }}
--- depends_on: {{ ref('int_as_of_resolved') }}
+{{ attribution_state_dependencies() }}
 {{ config(
     materialized=attribution_credits_materialization(),
     incremental_strategy='append',
@@ -37,7 +35,7 @@ converted_opportunities as (
 
 recomputed as (
 
-    select * from {{ ref('int_opportunities_changed') }}
+    select * from {{ opportunities_to_compute() }} as to_compute
 
 ),
 
