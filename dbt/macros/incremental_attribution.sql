@@ -53,12 +53,13 @@
     {{ exceptions.raise_compiler_error('no model named ' ~ name) }}
 {%- endmacro %}
 
-{#- The opportunities this build computes, to select from: int_opportunities_changed, or in a
+{#- The opportunities this build computes, a relation to select from (aliased where it needs
+    one): int_opportunities_changed, or in a
     dbt unit test every opportunity of its fixture (a unit test states one build's rules; what
     a build skips is tested on real builds, tests/test_incremental_attribution.py). -#}
 {% macro opportunities_to_compute() -%}
     {%- if model is mapping and model.get('resource_type') == 'unit_test' -%}
-        (select opportunity_id from {{ ref('int_opportunities_converted') }})
+        (select opportunity_id from {{ ref('int_opportunities_converted') }}) as fixture_opportunities
     {%- else -%}
         {{ ref('int_opportunities_changed') }}
     {%- endif -%}

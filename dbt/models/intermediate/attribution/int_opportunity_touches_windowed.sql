@@ -27,7 +27,7 @@ opportunities as (
 
 recomputed as (
 
-    select * from {{ opportunities_to_compute() }} as to_compute
+    select * from {{ opportunities_to_compute() }}
 
 ),
 

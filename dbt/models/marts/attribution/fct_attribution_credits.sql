@@ -35,7 +35,7 @@ converted_opportunities as (
 
 recomputed as (
 
-    select * from {{ opportunities_to_compute() }} as to_compute
+    select * from {{ opportunities_to_compute() }}
 
 ),
 
