@@ -163,6 +163,7 @@
     {%- set chain = [
         'int_opportunities_converted', 'int_touchpoints_classified',
         'int_lead_creation_touches_identified', 'int_opportunity_touches_windowed',
+        'int_opportunity_touches_recomputed',
         'int_attribution_credits_positioned', 'int_attribution_credits_decayed',
         'int_attribution_credits_last_non_direct', 'int_attribution_models_validated',
         'fct_attribution_credits', 'int_touchpoints_fingerprinted',

@@ -14,7 +14,7 @@ with
 
 windowed_touches as (
 
-    select * from {{ ref('int_opportunity_touches_windowed') }}
+    select * from {{ ref('int_opportunity_touches_recomputed') }}
     where attribution_window = 'P'
 
 ),

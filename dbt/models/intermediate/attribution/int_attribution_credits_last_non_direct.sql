@@ -5,7 +5,7 @@ with
 
 windowed_touches as (
 
-    select * from {{ ref('int_opportunity_touches_windowed') }}
+    select * from {{ ref('int_opportunity_touches_recomputed') }}
     where attribution_window = 'P'
 
 ),

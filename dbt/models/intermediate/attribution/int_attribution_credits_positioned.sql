@@ -23,7 +23,7 @@ credited as (
 
     -- The touches are named directly, not through an import CTE: the macro reads them twice,
     -- and DuckDB would first copy a CTE read twice aside (at 50M touchpoints, 120M rows).
-    select * from {{ position_credits(ref('int_opportunity_touches_windowed'), 'models', 'opportunity_id', [
+    select * from {{ position_credits(ref('int_opportunity_touches_recomputed'), 'models', 'opportunity_id', [
         ('is_first_touch', 'first_touch_weight'),
         ('is_lead_creation_touch', 'lead_creation_weight'),
         ('is_opportunity_creation_touch', 'opportunity_creation_weight'),

@@ -9,8 +9,9 @@
 -- Roles: FT first touch of the window; OC last touch of P; LC the earliest lead-creation
 -- touch in the window among scoped contacts who became leads by opportunity creation;
 -- CW last touch of J for won opportunities. Ties go to the lower touchpoint_id.
--- Only the opportunities this build computes (int_opportunities_changed: all of them on a full
--- build); fct_attribution_credits keeps the others' stored rows.
+-- Every opportunity, every build: dim_opportunities reads its marketing flags from here. The
+-- credit models read only the windows of the deals a build computes
+-- (int_opportunity_touches_recomputed).
 {%- set scope = var('attribution_scope') %}
 {%- if scope not in ['account', 'contact_role'] %}
     {{ exceptions.raise_compiler_error("attribution_scope must be 'account' or 'contact_role', got '" ~ scope ~ "'") }}
@@ -22,12 +23,6 @@ with
 opportunities as (
 
     select * from {{ ref('int_opportunities_converted') }}
-
-),
-
-recomputed as (
-
-    select * from {{ opportunities_to_compute() }}
 
 ),
 
@@ -65,8 +60,6 @@ bounded as (
         {{ as_of_timestamp() }} as as_of_at
 
     from opportunities
-    inner join recomputed
-        on opportunities.opportunity_id = recomputed.opportunity_id
 
 ),
 

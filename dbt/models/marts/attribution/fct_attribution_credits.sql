@@ -88,7 +88,7 @@ credited_pairs as (
             opportunity_id,
             attribution_window
 
-        from {{ ref('int_opportunity_touches_windowed') }}
+        from {{ ref('int_opportunity_touches_recomputed') }}
     ) as windows
     inner join models
         on windows.attribution_window = models.attribution_window
