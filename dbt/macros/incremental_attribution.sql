@@ -58,17 +58,22 @@
     dbt unit test every opportunity of its fixture (a unit test states one build's rules; what
     a build skips is tested on real builds, tests/test_incremental_attribution.py). -#}
 {% macro opportunities_to_compute() -%}
-    {%- if model is mapping and model.get('resource_type') == 'unit_test' -%}
+    {%- if compiling_unit_test() -%}
         (select opportunity_id from {{ ref('int_opportunities_converted') }}) as fixture_opportunities
     {%- else -%}
         {{ ref('int_opportunities_changed') }}
     {%- endif -%}
 {%- endmacro %}
 
+{#- True while dbt compiles a unit test of the model (rather than the model itself). -#}
+{% macro compiling_unit_test() -%}
+    {{ return(model is mapping and model.get('resource_type') == 'unit_test') }}
+{%- endmacro %}
+
 {#- What fct_attribution_credits' hooks read, as dependencies of the model (no unit test has
     fixtures for them: hooks do not run there). -#}
 {% macro attribution_state_dependencies() -%}
-    {%- if not (model is mapping and model.get('resource_type') == 'unit_test') -%}
+    {%- if not compiling_unit_test() -%}
         -- depends_on: {{ ref('int_touchpoints_changed') }}, {{ ref('int_touchpoints_fingerprinted') }},
         -- {{ ref('int_as_of_resolved') }}
     {%- endif -%}
@@ -135,16 +140,9 @@
     xxhash64({{ columns | join(', ') }})
 {%- endmacro %}
 
-{#- An order-free fingerprint of a group's values (a set of contacts, say). -#}
+{#- An order-free fingerprint of a group's values (a set of contacts, say): bit_xor is an
+    aggregate on both engines. -#}
 {% macro set_fingerprint(expr) -%}
-    {{ return(adapter.dispatch('set_fingerprint', 'attribution')(expr)) }}
-{%- endmacro %}
-
-{% macro default__set_fingerprint(expr) -%}
-    bit_xor({{ expr }})
-{%- endmacro %}
-
-{% macro spark__set_fingerprint(expr) -%}
     bit_xor({{ expr }})
 {%- endmacro %}
 
@@ -179,6 +177,7 @@
         cents_type, usd_to_cents, exact_window_sum, credits_summing_to_one,
         largest_remainder_classes, apportioned_cents, first_by, last_by, ordered_pick_key,
         add_days, seconds_between, validated_model_weights, opportunity_window_bounds,
+        attribution_scope_is_account,
         record_attribution_state, row_fingerprint, set_fingerprint,
     ] -%}
         {%- do parts.append(used.macro.macro_sql) -%}

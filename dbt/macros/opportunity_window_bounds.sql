@@ -8,3 +8,14 @@
     {{ add_days(opportunities ~ '.created_at', -lookback_days) }} as window_start_at,
     {{ add_days(dbt.cast(opportunities ~ '.close_date', dbt.type_timestamp()), 1) }} as close_day_end_at
 {%- endmacro %}
+
+{#- 'true' when the attribution_scope var credits every contact of the opportunity's account,
+    'false' when only the contacts with a role on it (a SQL literal); any other value stops
+    the build. The windows and the change detection scope touches by it alike. -#}
+{% macro attribution_scope_is_account() -%}
+    {%- set scope = var('attribution_scope') -%}
+    {%- if scope not in ['account', 'contact_role'] -%}
+        {{ exceptions.raise_compiler_error("attribution_scope must be 'account' or 'contact_role', got '" ~ scope ~ "'") }}
+    {%- endif -%}
+    {{ return('true' if scope == 'account' else 'false') }}
+{%- endmacro %}

@@ -7,7 +7,7 @@
 -- depends_on: {{ ref('int_as_of_resolved') }}
 -- depends_on: {{ ref('int_attribution_models_validated') }}
 {%- set usable = attribution_state_usable() %}
-{%- set by_account = 'true' if var('attribution_scope') == 'account' else 'false' %}
+{%- set by_account = attribution_scope_is_account() %}
 with
 
 fingerprinted as (

@@ -12,11 +12,7 @@
 -- Every opportunity, every build: dim_opportunities reads its marketing flags from here. The
 -- credit models read only the windows of the deals a build computes
 -- (int_opportunity_touches_recomputed).
-{%- set scope = var('attribution_scope') %}
-{%- if scope not in ['account', 'contact_role'] %}
-    {{ exceptions.raise_compiler_error("attribution_scope must be 'account' or 'contact_role', got '" ~ scope ~ "'") }}
-{%- endif %}
-{%- set by_account = 'true' if scope == 'account' else 'false' %}
+{%- set by_account = attribution_scope_is_account() %}
 
 with
 
