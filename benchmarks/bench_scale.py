@@ -8,13 +8,13 @@ TOUCHPOINTS_PER_SCALE, so the built fct_touchpoints is about that size; the tabl
 real count). Then, `--runs` times on an empty data area, what `make run` does: `dbt parse`
 and `python -m dagster_project.run`, each under GNU time (wall, peak RSS of the largest
 process). Per run the time is split by stage from the run's Dagster event log and dbt's
-run_results of each dbt step:
+run_results of the dbt step:
 
 * landing: the raw__ assets and the ingestion log (CSV/Parquet -> typed Parquet);
 * dbt models: the wall time during which dbt worked on at least one model (the union of
   the models' intervals, compile to end of execute, so two threads do not count twice);
   dbt tests: the time dbt ran only tests;
-* dbt other: the rest of the two dbt steps (dbt start-up, parsing, adapter, Dagster's
+* dbt other: the rest of the dbt step (dbt start-up, parsing, adapter, Dagster's
   handling of dbt's events);
 * checks: the Python asset checks (reconciliation, credits, freshness, ingestion counts);
 * publish, report: the serving database and the leadership page;
@@ -129,7 +129,7 @@ def _stage(step: str) -> str:
         return "checks"
     if step.startswith("raw__") or step == "ingestion_log":
         return "landing"
-    if step in ("dbt_marts", "dbt_reports"):
+    if step == "dbt_build":
         return "dbt"
     if step == "serving_database":
         return "publish"
@@ -226,7 +226,7 @@ def one_run(source: Path, data: Path, as_of: str = AS_OF, fresh: bool = True) ->
     for step, seconds in steps.items():
         stage = _stage(step)
         if stage == "dbt":
-            models, tests = _dbt_split(data / "dbt_target" / f"run_results.{step}.json")
+            models, tests = _dbt_split(data / "dbt_target" / "run_results.json")
             stages["dbt models"] += models
             stages["dbt tests"] += tests
             stages["dbt other"] += seconds - models - tests

@@ -13,7 +13,7 @@ from dagster import (
 from dagster_project.defs.checks.contribution import contribution_checks
 from dagster_project.defs.checks.freshness import freshness_checks
 from dagster_project.defs.checks.revenue import revenue_checks
-from dagster_project.defs.dbt.assets import dbt_marts, dbt_reports
+from dagster_project.defs.dbt.assets import dbt_build
 from dagster_project.defs.dbt.project import DBT_EXECUTABLE, attribution_dbt_project
 from dagster_project.defs.dbt.resource import AttributionDbtCliResource
 from dagster_project.defs.ingest.assets import ingestion_assets
@@ -48,8 +48,7 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> Definitions
         assets=[
             *ingestion_assets,
             *ingestion_log_assets,
-            dbt_marts,
-            dbt_reports,
+            dbt_build,
             *publish_assets,
             *report_assets,
         ],

@@ -531,7 +531,7 @@ def test_failing_build_publishes_nothing(built_warehouse: BuiltWarehouse, tmp_pa
         result = job.execute_in_process(instance=instance, raise_on_error=False)
     assert not result.success
     failed = {event.step_key for event in result.all_events if event.is_step_failure}
-    assert "dbt_marts" in failed
+    assert "dbt_build" in failed
     materialized = {event.asset_key for event in result.all_events if event.is_step_materialization}
     assert SERVING not in materialized
     assert _sha256(serving) == before

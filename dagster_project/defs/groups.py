@@ -13,7 +13,10 @@ INGESTION = "ingestion"
 LOOKUPS = "lookups"
 """dbt seeds: channels, channel rules, attribution model weights."""
 
-DBT_LAYERS = ("staging", "intermediate", "marts", "reports", "semantic")
+REPORTS = "reports"
+"""The leadership reports (the rpt_ models)."""
+
+DBT_LAYERS = ("staging", "intermediate", "marts", REPORTS, "semantic")
 """dbt models, grouped by the top folder (layer) they live in under dbt/models/."""
 
 PUBLISHING = "publishing"

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from unittest.mock import patch
 
 from dagster import AssetSelection, DagsterInstance, ExecuteInProcessResult
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 from dagster_project.definitions import build_definitions
-from dagster_project.defs.dbt.assets import dbt_reports
+from dagster_project.defs.groups import REPORTS
 from dagster_project.lib.warehouse import WarehouseResource
 from dagster_project.settings import REPO_ROOT
 
@@ -85,11 +86,14 @@ def materialize_all(
     job = definitions.resolve_job_def("materialize_everything")
     selection = None
     if marts_only:
-        # Whole dbt steps only: a subset of one would run tests on models it did not build.
-        skipped = AssetSelection.assets(dbt_reports).downstream()
+        # dagster-dbt builds the subset of the dbt step. dbt's `cautious` indirect selection
+        # leaves out the tests that also read a report (dbt's default runs a test once any
+        # of its parents is selected).
+        skipped = AssetSelection.groups(REPORTS).downstream()
         graph = definitions.resolve_asset_graph()
         selection = sorted((AssetSelection.all() - skipped).resolve(graph))
-    with DagsterInstance.ephemeral() as instance:
+    indirect = {"DBT_INDIRECT_SELECTION": "cautious"} if marts_only else {}
+    with DagsterInstance.ephemeral() as instance, patch.dict(os.environ, indirect):
         result = job.execute_in_process(
             instance=instance, raise_on_error=False, asset_selection=selection
         )

@@ -3,10 +3,10 @@
 They read the public marts only and recompute nothing of the attribution rules: each
 asserts an invariant that must hold whatever the model (credits sum to one, money
 reconciles to the CRM, no credit outside its window). They are blocking, so a failure
-stops the leadership reports from building. Sums read fct_attribution_credits, the stored
-rows of the fct_attribution view (same rows, without the touch details the view looks up),
-so they do not pay for the view's lookups; the window check needs the touch times and reads
-the view itself.
+stops the publish: neither the serving database nor the leadership report is written.
+Sums read fct_attribution_credits, the stored rows of the fct_attribution view (same rows,
+without the touch details the view looks up), so they do not pay for the view's lookups;
+the window check needs the touch times and reads the view itself.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from dagster import (
 )
 from dagster_dbt import get_asset_key_for_model
 
-from dagster_project.defs.dbt.assets import dbt_marts, dbt_reports
+from dagster_project.defs.dbt.assets import dbt_build
 from dagster_project.lib.warehouse import WarehouseResource
 
-FCT_ATTRIBUTION = get_asset_key_for_model([dbt_marts], "fct_attribution")
-DIM_OPPORTUNITIES = get_asset_key_for_model([dbt_marts], "dim_opportunities")
-DIM_ATTRIBUTION_MODELS = get_asset_key_for_model([dbt_marts], "dim_attribution_models")
-RPT_MARKETING_CONTRIBUTION = get_asset_key_for_model([dbt_reports], "rpt_marketing_contribution")
+FCT_ATTRIBUTION = get_asset_key_for_model([dbt_build], "fct_attribution")
+DIM_OPPORTUNITIES = get_asset_key_for_model([dbt_build], "dim_opportunities")
+DIM_ATTRIBUTION_MODELS = get_asset_key_for_model([dbt_build], "dim_attribution_models")
+RPT_MARKETING_CONTRIBUTION = get_asset_key_for_model([dbt_build], "rpt_marketing_contribution")
 CENT = 0.005  # "to the cent" for the report's sums (double): less than half a cent apart
 MAX_ROWS_SHOWN = 20
 CRM_OPPORTUNITIES = "staging.stg_crm__opportunities"

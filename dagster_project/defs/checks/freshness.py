@@ -11,10 +11,10 @@ import pandas as pd
 from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 from dagster_dbt import get_asset_key_for_model
 
-from dagster_project.defs.dbt.assets import dbt_marts
+from dagster_project.defs.dbt.assets import dbt_build
 from dagster_project.lib.warehouse import WarehouseResource
 
-DIM_ATTRIBUTION_MODELS = get_asset_key_for_model([dbt_marts], "dim_attribution_models")
+DIM_ATTRIBUTION_MODELS = get_asset_key_for_model([dbt_build], "dim_attribution_models")
 
 
 @asset_check(

@@ -16,10 +16,10 @@ from dagster import (
 )
 from dagster_dbt import get_asset_key_for_model
 
-from dagster_project.defs.dbt.assets import dbt_marts
+from dagster_project.defs.dbt.assets import dbt_build
 from dagster_project.lib.warehouse import WarehouseResource
 
-FCT_BOOKINGS_BILLING = get_asset_key_for_model([dbt_marts], "fct_bookings_billing")
+FCT_BOOKINGS_BILLING = get_asset_key_for_model([dbt_build], "fct_bookings_billing")
 MAX_ROWS_SHOWN = 20
 
 

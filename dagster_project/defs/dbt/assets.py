@@ -1,12 +1,13 @@
-"""dbt models as Dagster assets, in two steps so that blocking checks on the marts gate
-the dbt reports: a failing contribution check stops the reports from building.
+"""Every dbt seed, model and test as Dagster assets and checks, built in one step.
 
-`dbt_marts` builds seeds, staging, intermediate, marts and the semantic layer; `dbt_reports`
-builds every model under models/reports (the rpt_ tables).
+One `dbt build` per run: a second step for the reports cost the sample run 5 of its 40
+seconds (dbt's start-up and the load of its saved parse again, and Dagster's handling of
+another step) and bought nothing a reader sees. Readers never open the warehouse: what the
+blocking checks gate is the serving database and the leadership report, which start only
+once the checks passed, and dbt itself skips every model downstream of a failed test.
 """
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,17 +21,24 @@ from dagster_project.defs.dbt.row_counts import with_row_counts
 from dagster_project.defs.dbt.translator import AttributionDbtTranslator
 from dagster_project.lib.warehouse import WarehouseResource
 
-REPORTS_SELECTION = "path:models/reports"
 
-
-def _build(
+@dbt_assets(
+    manifest=manifest_path(),
+    project=attribution_dbt_project,
+    dagster_dbt_translator=AttributionDbtTranslator(),
+    name="dbt_build",
+)
+def dbt_build(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
-    """dbt reads paths from the environment (profiles.yml, sources), so set them per run.
+    """Lookups, staging, intermediate, the public marts, the reports and the semantic layer,
+    with their dbt tests.
 
-    Both dbt steps of a run share one target folder per warehouse (WarehouseResource.
-    dbt_target_path), so the second step, and the next run on the same warehouse, reuse the
-    first one's parse (dbt's partial parsing) instead of parsing the whole project again:
+    dbt reads paths from the environment (profiles.yml, sources), so they are set per run.
+
+    Every run on a warehouse uses one target folder (WarehouseResource.dbt_target_path), so
+    the next run on the same warehouse reuses this one's parse (dbt's partial parsing)
+    instead of parsing the whole project again:
     dagster-dbt's default, a new folder per invocation, parses in full whenever the warehouse
     differs from the one `dbt parse` saw (every test, every user-chosen path).
 
@@ -58,46 +66,7 @@ def _build(
                 yield event
     except DagsterDbtCliRuntimeError as error:
         failure = error
-    _keep_run_results(Path(warehouse.dbt_target_path), context.op_def.name)
     # What dbt built before it failed is still materialised, with its size.
     yield from with_row_counts(built, invocation.manifest, warehouse)
     if failure is not None:
         raise DbtBuildError(build_failure(invocation, failure)) from failure
-
-
-def _keep_run_results(target_path: Path, step: str) -> None:
-    """Both steps write run_results.json in the one target folder; a copy per step keeps each
-    one's node timings (benchmarks/bench_scale.py splits a run's time with them)."""
-    results = target_path / "run_results.json"
-    if results.exists():
-        shutil.copyfile(results, target_path / f"run_results.{step}.json")
-
-
-@dbt_assets(
-    manifest=manifest_path(),
-    project=attribution_dbt_project,
-    dagster_dbt_translator=AttributionDbtTranslator(),
-    exclude=REPORTS_SELECTION,
-    name="dbt_marts",
-)
-def dbt_marts(
-    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
-) -> Iterator[Any]:
-    """Seeds, staging, intermediate, the public marts and the semantic layer, with their dbt
-    tests."""
-    yield from _build(context, dbt, warehouse)
-
-
-@dbt_assets(
-    manifest=manifest_path(),
-    project=attribution_dbt_project,
-    dagster_dbt_translator=AttributionDbtTranslator(),
-    select=REPORTS_SELECTION,
-    name="dbt_reports",
-)
-def dbt_reports(
-    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
-) -> Iterator[Any]:
-    """The rpt_ report tables for the CMO and CRO; built only after the marts' blocking checks
-    pass."""
-    yield from _build(context, dbt, warehouse)

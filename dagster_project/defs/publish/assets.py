@@ -23,7 +23,7 @@ from dagster import (
 
 from dagster_project.defs.checks.contribution import contribution_checks
 from dagster_project.defs.checks.on_file import run_checks_on
-from dagster_project.defs.dbt.assets import dbt_marts, dbt_reports
+from dagster_project.defs.dbt.assets import dbt_build
 from dagster_project.defs.groups import PUBLISHING
 from dagster_project.defs.publish.serving import PublicTable, PublishError, publish
 from dagster_project.lib.warehouse import WarehouseResource
@@ -42,7 +42,7 @@ def _dbt_description(spec: AssetSpec, model: str) -> str:
 
 
 def public_models(
-    dbt_steps: Iterable[AssetsDefinition] = (dbt_marts, dbt_reports),
+    dbt_steps: Iterable[AssetsDefinition] = (dbt_build,),
 ) -> list[tuple[AssetKey, PublicTable]]:
     """Every dbt model that lands in a public schema, with its asset key and documentation.
 

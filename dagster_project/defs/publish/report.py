@@ -31,7 +31,7 @@ from dagster_project.defs.checks.contribution import contribution_checks
 from dagster_project.defs.checks.freshness import freshness_checks
 from dagster_project.defs.checks.on_file import run_checks_on
 from dagster_project.defs.checks.revenue import revenue_checks
-from dagster_project.defs.dbt.assets import dbt_marts, dbt_reports
+from dagster_project.defs.dbt.assets import dbt_build
 from dagster_project.defs.groups import PUBLISHING
 from dagster_project.defs.ingest.checks import ingestion_checks
 from dagster_project.defs.publish.assets import serving_database
@@ -49,8 +49,7 @@ RERUN_CHECKS: Sequence[AssetChecksDefinition] = [
 # Checks whose latest recorded evaluation the report shows.
 RECORDED_CHECKS: Sequence[AssetsDefinition | AssetChecksDefinition] = [
     *ingestion_checks,
-    dbt_marts,
-    dbt_reports,
+    dbt_build,
 ]
 
 
