@@ -191,7 +191,8 @@ def render_summary(warehouse: WarehouseResource, run: RunOutcome) -> str:
         ),
         "",
     ]
-    lines += _numbers(warehouse, run.succeeded)
+    with warehouse.reading():
+        lines += _numbers(warehouse, run.succeeded)
     lines += _check_lines(run)
     lines += _failure_lines(run)
     return "\n".join(lines)

@@ -6,6 +6,7 @@ can point a whole run at a temporary directory.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import pandas as pd
 from dagster import ConfigurableResource
 
-from dagster_project.lib.engines import Engine, engine_for
+from dagster_project.lib.engines import Engine, engine_for, reading
 from dagster_project.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings, load_settings
 
 
@@ -144,6 +145,12 @@ class WarehouseResource(ConfigurableResource):
         return engine_for(
             self.dbt_target, self.warehouse_path, self.spark_path, self.duckdb_memory_limit
         )
+
+    def reading(self) -> contextlib.AbstractContextManager[None]:
+        """A block whose queries share one read-only connection (DuckDB; engines.reading)."""
+        if self.dbt_target == "duckdb":
+            return reading(self.warehouse_path, self.duckdb_memory_limit)
+        return contextlib.nullcontext()
 
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         """Run one read-only query on whichever engine built the marts (lib/engines.py)."""

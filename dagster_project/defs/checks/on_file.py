@@ -27,7 +27,8 @@ def run_checks_on(
         source_dir="", raw_dir="", warehouse_path=str(path), has_staging=has_staging
     )
     results = []
-    for check in checks:
-        (spec,) = check.check_specs
-        results.append((spec, check(warehouse=reader)))
+    with reader.reading():
+        for check in checks:
+            (spec,) = check.check_specs
+            results.append((spec, check(warehouse=reader)))
     return results
