@@ -126,6 +126,7 @@ def serving_database(
             "dagster/row_count": sum(publication.row_counts.values()),
             "removed_staging_files": len(publication.removed_staging_files),
             "publish_seconds": round(publication.seconds, 3),
+            "publish_phase_seconds": MetadataValue.json(publication.phase_seconds),
         }
     )
 

@@ -82,6 +82,7 @@ class Publication:
     size_bytes: int
     removed_staging_files: list[str]
     seconds: float
+    phase_seconds: dict[str, float] = field(default_factory=dict)  # copy, validate, parquet
 
 
 def staging_path(target: Path, publish_id: str) -> Path:
@@ -303,6 +304,7 @@ def publish(
         staged = staging_path(target, publish_id)
         parquet_dir = parquet_root / publish_id
         swapped = False
+        phases: dict[str, float] = {}
         try:
             published_at = datetime.now(UTC).replace(tzinfo=None)
             with duckdb.connect(str(staged)) as con:
@@ -310,14 +312,17 @@ def publish(
                 counts, views = _copy_tables(con, warehouse, tables)
                 _write_log(con, target, warehouse, publish_id, published_at, counts)
                 con.execute("checkpoint")
+            phases["copy"] = time.perf_counter() - started
             if staged.with_name(staged.name + ".wal").exists():
                 raise PublishError(f"{staged}: write-ahead log left after checkpoint and close")
             if validate is not None:
                 validate(staged)
+            phases["validate"] = time.perf_counter() - started - sum(phases.values())
             try:
                 export_parquet(staged, parquet_dir, counts, views, warehouse.duckdb_memory_limit)
             except ValueError as error:
                 raise PublishError(str(error)) from error
+            phases["parquet"] = time.perf_counter() - started - sum(phases.values())
             fsync(staged)
             os.replace(staged, target)  # the steps readers can observe: atomic renames
             swapped = True
@@ -338,4 +343,5 @@ def publish(
         size_bytes=target.stat().st_size,
         removed_staging_files=removed,
         seconds=time.perf_counter() - started,
+        phase_seconds={phase: round(seconds, 3) for phase, seconds in phases.items()},
     )
