@@ -21,6 +21,7 @@ import pytest
 from dagster_project.defs.ingest import staging
 from dagster_project.defs.ingest.contracts import (
     ISO_4217_CODES,
+    PERSONAL_VALUE,
     SOURCE_CONTRACTS,
     SourceContract,
     contract_markdown,
@@ -299,10 +300,46 @@ def test_invalid_email(tmp_path: Path, email: str) -> None:
             "campaign/form_submissions.csv",
             3,
             "email",
-            f"'{email}' is not an email",
+            f"{PERSONAL_VALUE} is not an email",  # a person's data never reaches a mart
         )
     ]
     assert loaded(result, "email, _source_line") == [(" Bob@Example.COM ", 2), ("c@d.co.uk", 4)]
+
+
+def test_a_persons_data_is_withheld_from_the_quarantine(tmp_path: Path) -> None:
+    """Emails, names, job titles and phone numbers (an extra column here) of quarantined rows
+    are replaced, in the row as read and in the reason, line breaks kept: the quarantine feeds
+    marts.fct_quarantined_rows, which BI tools read. A malformed row of such a file withholds
+    every field (which field is whose is unknown). The other values stay, to act on."""
+    src = tmp_path / "src"
+    write(
+        src / "crm/contacts.csv",
+        "contact_id,account_id,email,first_name,last_name,job_title,created_at,phone\n"
+        "C1,A1,ann@x.com,Ann,Lee,CTO,2025-01-01,+1 555 0100\n"
+        'C2,A1,"bob.smith@acme\nsecond line",Bob,Smith,VP Sales,2025-01-01,+1 555 0101\n'
+        "C3,A1,cat@x.com,Cat,Ng,CEO,yesterday,+1 555 0102\n"
+        "C4,A1,dan@x.com,Dan,Ray,CFO,2025-01-01,+1 555 0103,surplus",
+    )
+    result = land(C["crm/contacts"], src, tmp_path / "raw")
+    rows = quarantine_full(result)
+    assert [(r["line"], r["column"], r["reason"]) for r in rows] == [
+        (3, "email", f"{PERSONAL_VALUE} is not an email"),
+        (5, "created_at", "cannot parse 'yesterday' as timestamp"),
+        (6, None, "row has 9 fields, expected 8"),
+    ]
+    withheld = f"{PERSONAL_VALUE}\n"  # the email's line break, kept
+    assert json.loads(rows[0]["raw_record"]) == {
+        "contact_id": "C2", "account_id": "A1", "email": withheld, "first_name": PERSONAL_VALUE,
+        "last_name": PERSONAL_VALUE, "job_title": PERSONAL_VALUE, "created_at": "2025-01-01",
+        "lead_created_at": None, "mql_at": None, "sql_at": None, "lead_source": None,
+        "updated_at": None, "phone": PERSONAL_VALUE,
+    }  # fmt: skip
+    assert json.loads(rows[1]["raw_record"])["created_at"] == "yesterday"
+    assert json.loads(rows[2]["raw_record"]) == [PERSONAL_VALUE] * 9
+    stored = b"".join(path.read_bytes() for path in result.quarantine_path.parent.glob("*"))
+    for value in ("ann", "bob", "Bob", "Smith", "Cat", "cat@", "VP Sales", "CEO", "555", "dan"):
+        assert value.encode() not in stored, value
+    assert loaded(result, "contact_id, email, _source_line") == [("C1", "ann@x.com", 2)]
 
 
 def test_value_not_in_allowed_set(tmp_path: Path) -> None:

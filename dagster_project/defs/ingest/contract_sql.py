@@ -15,6 +15,8 @@ from pathlib import Path
 from dagster_project.defs.ingest.contracts import (
     EMAIL_PATTERN,
     ISO_4217_CODES,
+    PERSONAL_COLUMNS,
+    PERSONAL_VALUE,
     Column,
     LogicalType,
     SourceContract,
@@ -86,6 +88,12 @@ def _quoted(raw: str) -> str:
     return f"'''' || {raw} || ''''"
 
 
+def _shown(name: str, raw: str) -> str:
+    """SQL for a value as a reason or the quarantined record shows it: quoted, or
+    PERSONAL_VALUE for a person's data, which never reaches a mart."""
+    return lit(PERSONAL_VALUE) if name in PERSONAL_COLUMNS else _quoted(raw)
+
+
 def _alternation(values: Sequence[str]) -> str:
     """A regular expression matching exactly one of ``values`` (metacharacters escaped)."""
     special = set("\\.^$|?*+()[]{}")
@@ -97,7 +105,7 @@ def _type_problem(col: Column, raw: str, parsed: str) -> Problem:
     """A value is present but does not parse as the column's type."""
     return (
         f"({raw} IS NOT NULL AND ({parsed}) IS NULL)",
-        f"'cannot parse ' || {_quoted(raw)} || {lit(' as ' + _TYPE_WORDS[col.type])}",
+        f"'cannot parse ' || {_shown(col.name, raw)} || {lit(' as ' + _TYPE_WORDS[col.type])}",
     )
 
 
@@ -110,21 +118,21 @@ def _allowed_problem(col: Column, raw: str) -> Problem:
     listed = ", ".join(col.allowed_values)
     return (
         f"coalesce(NOT regexp_full_match({norm}, {lit(_alternation(allowed))}), false)",
-        f"{_quoted(raw)} || {lit(' is not one of ' + listed)}",
+        f"{_shown(col.name, raw)} || {lit(' is not one of ' + listed)}",
     )
 
 
-def _kind_problem(kind: ValueKind, raw: str) -> Problem:
+def _kind_problem(col: Column, raw: str) -> Problem:
     """A value that is not a currency code or an email, as the column's kind demands."""
-    if kind == ValueKind.CURRENCY:
+    if col.kind == ValueKind.CURRENCY:
         codes = lit(_alternation(sorted(ISO_4217_CODES)))
         return (
             f"coalesce(NOT regexp_full_match(upper(trim({raw})), {codes}), false)",
-            f"{_quoted(raw)} || ' is not an ISO 4217 currency code'",
+            f"{_shown(col.name, raw)} || ' is not an ISO 4217 currency code'",
         )
     return (
         f"coalesce(NOT regexp_full_match(trim({raw}), {lit(EMAIL_PATTERN)}), false)",
-        f"{_quoted(raw)} || ' is not an email'",
+        f"{_shown(col.name, raw)} || ' is not an email'",
     )
 
 
@@ -139,7 +147,7 @@ def _bound_problem(col: Column, min_value: float, raw: str, parsed: str) -> Prob
         words = f"{col.name} must be at least {number_text(min_value)}, got "
     return (
         f"coalesce(({parsed}) {op} {float(min_value)!r}, false)",
-        f"{lit(words)} || trim({raw})",
+        f"{lit(words)} || trim({raw})",  # numbers: never a person's data
     )
 
 
@@ -161,7 +169,7 @@ def _column_problems(col: Column) -> list[Problem]:
     if col.allowed_values:
         problems.append(_allowed_problem(col, raw))
     if col.kind is not None:
-        problems.append(_kind_problem(col.kind, raw))
+        problems.append(_kind_problem(col, raw))
     if col.min_value is not None:
         problems.append(_bound_problem(col, col.min_value, raw, parsed))
     return problems
@@ -198,12 +206,22 @@ def contract_checks(contract: SourceContract) -> tuple[list[tuple[str | None, st
     return reasons, " OR ".join(conditions) or "false"
 
 
+def _recorded(name: str) -> str:
+    """SQL for a column's text in the quarantined record (JSON): for a person's data,
+    PERSONAL_VALUE followed by the value's own line breaks, so the record still tells how
+    many lines of the file it spans."""
+    if name not in PERSONAL_COLUMNS:
+        return ident(name)
+    breaks = f"length({ident(name)}) - length(replace({ident(name)}, chr(10), ''))"
+    return f"{lit(PERSONAL_VALUE)} || repeat(chr(10), {breaks})"
+
+
 def quarantine_query(
     contract: SourceContract, extras: Sequence[str], staged: Sequence[Path]
 ) -> str:
     """Rows of the staged files that break a value rule, in the quarantine layout."""
     reasons, any_bad = contract_checks(contract)
-    pairs = ", ".join(f"{lit(n)}, {ident(n)}" for n in [*contract.column_names, *extras])
+    pairs = ", ".join(f"{lit(n)}, {_recorded(n)}" for n in [*contract.column_names, *extras])
     inner = ", ".join(f"{sql} AS p{i}" for i, (_, sql) in enumerate(reasons))
     ps = [f"p{i}" for i in range(len(reasons))]
     column = " ".join(

@@ -58,6 +58,15 @@ _ISO_4217_TEXT = """
 """
 ISO_4217_CODES: frozenset[str] = frozenset(_ISO_4217_TEXT.split())
 
+# Columns that hold a person's data, in the contract or as an extra column of an export. The
+# quarantine (and so marts.fct_quarantined_rows, which BI tools read) shows none of their
+# values: each is replaced by PERSONAL_VALUE in the row as read and in the reason. The file and
+# line of a quarantined row say where to look in the export itself.
+PERSONAL_COLUMNS = frozenset(
+    {"email", "first_name", "last_name", "full_name", "job_title", "phone", "mobile_phone"}
+)
+PERSONAL_VALUE = "(personal value withheld)"
+
 # Pragmatic email shape: one @, a non-empty local part, dot-separated domain labels and a
 # TLD of two or more characters; no whitespace. Checked on the trimmed value.
 EMAIL_PATTERN = r"[^@\s]+@([^@\s.]+\.)+[^@\s.]{2,}"
@@ -146,6 +155,11 @@ class SourceContract:
     def column_names(self) -> tuple[str, ...]:
         """Column names in contract order."""
         return tuple(c.name for c in self.columns)
+
+    @property
+    def has_personal_columns(self) -> bool:
+        """Whether a row of this source holds a person's data (PERSONAL_COLUMNS)."""
+        return any(name in PERSONAL_COLUMNS for name in self.column_names)
 
     @property
     def required_columns(self) -> tuple[str, ...]:

@@ -28,7 +28,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dagster_project.defs.ingest.contracts import Column, LogicalType, SourceContract
+from dagster_project.defs.ingest.contracts import (
+    PERSONAL_COLUMNS,
+    PERSONAL_VALUE,
+    Column,
+    LogicalType,
+    SourceContract,
+)
 from dagster_project.defs.ingest.headers import InputFile
 from dagster_project.defs.ingest.raw_layout import (
     QUARANTINE_SCHEMA,
@@ -180,6 +186,16 @@ def _line_ends(path: Path) -> tuple[int, int]:
 # --------------------------------------------------------------------------- CSV, exact path
 
 
+def _malformed_record(fields: Sequence[str], header: Sequence[str]) -> str:
+    """A malformed row as read, as a JSON list of its fields. In a file with a column of a
+    person's data (PERSONAL_COLUMNS) a row with the wrong number of fields does not say which
+    field is whose, so every field is withheld (PERSONAL_VALUE and the field's line breaks,
+    so the record still tells how many lines it spans): the file and line say where to look."""
+    if not any(name in PERSONAL_COLUMNS for name in header):
+        return json.dumps([f or None for f in fields])
+    return json.dumps([PERSONAL_VALUE + "\n" * f.count("\n") if f else None for f in fields])
+
+
 def _stage_csv_exact(
     contract: SourceContract,
     extras: Sequence[str],
@@ -233,7 +249,7 @@ def _stage_csv_exact(
                     "line": record.line,
                     "column": column,
                     "reason": reason,
-                    "raw_record": json.dumps([f or None for f in record.fields]),
+                    "raw_record": _malformed_record(record.fields, item.header),
                     "problem_count": count,
                 }
             )
