@@ -12,6 +12,8 @@ import pytest
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 
+from dagster_project.defs.publish.assets import PUBLISHED_CHECKS
+from dagster_project.defs.publish.report import published_checks
 from dagster_project.defs.publish.report_data import HEADLINE_MODEL, load_report_data
 from dagster_project.defs.publish.report_html import (
     CheckStatus,
@@ -259,3 +261,32 @@ def test_a_failed_check_turns_the_headline_red(built_warehouse: BuiltWarehouse) 
 def test_a_term_without_a_dbt_description_is_refused() -> None:
     with pytest.raises(MissingDefinition, match="rpt_marketing_contribution"):
         Glossary({}, [])
+
+
+def test_the_checks_shown_are_those_the_publish_kept_in_the_file(
+    built_warehouse: BuiltWarehouse, tmp_path: Path
+) -> None:
+    """The report shows the checks the publish ran on the copy it swapped in (kept in
+    main.publish_checks), without running them again; a file without that table (published
+    by an older version) has them run again."""
+    copy = tmp_path / "serving.duckdb"
+    copy.write_bytes(Path(built_warehouse.resource.serving_database_path).read_bytes())
+    shown = published_checks(str(copy), "1GB")
+    assert [c.check for c in shown] == [
+        spec.name for c in PUBLISHED_CHECKS for spec in c.check_specs
+    ]
+    assert all(
+        c.evaluated.startswith("on the published copy before it was swapped in") for c in shown
+    )
+    with duckdb.connect(str(copy)) as con:  # what the file says is what the report shows
+        con.execute(
+            "update main.publish_checks set passed = false, explanation = 'x'"
+            " where check_name = 'credits_sum_to_one'"
+        )
+    statuses = {c.check: c.status for c in published_checks(str(copy), "1GB")}
+    assert statuses["credits_sum_to_one"] == "failed"
+    with duckdb.connect(str(copy)) as con:
+        con.execute("drop table main.publish_checks")
+    rerun = published_checks(str(copy), "1GB")
+    assert {c.check: c.status for c in rerun}["credits_sum_to_one"] == "passed"
+    assert all(c.evaluated.startswith("re-run on the published copy") for c in rerun)

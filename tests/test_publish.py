@@ -24,7 +24,11 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 
 from dagster_project.definitions import build_definitions
-from dagster_project.defs.publish.assets import PUBLIC_TABLES, validate_staged
+from dagster_project.defs.publish.assets import (
+    PUBLIC_TABLES,
+    PUBLISHED_CHECKS,
+    validate_staged,
+)
 from dagster_project.defs.publish.parquet_export import (
     LOOKUP_BYTES_PER_ROW,
     SLICED_VIEWS,
@@ -213,7 +217,11 @@ def test_sample_build_publishes_every_public_table(built_warehouse: BuiltWarehou
             " union all select schema_name || '.' || view_name from duckdb_views()"
             " where not internal"
         ).fetchall()
-    assert {name for (name,) in relations} == {*PUBLIC_NAMES, "main.publish_log"}
+    assert {name for (name,) in relations} == {
+        *PUBLIC_NAMES,
+        "main.publish_log",
+        "main.publish_checks",
+    }
     assert_same_tables(serving, built_warehouse.warehouse_path)
     assert_consistent(serving)
     assert _publish_ids(serving) == [result.run_id]
@@ -490,6 +498,17 @@ def test_publish_refuses_a_warehouse_that_does_not_reconcile(
     )
     publish(warehouse, PUBLIC_TABLES, publish_id="good", validate=validate_staged)
     good = _sha256(serving)
+    with duckdb.connect(str(serving), read_only=True) as con:  # the proof, kept in the file
+        kept = con.execute(
+            "select check_name, blocking, passed, publish_id from main.publish_checks"
+        ).fetchall()
+    assert {name for name, *_ in kept} == {
+        spec.name for check in PUBLISHED_CHECKS for spec in check.check_specs
+    }
+    assert all(passed for _, blocking, passed, _ in kept if blocking)
+    assert {publish_id for *_, publish_id in kept} == {"good"}
+    # The sample ends 2026-10-01, long before today: the freshness warning is kept, not fatal.
+    assert ("data_is_fresh", False, False, "good") in kept
     with duckdb.connect(str(copy)) as con:  # a deal won twice as big as the CRM says
         con.execute(
             "update marts.fct_attribution_credits"

@@ -2,15 +2,18 @@
 
 It depends on every dbt model in the `marts` and `reports` schemas, so in a run it starts
 only after the whole dbt build and after the blocking contribution checks passed (a
-failed blocking check, or a failed dbt step, skips it). It then re-runs those checks on
-the staged copy itself before swapping it in, so what readers get reconciles whichever
-way the asset was started (for instance on its own, after a half-finished build).
+failed blocking check, or a failed dbt step, skips it). It then re-runs the Python checks
+on the staged copy itself before swapping it in, so what readers get reconciles whichever
+way the asset was started (for instance on its own, after a half-finished build), and keeps
+their results in the copy for the leadership report.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from dagster import (
+    AssetChecksDefinition,
+    AssetCheckSeverity,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
@@ -22,10 +25,17 @@ from dagster import (
 )
 
 from dagster_project.defs.checks.contribution import contribution_checks
+from dagster_project.defs.checks.freshness import freshness_checks
 from dagster_project.defs.checks.on_file import run_checks_on
+from dagster_project.defs.checks.revenue import revenue_checks
 from dagster_project.defs.dbt.assets import dbt_build
 from dagster_project.defs.groups import PUBLISHING
-from dagster_project.defs.publish.serving import PublicTable, PublishError, publish
+from dagster_project.defs.publish.serving import (
+    ProvenCheck,
+    PublicTable,
+    PublishError,
+    publish,
+)
 from dagster_project.lib.warehouse import WarehouseResource
 
 PUBLIC_SCHEMAS = ("marts", "reports")
@@ -74,18 +84,42 @@ PUBLIC_MODELS = public_models()
 PUBLIC_TABLES = [table for _, table in PUBLIC_MODELS]
 
 
-def validate_staged(staged: Path) -> None:
-    """Run every blocking contribution check on the staged copy; refuse it if one fails."""
+# The Python checks that read only public tables: run on the staged copy of every publish.
+PUBLISHED_CHECKS: Sequence[AssetChecksDefinition] = [
+    *contribution_checks,
+    *revenue_checks,
+    *freshness_checks,
+]
+
+
+def validate_staged(staged: Path) -> list[ProvenCheck]:
+    """Run the Python checks on the staged copy; refuse it if a blocking one fails. Their
+    results go into the copy, where the leadership report reads them."""
     failures = []
-    for spec, result in run_checks_on(staged, contribution_checks, has_staging=False):
-        if not result.passed:
+    proven = []
+    for spec, result in run_checks_on(staged, PUBLISHED_CHECKS, has_staging=False):
+        severity = result.severity or AssetCheckSeverity.ERROR
+        blocking = spec.blocking and severity == AssetCheckSeverity.ERROR
+        if not result.passed and blocking:
             preview = result.metadata.get("offending_preview")
             shown = getattr(preview, "value", "")
             failures.append(f"{spec.name}:\n{shown}")
+        proven.append(
+            ProvenCheck(
+                asset=spec.asset_key.to_user_string(),
+                check_name=spec.name,
+                blocking=spec.blocking,
+                severity=severity.value,
+                passed=result.passed,
+                description=spec.description or "",
+                explanation=result.description or "",
+            )
+        )
     if failures:
         raise PublishError(
             "not published: the staged copy fails blocking checks\n" + "\n".join(failures)
         )
+    return proven
 
 
 @asset(

@@ -12,8 +12,9 @@ a DuckDB file that only this module writes, and only by replacing it whole:
    Spark target: a table per public table from the Parquet files Spark wrote),
    its documentation as comments, and `main.publish_log` (this publish's tables and row
    counts, after the history carried over from the file being replaced);
-3. CHECKPOINT and close it, let the caller validate it (the asset runs the blocking
-   contribution checks on the copy), fsync it;
+3. CHECKPOINT and close it, let the caller validate it (the asset runs the Python checks on
+   the copy: a failed blocking one refuses it), keep their results in it
+   (`main.publish_checks`, what the leadership report shows), fsync it;
 4. export every table of the validated copy as Parquet into a new folder
    `<serving>_parquet/<publish id>/<schema>/<table>.parquet`, fsynced (parquet_export.py:
    a view whose join outgrows memory is written in slices of its key);
@@ -47,6 +48,7 @@ from dagster_project.lib.engines import SparkEngine, cap_memory
 from dagster_project.lib.warehouse import WarehouseResource
 
 PUBLISH_LOG = "main.publish_log"
+PUBLISH_CHECKS = "main.publish_checks"
 STAGING_INFIX = ".tmp-"
 CURRENT_LINK = "current"
 _SOURCE = "publish_source"  # the warehouse, attached read-only while its tables are copied
@@ -68,6 +70,20 @@ class PublicTable:
     @property
     def qualified_name(self) -> str:
         return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True)
+class ProvenCheck:
+    """One check's result on the staged copy, kept in it (`main.publish_checks`): the report
+    shows the checks behind the file it reads without running them again."""
+
+    asset: str
+    check_name: str
+    blocking: bool
+    severity: str  # ERROR | WARN
+    passed: bool
+    description: str  # what the check asserts
+    explanation: str  # why it failed ('' when it passed)
 
 
 @dataclass(frozen=True)
@@ -255,6 +271,42 @@ def _write_log(
     )
 
 
+def _record_checks(
+    staged: Path, checks: Sequence[ProvenCheck], publish_id: str, published_at: datetime
+) -> None:
+    """Keep the checks' results on the staged copy in it, checkpointed: the copy and the proof
+    about it are swapped in together."""
+    with duckdb.connect(str(staged)) as con:
+        con.execute(
+            f"""
+            create table {PUBLISH_CHECKS} (
+                published_at timestamp not null,  -- UTC
+                publish_id varchar not null,
+                asset varchar not null,
+                check_name varchar not null,
+                blocking boolean not null,
+                severity varchar not null,
+                passed boolean not null,
+                description varchar not null,
+                explanation varchar not null
+            )
+            """
+        )
+        con.execute(
+            f"comment on table {PUBLISH_CHECKS} is 'The checks run on this file before it was"
+            " published, and how each ended.'"
+        )
+        con.executemany(
+            f"insert into {PUBLISH_CHECKS} values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                [published_at, publish_id, c.asset, c.check_name, c.blocking, c.severity,
+                 c.passed, c.description, c.explanation]
+                for c in checks
+            ],
+        )  # fmt: skip
+        con.execute("checkpoint")
+
+
 def _point_current_at(parquet_root: Path, publish_id: str) -> None:
     """Atomically repoint `current` (a relative symlink) at this publish's folder."""
     link = parquet_root / CURRENT_LINK
@@ -280,12 +332,13 @@ def publish(
     tables: Sequence[PublicTable],
     *,
     publish_id: str | None = None,
-    validate: Callable[[Path], None] | None = None,
+    validate: Callable[[Path], Sequence[ProvenCheck]] | None = None,
 ) -> Publication:
     """Copy `tables` into a new file and atomically swap it in as the serving database.
 
     `validate(staged_path)` may raise to refuse the publish; the serving file is then left
-    untouched and the staged file removed.
+    untouched and the staged file removed. What it returns is kept in the file
+    (`main.publish_checks`).
     """
     started = time.perf_counter()
     target = Path(warehouse.serving_database_path)
@@ -313,10 +366,10 @@ def publish(
                 _write_log(con, target, warehouse, publish_id, published_at, counts)
                 con.execute("checkpoint")
             phases["copy"] = time.perf_counter() - started
+            if validate is not None:
+                _record_checks(staged, validate(staged), publish_id, published_at)
             if staged.with_name(staged.name + ".wal").exists():
                 raise PublishError(f"{staged}: write-ahead log left after checkpoint and close")
-            if validate is not None:
-                validate(staged)
             phases["validate"] = time.perf_counter() - started - sum(phases.values())
             try:
                 export_parquet(staged, parquet_dir, counts, views, warehouse.duckdb_memory_limit)
