@@ -7,6 +7,7 @@ mid-publish, real readers holding the serving file open while it is replaced.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import re
@@ -582,3 +583,23 @@ def test_bi_tools_connect_read_only_as_documented(built_warehouse: BuiltWarehous
         serving.with_name("serving_parquet") / "current" / "reports" / "rpt_channel_roi.parquet"
     )
     assert len(pd.read_parquet(parquet)) > 0
+
+
+def test_the_kept_checks_use_the_runs_freshness_limit(
+    built_warehouse: BuiltWarehouse, tmp_path: Path
+) -> None:
+    """The freshness check on the staged copy uses the run's ATTRIBUTION_FRESHNESS_DAYS, as
+    the run's own check does: a limit of a million days passes the sample, the default 2 not."""
+    serving = tmp_path / "serving.duckdb"
+    warehouse = _serving_copy(built_warehouse, serving)
+    for days, fresh in ((1_000_000.0, True), (2.0, False)):
+        publish(
+            warehouse,
+            PUBLIC_TABLES,
+            validate=functools.partial(validate_staged, freshness_days=days),
+        )
+        with duckdb.connect(str(serving), read_only=True) as con:
+            kept = con.execute(
+                "select passed from main.publish_checks where check_name = 'data_is_fresh'"
+            ).fetchall()
+        assert kept == [(fresh,)], days

@@ -16,15 +16,21 @@ from dagster_project.lib.warehouse import WarehouseResource
 
 
 def run_checks_on(
-    path: Path | str, checks: Iterable[AssetChecksDefinition], *, has_staging: bool
+    path: Path | str,
+    checks: Iterable[AssetChecksDefinition],
+    *,
+    has_staging: bool,
+    freshness_days: float | None = None,
 ) -> list[tuple[AssetCheckSpec, AssetCheckResult]]:
     """Each check (one spec per definition) evaluated against the marts in `path`.
 
     `has_staging`: the file is a warehouse with dbt's staging layer, so checks also reconcile
     the marts to the CRM as landed; a published copy holds only marts and reports.
+    `freshness_days`: the run's freshness limit (default: the resource's).
     """
+    limit = {} if freshness_days is None else {"freshness_days": freshness_days}
     reader = WarehouseResource(
-        source_dir="", raw_dir="", warehouse_path=str(path), has_staging=has_staging
+        source_dir="", raw_dir="", warehouse_path=str(path), has_staging=has_staging, **limit
     )
     results = []
     with reader.reading():

@@ -8,6 +8,7 @@ way the asset was started (for instance on its own, after a half-finished build)
 their results in the copy for the leadership report.
 """
 
+import functools
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -92,12 +93,15 @@ PUBLISHED_CHECKS: Sequence[AssetChecksDefinition] = [
 ]
 
 
-def validate_staged(staged: Path) -> list[ProvenCheck]:
+def validate_staged(staged: Path, freshness_days: float | None = None) -> list[ProvenCheck]:
     """Run the Python checks on the staged copy; refuse it if a blocking one fails. Their
     results go into the copy, where the leadership report reads them."""
     failures = []
     proven = []
-    for spec, result in run_checks_on(staged, PUBLISHED_CHECKS, has_staging=False):
+    evaluated = run_checks_on(
+        staged, PUBLISHED_CHECKS, has_staging=False, freshness_days=freshness_days
+    )
+    for spec, result in evaluated:
         severity = result.severity or AssetCheckSeverity.ERROR
         blocking = spec.blocking and severity == AssetCheckSeverity.ERROR
         if not result.passed and blocking:
@@ -141,7 +145,10 @@ def serving_database(
     context: AssetExecutionContext, warehouse: WarehouseResource
 ) -> MaterializeResult:
     publication = publish(
-        warehouse, PUBLIC_TABLES, publish_id=context.run_id, validate=validate_staged
+        warehouse,
+        PUBLIC_TABLES,
+        publish_id=context.run_id,
+        validate=functools.partial(validate_staged, freshness_days=warehouse.freshness_days),
     )
     rows = "\n".join(f"| {name} | {count:,} |" for name, count in publication.row_counts.items())
     if publication.removed_staging_files:
