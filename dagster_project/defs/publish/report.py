@@ -59,7 +59,9 @@ def _verdict(passed: bool, severity: AssetCheckSeverity) -> str:
     return "warned" if severity == AssetCheckSeverity.WARN else "failed"
 
 
-def published_checks(serving_path: str, memory_limit: str) -> list[CheckStatus]:
+def published_checks(
+    serving_path: str, memory_limit: str, freshness_days: float | None = None
+) -> list[CheckStatus]:
     """The Python checks as they ended on the published file (`main.publish_checks`, written
     by the publish that swapped it in): what readers see is what is proven. A file published
     before the table existed has them run again here."""
@@ -67,7 +69,7 @@ def published_checks(serving_path: str, memory_limit: str) -> list[CheckStatus]:
         source_dir="", raw_dir="", warehouse_path=serving_path, duckdb_memory_limit=memory_limit
     )
     if not reader.has_table(PUBLISH_CHECKS):
-        return rerun_checks(serving_path)
+        return rerun_checks(serving_path, freshness_days)
     rows = reader.query(
         f"select *, epoch(published_at) as published from {PUBLISH_CHECKS}"
         " order by rowid"  # as the publish ran them
@@ -85,7 +87,7 @@ def published_checks(serving_path: str, memory_limit: str) -> list[CheckStatus]:
     ]
 
 
-def rerun_checks(serving_path: str) -> list[CheckStatus]:
+def rerun_checks(serving_path: str, freshness_days: float | None = None) -> list[CheckStatus]:
     """Evaluate the Python checks against the published file."""
     evaluated = f"re-run on the published copy, {_utc()}"
     return [
@@ -97,7 +99,9 @@ def rerun_checks(serving_path: str) -> list[CheckStatus]:
             description=spec.description or "",
             evaluated=evaluated,
         )
-        for spec, result in run_checks_on(serving_path, PUBLISHED_CHECKS, has_staging=False)
+        for spec, result in run_checks_on(
+            serving_path, PUBLISHED_CHECKS, has_staging=False, freshness_days=freshness_days
+        )
     ]
 
 
@@ -194,7 +198,7 @@ def leadership_report(
 ) -> MaterializeResult:
     serving = warehouse.serving_database_path
     data = load_report_data(serving, warehouse.duckdb_memory_limit)
-    headline = published_checks(serving, warehouse.duckdb_memory_limit)
+    headline = published_checks(serving, warehouse.duckdb_memory_limit, warehouse.freshness_days)
     others = recorded_checks(context.instance, RECORDED_CHECKS)
     checks = [*headline, *others]
     html = render_report(data, headline, others)
