@@ -187,10 +187,13 @@
 {%- endmacro %}
 
 {#- Hooks around the one statement that builds the attribution rows (fct_attribution_credits).
-    On DuckDB it runs on one thread: with two, the statement's hash tables and windows (the
-    position models' classes, the touchpoints, the time-decay windows) are built side by side
-    and ran out of the memory cap at 50M touchpoints (6 GB), where one thread fits; at 1M one
-    thread takes about twice as long. The setting is the database's, so it is put back after.
+    On DuckDB it runs on one thread when the touchpoints reach the var
+    attribution_single_thread_from_touchpoints: with two, the statement's hash tables and
+    windows are built side by side, and on an earlier shape of the model that ran out of the
+    6 GB cap at 50M touchpoints where one thread fitted. Below it, two threads: at 10M
+    touchpoints the statement took 51 s on two threads and 102 s on one, and two fitted a 1 GB
+    cap (spilling; 4.9 GB peak under 6 GB). The setting is the database's, so it is put back
+    after. The hooks are rendered when the model runs (the count needs the built touchpoints).
     Spark plans its own memory: nothing. -#}
 {% macro one_thread_hook(phase) -%}
     {{ return(adapter.dispatch('one_thread_hook', 'attribution')(phase)) }}
@@ -201,5 +204,17 @@
 {%- endmacro %}
 
 {% macro duckdb__one_thread_hook(phase) -%}
-    {{ return('set threads = 1' if phase == 'pre' else 'reset threads') }}
+    {%- if phase != 'pre' -%}
+        {{ return('reset threads') }}
+    {%- endif -%}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set touchpoints = run_query(
+        'select count(*) from ' ~ ref('int_touchpoints_classified')
+    ).columns[0].values()[0] -%}
+    {%- if touchpoints >= var('attribution_single_thread_from_touchpoints') | int -%}
+        {{ return('set threads = 1') }}
+    {%- endif -%}
+    {{ return('') }}
 {%- endmacro %}

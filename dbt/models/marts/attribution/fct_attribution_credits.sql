@@ -22,8 +22,8 @@
     materialized=attribution_credits_materialization(),
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=[one_thread_hook('pre'), '{{ delete_recomputed_attribution() }}'],
-    post_hook=['{{ record_attribution_state() }}', one_thread_hook('post')],
+    pre_hook=['{{ one_thread_hook("pre") }}', '{{ delete_recomputed_attribution() }}'],
+    post_hook=['{{ record_attribution_state() }}', '{{ one_thread_hook("post") }}'],
 ) }}
 with
 
