@@ -13,7 +13,8 @@ export ATTRIBUTION_RAW_DIR ?= $(CURDIR)/data/raw
 export PATH := $(abspath $(BIN)):$(PATH)
 DBT := cd dbt && $(abspath $(BIN))/dbt
 
-.PHONY: run test check dev docs lint manifest bootstrap clean browser report-screenshot
+.PHONY: run test check dev docs lint manifest bootstrap clean browser report-screenshot \
+	cluster-up cluster-down test-spark-session
 
 bootstrap: $(STAMP)
 
@@ -33,7 +34,7 @@ $(SPARK_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	touch $(SPARK_STAMP)
 
-ENGINE_STAMP := $(if $(filter spark,$(DBT_TARGET)),$(SPARK_STAMP),$(STAMP))
+ENGINE_STAMP := $(if $(filter spark spark_thrift,$(DBT_TARGET)),$(SPARK_STAMP),$(STAMP))
 
 $(DAGSTER_HOME)/dagster.yaml: | $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
@@ -47,7 +48,8 @@ MANIFEST := dbt/target/manifest.json
 PARSE_ENV_FILE := dbt/target/.parse-env
 PARSE_ENV := $(foreach name,DBT_TARGET DBT_THREADS ATTRIBUTION_WAREHOUSE_PATH ATTRIBUTION_RAW_DIR \
 	ATTRIBUTION_RAW_LOCATION ATTRIBUTION_SPARK_DIR ATTRIBUTION_SPARK_MASTER \
-	ATTRIBUTION_SPARK_PARTITIONS ATTRIBUTION_DUCKDB_MEMORY_LIMIT,$(name)=$($(name)))
+	ATTRIBUTION_SPARK_PARTITIONS ATTRIBUTION_DUCKDB_MEMORY_LIMIT ATTRIBUTION_SPARK_HOST \
+	ATTRIBUTION_SPARK_PORT ATTRIBUTION_SPARK_USER ATTRIBUTION_SPARK_AUTH,$(name)=$($(name)))
 DBT_PROJECT_FILES := $(shell find dbt/dbt_project.yml dbt/profiles.yml dbt/models dbt/macros \
 	dbt/lookups dbt/tests -type f 2>/dev/null)
 $(shell mkdir -p dbt/target && { test "$$(cat $(PARSE_ENV_FILE) 2>/dev/null)" = "$(PARSE_ENV)" \
@@ -67,6 +69,15 @@ run: $(ENGINE_STAMP) $(DAGSTER_HOME)/dagster.yaml manifest
 DEV_PORT ?= 3000
 dev: $(ENGINE_STAMP) $(DAGSTER_HOME)/dagster.yaml manifest
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(DEV_PORT)
+
+# A Spark cluster on this machine from the pinned pyspark (master, one worker, the Thrift
+# server that DBT_TARGET=spark_thrift talks to), all bound to 127.0.0.1, its files under
+# data/spark_cluster (ATTRIBUTION_SPARK_CLUSTER_DIR); down stops what up started, only that.
+cluster-up: $(SPARK_STAMP)
+	$(BIN)/python -m dagster_project.lib.spark_cluster up
+
+cluster-down: $(SPARK_STAMP)
+	$(BIN)/python -m dagster_project.lib.spark_cluster down
 
 # What runs produce: the data area (warehouse, raw files, serving copies, report, Dagster's
 # run history, Spark's warehouse) and the logs and targets of dbt and Spark. The sources, the
@@ -91,6 +102,11 @@ PYTEST := $(BIN)/pytest -q -n 2 --dist loadgroup --no-loadscope-reorder
 # The full gate CI runs: lint and every test, both engines, the builds, the browser.
 test: $(SPARK_STAMP) $(DAGSTER_HOME)/dagster.yaml browser lint
 	$(PYTEST)
+
+# Spark in session mode (dbt-spark and the checks in this process): `make test` proves the
+# same SQL on Spark through the local cluster (tests/test_spark_cluster.py) instead.
+test-spark-session: $(SPARK_STAMP) $(DAGSTER_HOME)/dagster.yaml manifest
+	ATTRIBUTION_TEST_SPARK_SESSION=1 $(PYTEST) tests/test_spark.py
 
 # The edit loop: lint and every test that needs no full warehouse build and starts no dbt or
 # Dagster process (the `warehouse` and `slow` markers, set in tests/conftest.py).

@@ -71,6 +71,14 @@ class Settings:
     dbt_target: str
     # Spark's warehouse and metastore (DBT_TARGET=spark); None: beside the DuckDB file.
     spark_dir: str | None = None
+    # Spark over the network (DBT_TARGET=spark_thrift): the HiveServer2 endpoint, and where
+    # the cluster reads the raw area the landing writes (None: the raw folder's own path).
+    spark_host: str = "127.0.0.1"
+    spark_port: int = 10000
+    spark_user: str = "dbt"
+    spark_auth: str = "NONE"
+    raw_location: str | None = None
+    spark_query_timeout: float = 3600.0
     # A source whose quarantined share exceeds this fails its check; below it, warns.
     quarantine_error_rate: float = 0.01
     # The data's end may lag the build by this many days before the freshness check warns.
@@ -99,6 +107,12 @@ def load_settings() -> Settings:
         raw_dir=_path_from_env("ATTRIBUTION_RAW_DIR", data_dir / "raw"),
         dbt_target=os.environ.get("DBT_TARGET", "duckdb").strip() or "duckdb",
         spark_dir=_text_from_env("ATTRIBUTION_SPARK_DIR"),
+        spark_host=_text_from_env("ATTRIBUTION_SPARK_HOST") or "127.0.0.1",
+        spark_port=_int_from_env("ATTRIBUTION_SPARK_PORT") or 10000,
+        spark_user=_text_from_env("ATTRIBUTION_SPARK_USER") or "dbt",
+        spark_auth=_text_from_env("ATTRIBUTION_SPARK_AUTH") or "NONE",
+        raw_location=_text_from_env("ATTRIBUTION_RAW_LOCATION"),
+        spark_query_timeout=_float_from_env("ATTRIBUTION_SPARK_QUERY_TIMEOUT", 3600.0),
         quarantine_error_rate=_float_from_env("ATTRIBUTION_QUARANTINE_ERROR_RATE", 0.01),
         freshness_days=_float_from_env("ATTRIBUTION_FRESHNESS_DAYS", 2.0),
         serving_path=_text_from_env("ATTRIBUTION_SERVING_PATH"),

@@ -28,12 +28,12 @@ if TYPE_CHECKING:
     from tests.helpers.warehouse_build import BuiltWarehouse
 
 SHAPES_GROUP = "shapes"
-# Measured in `make test` (minutes on two busy cores): Spark's build of the sample (~6), the
-# shapes (~7), the 1M-touchpoint comparison (~6), the hypothesis examples (~4), the killed
-# and failing runs (~4).
+# Measured in `make test` (minutes on two busy cores): the Spark cluster's build of the
+# sample (~6), the shapes (~7), the 1M-touchpoint comparison (~6), the hypothesis examples
+# (~4), the killed and failing runs (~4).
 LONGEST_GROUPS = (
     SHAPES_GROUP,
-    "tests/test_spark.py",
+    "tests/test_spark_cluster.py",
     "tests/test_reference_at_scale.py",
     "tests/test_any_valid_export.py",
     "tests/test_publish.py",

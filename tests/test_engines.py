@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.lib.engines import DuckDBEngine, reading
+from dagster_project.lib.engines import DuckDBEngine, inline_params, reading
 
 
 @pytest.fixture
@@ -59,3 +59,14 @@ def test_no_file_no_connection(tmp_path: Path) -> None:
     with reading(missing, "1GB"):
         pass
     assert not missing.exists()
+
+
+def test_parameters_are_inlined_outside_string_literals_only() -> None:
+    """HiveServer2 takes no bound parameters: each `?` outside a literal becomes its value,
+    quoted as Spark SQL reads it."""
+    sql = "select * from t where a = ? and b like '%?%' and c = ? and d = ?"
+    inlined = inline_params(sql, ["it's", 3, None])
+    assert inlined == "select * from t where a = 'it\\'s' and b like '%?%' and c = 3 and d = null"
+    with pytest.raises(ValueError, match="parameters"):
+        inline_params("select ?", [1, 2])
+    assert inline_params("select '?'", None) == "select '?'"

@@ -1,11 +1,12 @@
 """One small engine-neutral way to read the warehouse: `query(sql) -> DataFrame`.
 
 Checks, the summary and the tests read marts through this, whichever engine dbt built
-them on. DuckDB: a read-only connection to the warehouse file. Spark: a session in this
-process whose settings come from the `spark` output of dbt/profiles.yml (one source of
-truth), over the table folders dbt wrote. It uses an in-memory catalog rather than dbt's
-Hive metastore because embedded Derby admits one JVM at a time and the next dbt step
-needs it.
+them on. DuckDB: a read-only connection to the warehouse file. Spark in session mode: a
+session in this process whose settings come from the `spark` output of dbt/profiles.yml
+(one source of truth), over the table folders dbt wrote. It uses an in-memory catalog
+rather than dbt's Hive metastore because embedded Derby admits one JVM at a time and the
+next dbt step needs it. Spark over the network (`spark_thrift`): SQL sent to the same
+HiveServer2 endpoint dbt builds through; nothing of Spark runs in this process.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ import contextlib
 import functools
 import os
 import re
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -173,12 +178,153 @@ class SparkEngine:
         return spark.sql(sql, args=params or None).toPandas()
 
 
+@dataclass(frozen=True)
+class ThriftEndpoint:
+    """A HiveServer2 endpoint: Spark's Thrift server (`make cluster-up`, or a cluster's).
+    The password is read from ATTRIBUTION_SPARK_PASSWORD when connecting, never stored."""
+
+    host: str = "127.0.0.1"
+    port: int = 10000
+    user: str = "dbt"
+    auth: str = "NONE"  # NONE | NOSASL | LDAP | CUSTOM | KERBEROS, as dbt-spark's `auth`
+    query_timeout: float = 3600.0  # seconds, as dbt's (ATTRIBUTION_SPARK_QUERY_TIMEOUT)
+
+    @property
+    def url(self) -> str:
+        return f"thrift://{self.host}:{self.port}"
+
+
+# How HiveServer2 types its result columns, and what the session engine's pandas holds for them.
+_THRIFT_CONVERSIONS: dict[str, Any] = {
+    "DECIMAL_TYPE": lambda value: Decimal(value) if isinstance(value, str) else value,
+    "DATE_TYPE": lambda value: date.fromisoformat(value) if isinstance(value, str) else value,
+}
+_THRIFT_TIMESTAMPS = {"TIMESTAMP_TYPE", "TIMESTAMP_NTZ_TYPE"}
+# Rows per fetch round trip (PyHive's default is 1,000).
+FETCH_ROWS = 10_000
+
+
+def inline_params(sql: str, params: list[Any] | None) -> str:
+    """The query with each `?` outside a string literal replaced by its parameter, quoted:
+    HiveServer2 takes no bound parameters."""
+    if not params:
+        return sql
+    parts = re.split(r"('(?:[^']|'')*')", sql)
+    placeholders = sum(part.count("?") for part in parts[::2])  # even parts: outside literals
+    if placeholders != len(params):
+        raise ValueError(f"{len(params)} parameters for {placeholders} placeholders in: {sql}")
+    values = iter(params)
+    for index in range(0, len(parts), 2):
+        first, *rest = parts[index].split("?")
+        parts[index] = first + "".join(_literal(next(values)) + piece for piece in rest)
+    return "".join(parts)
+
+
+def _literal(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        return repr(value) if not isinstance(value, Decimal) else str(value)
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class ThriftEngine:
+    """Spark SQL over HiveServer2 (PyHive): a connection per query, as the DuckDB engine's.
+
+    Results come back typed as the session engine's: DECIMAL as Decimal (PyHive hands them
+    over as text), dates as dates, timestamps as datetime64."""
+
+    def __init__(self, endpoint: ThriftEndpoint) -> None:
+        self.endpoint = endpoint
+
+    def _fetch(self, sql: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        from pyhive import hive  # the spark extra; a DuckDB install never needs it
+
+        endpoint = self.endpoint
+        password = os.environ.get("ATTRIBUTION_SPARK_PASSWORD") or None
+        connection = hive.connect(
+            host=endpoint.host, port=endpoint.port, username=endpoint.user,
+            auth=endpoint.auth, password=password if endpoint.auth in ("LDAP", "CUSTOM") else None,
+        )  # fmt: skip
+        with contextlib.closing(connection):
+            cursor = connection.cursor(arraysize=FETCH_ROWS)
+            cursor.execute(sql, async_=True)
+            self._wait(cursor, sql)
+            rows = cursor.fetchall() if cursor.description else []
+            return rows, list(cursor.description or [])
+
+    def _wait(self, cursor: Any, sql: str) -> None:
+        """Poll until the statement ends; cancel it and raise once it has run longer than
+        the endpoint's timeout (a cluster that lost its workers never ends it)."""
+        from TCLIService.ttypes import TOperationState
+
+        running = (
+            TOperationState.INITIALIZED_STATE,
+            TOperationState.PENDING_STATE,
+            TOperationState.RUNNING_STATE,
+        )
+        deadline = time.monotonic() + self.endpoint.query_timeout
+        pause = 0.01
+        while cursor.poll().operationState in running:
+            if time.monotonic() > deadline:
+                cursor.cancel()
+                raise TimeoutError(
+                    f"{self.endpoint.url}: no result after {self.endpoint.query_timeout:.0f} s"
+                    f" (ATTRIBUTION_SPARK_QUERY_TIMEOUT) for: {sql[:200]}"
+                )
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+    def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        rows, description = self._fetch(inline_params(sql, params))
+        names = [column[0].rpartition(".")[2] for column in description]
+        frame = pd.DataFrame.from_records(rows, columns=names)
+        for name, column in zip(names, description, strict=True):
+            kind = str(column[1])
+            if kind in _THRIFT_CONVERSIONS:
+                frame[name] = frame[name].map(_THRIFT_CONVERSIONS[kind]).astype(object)
+            elif kind in _THRIFT_TIMESTAMPS:
+                frame[name] = pd.to_datetime(frame[name])
+        return frame
+
+    def exists(self) -> bool:
+        try:
+            schemas = self.query("show schemas")
+        except Exception:  # an endpoint that does not answer has built nothing
+            return False
+        return bool(set(schemas.iloc[:, 0]) & {"staging", "intermediate", "marts", "reports"})
+
+    def has_table(self, table: str) -> bool:
+        schema, _, name = table.partition(".")
+        try:
+            found = self.query(f"show tables in {schema} like '{name}'")
+        except Exception:  # no such schema
+            return False
+        return len(found) > 0
+
+    def columns(self, table: str) -> list[tuple[str, str]]:
+        """(name, Spark type) of each column of `schema.table`, in order."""
+        described = self.query(f"describe {table}")
+        names, types = described.iloc[:, 0], described.iloc[:, 1]
+        columns = []
+        for name, kind in zip(names, types, strict=True):
+            if not name or str(name).startswith("#"):  # partition and detail sections
+                break
+            columns.append((str(name), str(kind)))
+        return columns
+
+
 def engine_for(
     dbt_target: str,
     warehouse_path: str,
     spark_dir: str,
     memory_limit: str,
+    endpoint: ThriftEndpoint | None = None,
 ) -> Engine:
     if dbt_target == "spark":
         return SparkEngine(spark_dir)
+    if dbt_target == "spark_thrift":
+        return ThriftEngine(endpoint or ThriftEndpoint())
     return DuckDBEngine(warehouse_path, memory_limit)

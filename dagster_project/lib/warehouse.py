@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from dagster import ConfigurableResource
 
-from dagster_project.lib.engines import Engine, engine_for, reading
+from dagster_project.lib.engines import Engine, ThriftEndpoint, engine_for, reading
 from dagster_project.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings, load_settings
 
 
@@ -27,6 +27,16 @@ class WarehouseResource(ConfigurableResource):
     dbt_target: str = "duckdb"
     # Spark's warehouse and metastore (DBT_TARGET=spark); default: beside the DuckDB file.
     spark_dir: str | None = None
+    # Spark over the network (DBT_TARGET=spark_thrift): the HiveServer2 endpoint that dbt, the
+    # checks and publishing all use; the password only ever comes from
+    # ATTRIBUTION_SPARK_PASSWORD. raw_location: the raw folder as the cluster names it
+    # (object storage on a real cluster); None: the raw folder's own path.
+    spark_host: str = "127.0.0.1"
+    spark_port: int = 10000
+    spark_user: str = "dbt"
+    spark_auth: str = "NONE"
+    raw_location: str | None = None
+    spark_query_timeout: float = 3600.0
     # A source whose quarantined share exceeds this fails its check; below it, warns.
     quarantine_error_rate: float = 0.01
     # The data's end may lag the build by this many days before the freshness check warns.
@@ -64,6 +74,12 @@ class WarehouseResource(ConfigurableResource):
             warehouse_path=str(settings.warehouse_path),
             dbt_target=settings.dbt_target,
             spark_dir=settings.spark_dir,
+            spark_host=settings.spark_host,
+            spark_port=settings.spark_port,
+            spark_user=settings.spark_user,
+            spark_auth=settings.spark_auth,
+            raw_location=settings.raw_location,
+            spark_query_timeout=settings.spark_query_timeout,
             quarantine_error_rate=settings.quarantine_error_rate,
             freshness_days=settings.freshness_days,
             serving_path=settings.serving_path,
@@ -108,10 +124,17 @@ class WarehouseResource(ConfigurableResource):
             "ATTRIBUTION_WAREHOUSE_PATH": self.warehouse_path,
             "ATTRIBUTION_RAW_DIR": self.raw_dir,
             "ATTRIBUTION_SPARK_DIR": self.spark_path,
+            "ATTRIBUTION_SPARK_HOST": self.spark_host,
+            "ATTRIBUTION_SPARK_PORT": str(self.spark_port),
+            "ATTRIBUTION_SPARK_USER": self.spark_user,
+            "ATTRIBUTION_SPARK_AUTH": self.spark_auth,
+            "ATTRIBUTION_SPARK_QUERY_TIMEOUT": str(int(self.spark_query_timeout)),
             "DBT_TARGET": self.dbt_target,
             "DO_NOT_TRACK": "1",
             "DBT_LOG_LEVEL_FILE": self.dbt_log_level_file,
             "ATTRIBUTION_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+            # Unset, the sources read the raw folder itself.
+            **({"ATTRIBUTION_RAW_LOCATION": self.raw_location} if self.raw_location else {}),
         }
 
     def dbt_vars(self) -> dict[str, object]:
@@ -141,9 +164,30 @@ class WarehouseResource(ConfigurableResource):
         """dbt's target folder for this warehouse's builds (artifacts, the saved parse)."""
         return str(Path(self.warehouse_path).parent / "dbt_target")
 
+    @property
+    def spark_endpoint(self) -> ThriftEndpoint:
+        return ThriftEndpoint(
+            self.spark_host,
+            self.spark_port,
+            self.spark_user,
+            self.spark_auth,
+            self.spark_query_timeout,
+        )
+
+    @property
+    def source_name(self) -> str:
+        """What the marts are read from: the DuckDB file, the Spark folder or the endpoint."""
+        if self.dbt_target == "spark_thrift":
+            return self.spark_endpoint.url
+        return self.spark_path if self.dbt_target == "spark" else self.warehouse_path
+
     def _engine(self) -> Engine:
         return engine_for(
-            self.dbt_target, self.warehouse_path, self.spark_path, self.duckdb_memory_limit
+            self.dbt_target,
+            self.warehouse_path,
+            self.spark_path,
+            self.duckdb_memory_limit,
+            self.spark_endpoint,
         )
 
     def reading(self) -> contextlib.AbstractContextManager[None]:

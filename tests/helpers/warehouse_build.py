@@ -62,13 +62,17 @@ def materialize_all(
     marts_only: bool = False,
     dbt_unit_tests: bool = False,
     dbt_data_tests: bool = True,
+    spark_port: int | None = None,
+    spark_query_timeout: float | None = None,
 ) -> BuiltWarehouse:
     """Run the full `materialize_everything` job into `root` on an ephemeral instance.
 
     The attribution vars left as None keep dbt_project.yml's defaults (365, account, 7).
     `marts_only` stops after the marts (landing, models, their checks): no leadership
     reports, no publish. The attribution comparisons read only marts, and at scale the
-    reports would cost minutes they do not need.
+    reports would cost minutes they do not need. `spark_port`: the Thrift endpoint on
+    127.0.0.1 of a `spark_thrift` build, `spark_query_timeout` how long a statement there
+    may run.
     """
     warehouse = WarehouseResource(
         source_dir=str(source_dir),
@@ -81,6 +85,8 @@ def materialize_all(
         half_life_days=half_life_days,
         dbt_unit_tests=dbt_unit_tests,
         dbt_data_tests=dbt_data_tests,
+        **({"spark_port": spark_port} if spark_port is not None else {}),
+        **({"spark_query_timeout": spark_query_timeout} if spark_query_timeout else {}),
     )
     definitions = build_definitions(warehouse)
     job = definitions.resolve_job_def("materialize_everything")

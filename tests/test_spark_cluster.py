@@ -1,0 +1,224 @@
+"""The whole job against a Spark cluster over the network (DBT_TARGET=spark_thrift).
+
+A real cluster from the pinned pyspark (`make cluster-up`: a standalone master, one worker
+and the Thrift server, on free ports of 127.0.0.1) and the real Dagster job: landing, dbt
+over Thrift, every Python check's SQL sent to the same endpoint, publishing reading the
+marts over it into the serving database, the leadership report. pyspark cannot be
+imported in this process while the job runs: nothing of Spark runs here. Then every
+public mart and report equals the DuckDB build of the same sample, and a worker killed in
+the middle of a build fails that run and leaves the serving database as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.abc
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from unittest.mock import patch
+
+import pytest
+
+from dagster_project.lib.spark_cluster import ClusterConfig, down, read_pids, up
+from tests.helpers.engine_comparison import (
+    differences,
+    engine_differences,
+    normalised,
+    published_tables,
+)
+from tests.helpers.warehouse_build import AS_OF, BuiltWarehouse, materialize_all
+
+pytest.importorskip("pyhive", reason="Spark extra not installed: pip install -e '.[spark]'")
+
+
+def _free_port() -> int:
+    with contextlib.closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterConfig]:
+    config = ClusterConfig(
+        root=tmp_path_factory.mktemp("spark_cluster"),
+        master_port=_free_port(),
+        thrift_port=_free_port(),
+        master_ui_port=_free_port(),
+        worker_ui_port=_free_port(),
+    )
+    up(config)
+    try:
+        yield config
+    finally:
+        down(config)
+
+
+class _NoPyspark(importlib.abc.MetaPathFinder):
+    def find_spec(self, name: str, *_: object) -> None:
+        if name.split(".")[0] == "pyspark":
+            raise ImportError(f"{name} imported while the job runs on the cluster")
+
+
+@contextlib.contextmanager
+def _without_pyspark() -> Iterator[None]:
+    """Any import of pyspark fails in the block, also of a module of it this worker loaded
+    earlier (hidden for the block, then put back: sys.modules is otherwise left as it is)."""
+    loaded = {
+        name: module for name, module in sys.modules.items() if name.split(".")[0] == "pyspark"
+    }
+    blocker = _NoPyspark()
+    sys.meta_path.insert(0, blocker)
+    for name in loaded:
+        del sys.modules[name]
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(blocker)
+        sys.modules.update(loaded)
+
+
+def _build(
+    root: Path, cluster: ClusterConfig, timeout: float | None = None, as_of: str | None = None
+) -> BuiltWarehouse:
+    # The dbt unit tests prove the unit-tested SQL on Spark too; the data tests are left out
+    # as in session mode: every table is compared with the DuckDB build, whose tests pass.
+    with _without_pyspark():
+        return materialize_all(
+            root,
+            dbt_target="spark_thrift",
+            spark_port=cluster.thrift_port,
+            spark_query_timeout=timeout,
+            as_of=as_of,
+            dbt_unit_tests=True,
+            dbt_data_tests=False,
+        )
+
+
+@pytest.fixture(scope="module")
+def cluster_build(
+    cluster: ClusterConfig, tmp_path_factory: pytest.TempPathFactory
+) -> BuiltWarehouse:
+    return _build(tmp_path_factory.mktemp("cluster_build"), cluster)
+
+
+def test_the_whole_job_runs_over_the_network(cluster_build: BuiltWarehouse) -> None:
+    result = cluster_build.result
+    assert result.success, [e.step_key for e in result.all_events if e.is_step_failure]
+    evaluations = result.get_asset_check_evaluations()
+    assert "credits_sum_to_one" in {e.check_name for e in evaluations}
+    # The sample ends on 2026-09-30: only the freshness check may warn that it is old.
+    assert {e.check_name for e in evaluations if not e.passed} <= {"data_is_fresh"}
+    # Nothing was built in a local file: the marts are on the cluster, the serving copy and
+    # the report beside where the warehouse would be.
+    resource = cluster_build.resource
+    assert not cluster_build.warehouse_path.exists()
+    assert Path(resource.serving_database_path).is_file()
+    assert Path(resource.leadership_report_path).is_file()
+
+
+def test_every_mart_and_report_equals_duckdb(
+    built_warehouse: BuiltWarehouse, cluster_build: BuiltWarehouse
+) -> None:
+    tables = published_tables(built_warehouse)
+    assert {"marts.fct_attribution", "reports.rpt_marketing_contribution"} <= set(tables)
+    problems = engine_differences(built_warehouse, cluster_build)
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_serving_copy_holds_the_clusters_rows(
+    built_warehouse: BuiltWarehouse, cluster_build: BuiltWarehouse
+) -> None:
+    """What publishing fetched over the network is what the cluster holds, typed: the serving
+    file's public tables have the DuckDB build's columns and row counts."""
+    import duckdb
+
+    def shape(path: str) -> dict[str, tuple[int, list[str]]]:
+        with duckdb.connect(path, read_only=True) as con:
+            tables = con.execute(
+                "select table_schema || '.' || table_name from information_schema.tables"
+                " where table_schema in ('marts', 'reports') order by 1"
+            ).fetchall()
+            return {
+                name: (
+                    con.execute(f"select count(*) from {name}").fetchone()[0],  # type: ignore[index]
+                    [c[0] for c in con.execute(f"describe {name}").fetchall()],
+                )
+                for (name,) in tables
+            }
+
+    cluster_shape = shape(cluster_build.resource.serving_database_path)
+    duckdb_shape = shape(built_warehouse.resource.serving_database_path)
+    assert cluster_shape == duckdb_shape
+
+
+def _kill_worker_once_dbt_builds(cluster: ClusterConfig, dbt_log: Path, started: float) -> None:
+    """Wait for dbt to start on the marts' inputs, then kill the worker (and its executor)."""
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        if dbt_log.exists() and dbt_log.stat().st_mtime > started:
+            text = dbt_log.read_text(errors="replace")
+            if "int_touchpoints_unioned" in text[text.rfind("Running with dbt") :]:
+                os.killpg(read_pids(cluster)["worker"], signal.SIGKILL)
+                return
+        time.sleep(0.5)
+
+
+def test_a_killed_worker_fails_the_run_and_leaves_the_serving_database(
+    cluster: ClusterConfig, cluster_build: BuiltWarehouse
+) -> None:
+    serving = Path(cluster_build.resource.serving_database_path)
+    before = hashlib.sha256(serving.read_bytes()).hexdigest()
+    root = cluster_build.warehouse_path.parent
+    dbt_log = Path(cluster_build.resource.dbt_target_path) / "dbt.log"
+    killer = threading.Thread(
+        target=_kill_worker_once_dbt_builds, args=(cluster, dbt_log, time.time()), daemon=True
+    )
+    killer.start()
+    # A cluster without workers queues the statement: it fails at the query timeout (dbt's
+    # and the checks'), and dbt's fail-fast (README) stops the build there instead of
+    # waiting on every other node.
+    with patch.dict(os.environ, {"DBT_FAIL_FAST": "true"}):
+        # The as-of given: the helper would otherwise ask the workerless cluster for it.
+        rebuilt = _build(root, cluster, timeout=30, as_of=AS_OF)
+    killer.join(timeout=5)
+    assert not rebuilt.result.success
+    failed = {e.step_key for e in rebuilt.result.all_events if e.is_step_failure}
+    assert "dbt_build" in failed, failed
+    assert "serving_database" not in {
+        e.step_key for e in rebuilt.result.all_events if e.is_successful_output
+    }
+    assert hashlib.sha256(serving.read_bytes()).hexdigest() == before
+
+
+def test_comparison_notices_a_difference(built_warehouse: BuiltWarehouse) -> None:
+    """The comparison itself can fail: a cent and a credit off are both reported."""
+    frame = normalised(built_warehouse.resource.query("select * from marts.fct_attribution"))
+    changed = frame.copy()
+    changed.loc[0, "credit"] += 1e-6
+    changed.loc[1, "attributed_revenue_usd"] += 0.01
+    problems = differences("marts.fct_attribution", frame, changed)
+    assert len(problems) == 2
+
+
+def test_down_stops_only_what_up_started(tmp_path: Path) -> None:
+    """A process id in pids.json that no longer runs the cluster's class (ids are reused) is
+    left alone, and the file is removed."""
+    stranger = subprocess.Popen(["sleep", "60"])
+    try:
+        config = ClusterConfig(root=tmp_path)
+        (tmp_path / "pids.json").write_text(json.dumps({"worker": stranger.pid}))
+        assert down(config) == []
+        assert stranger.poll() is None
+        assert not (tmp_path / "pids.json").exists()
+    finally:
+        stranger.kill()
+        stranger.wait()
