@@ -125,3 +125,41 @@ def load_settings() -> Settings:
         or DEFAULT_DUCKDB_MEMORY_LIMIT,
         dagster_home=_text_from_env("DAGSTER_HOME"),
     )
+
+
+@dataclass(frozen=True)
+class SparkClusterSettings:
+    """The local Spark cluster of `make cluster-up` (lib/spark_cluster.py): its folder, ports
+    and worker size."""
+
+    root: Path
+    master_port: int
+    thrift_port: int
+    master_ui_port: int
+    worker_ui_port: int
+    worker_cores: int
+    worker_memory: str
+    executor_memory: str
+
+
+def load_spark_cluster_settings() -> SparkClusterSettings:
+    settings = load_settings()
+    root = _path_from_env(
+        "ATTRIBUTION_SPARK_CLUSTER_DIR", settings.warehouse_path.parent / "spark_cluster"
+    )
+    return SparkClusterSettings(
+        root=root,
+        master_port=_int_from_env("ATTRIBUTION_SPARK_MASTER_PORT") or 7077,
+        thrift_port=settings.spark_port,
+        master_ui_port=_int_from_env("ATTRIBUTION_SPARK_MASTER_UI_PORT") or 8080,
+        worker_ui_port=_int_from_env("ATTRIBUTION_SPARK_WORKER_UI_PORT") or 8081,
+        worker_cores=_int_from_env("ATTRIBUTION_SPARK_WORKER_CORES") or 2,
+        worker_memory=_text_from_env("ATTRIBUTION_SPARK_WORKER_MEMORY") or "4g",
+        executor_memory=_text_from_env("ATTRIBUTION_SPARK_EXECUTOR_MEMORY") or "3g",
+    )
+
+
+def inherited_environment() -> dict[str, str]:
+    """This process's whole environment, for a child that needs it as it is (the cluster's
+    JVMs: PATH, JAVA_HOME)."""
+    return dict(os.environ)

@@ -44,7 +44,10 @@ PRIVATE_API_USERS = {
 
 ENV_READERS = {
     "settings.py": "the one place environment variables are read",
-    "lib/engines.py": "renders profiles.yml as dbt does, with its env_var()",
+    "lib/engines.py": (
+        "renders profiles.yml as dbt does, with its env_var(); reads the Thrift password when"
+        " it connects, so that no resource holds it"
+    ),
 }
 """Modules (besides generate/) that may read os.environ, and why."""
 

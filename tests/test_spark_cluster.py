@@ -87,7 +87,11 @@ def _without_pyspark() -> Iterator[None]:
 
 
 def _build(
-    root: Path, cluster: ClusterConfig, timeout: float | None = None, as_of: str | None = None
+    root: Path,
+    cluster: ClusterConfig,
+    timeout: float | None = None,
+    as_of: str | None = None,
+    unit_tests: bool = True,
 ) -> BuiltWarehouse:
     # The dbt unit tests prove the unit-tested SQL on Spark too; the data tests are left out
     # as in session mode: every table is compared with the DuckDB build, whose tests pass.
@@ -98,7 +102,7 @@ def _build(
             spark_port=cluster.thrift_port,
             spark_query_timeout=timeout,
             as_of=as_of,
-            dbt_unit_tests=True,
+            dbt_unit_tests=unit_tests,
             dbt_data_tests=False,
         )
 
@@ -160,7 +164,9 @@ def test_the_serving_copy_holds_the_clusters_rows(
     assert cluster_shape == duckdb_shape
 
 
-def _kill_worker_once_dbt_builds(cluster: ClusterConfig, dbt_log: Path, started: float) -> None:
+def _kill_worker_once_dbt_builds(
+    cluster: ClusterConfig, dbt_log: Path, started: float, killed: threading.Event
+) -> None:
     """Wait for dbt to start on the marts' inputs, then kill the worker (and its executor)."""
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
@@ -168,6 +174,7 @@ def _kill_worker_once_dbt_builds(cluster: ClusterConfig, dbt_log: Path, started:
             text = dbt_log.read_text(errors="replace")
             if "int_touchpoints_unioned" in text[text.rfind("Running with dbt") :]:
                 os.killpg(read_pids(cluster)["worker"], signal.SIGKILL)
+                killed.set()
                 return
         time.sleep(0.5)
 
@@ -179,8 +186,11 @@ def test_a_killed_worker_fails_the_run_and_leaves_the_serving_database(
     before = hashlib.sha256(serving.read_bytes()).hexdigest()
     root = cluster_build.warehouse_path.parent
     dbt_log = Path(cluster_build.resource.dbt_target_path) / "dbt.log"
+    killed = threading.Event()
     killer = threading.Thread(
-        target=_kill_worker_once_dbt_builds, args=(cluster, dbt_log, time.time()), daemon=True
+        target=_kill_worker_once_dbt_builds,
+        args=(cluster, dbt_log, time.time(), killed),
+        daemon=True,
     )
     killer.start()
     # A cluster without workers queues the statement: it fails at the query timeout (dbt's
@@ -188,8 +198,9 @@ def test_a_killed_worker_fails_the_run_and_leaves_the_serving_database(
     # waiting on every other node.
     with patch.dict(os.environ, {"DBT_FAIL_FAST": "true"}):
         # The as-of given: the helper would otherwise ask the workerless cluster for it.
-        rebuilt = _build(root, cluster, timeout=30, as_of=AS_OF)
+        rebuilt = _build(root, cluster, timeout=20, as_of=AS_OF, unit_tests=False)
     killer.join(timeout=5)
+    assert killed.is_set(), "the build failed before the worker was killed"
     assert not rebuilt.result.success
     failed = {e.step_key for e in rebuilt.result.all_events if e.is_step_failure}
     assert "dbt_build" in failed, failed

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dagster_project.lib.engines import spark_profile_settings
-from dagster_project.settings import load_settings
+from dagster_project.settings import inherited_environment, load_spark_cluster_settings
 
 THRIFT_SERVER_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
 MASTER_CLASS = "org.apache.spark.deploy.master.Master"
@@ -62,20 +62,8 @@ class ClusterConfig:
 
     @classmethod
     def from_env(cls) -> ClusterConfig:
-        env = os.environ
-        root = env.get("ATTRIBUTION_SPARK_CLUSTER_DIR") or str(
-            load_settings().warehouse_path.parent / "spark_cluster"
-        )
-        return cls(
-            root=Path(root).expanduser().resolve(),
-            master_port=int(env.get("ATTRIBUTION_SPARK_MASTER_PORT", "7077")),
-            thrift_port=int(env.get("ATTRIBUTION_SPARK_PORT", "10000")),
-            master_ui_port=int(env.get("ATTRIBUTION_SPARK_MASTER_UI_PORT", "8080")),
-            worker_ui_port=int(env.get("ATTRIBUTION_SPARK_WORKER_UI_PORT", "8081")),
-            worker_cores=int(env.get("ATTRIBUTION_SPARK_WORKER_CORES", "2")),
-            worker_memory=env.get("ATTRIBUTION_SPARK_WORKER_MEMORY", "4g"),
-            executor_memory=env.get("ATTRIBUTION_SPARK_EXECUTOR_MEMORY", "3g"),
-        )
+        given = load_spark_cluster_settings()
+        return cls(**{**vars(given), "root": given.root.expanduser().resolve()})
 
     @property
     def master_url(self) -> str:
@@ -96,7 +84,7 @@ def spark_home() -> Path:
 def _environment(config: ClusterConfig) -> dict[str, str]:
     home = spark_home()
     return {
-        **os.environ,
+        **inherited_environment(),
         "SPARK_HOME": str(home),
         "SPARK_LOG_DIR": str(config.logs),
         "SPARK_LOCAL_IP": HOST,
