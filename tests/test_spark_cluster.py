@@ -91,7 +91,6 @@ def _build(
     cluster: ClusterConfig,
     timeout: float | None = None,
     as_of: str | None = None,
-    unit_tests: bool = False,
 ) -> BuiltWarehouse:
     # The data tests are left out: every table is compared with the DuckDB build, whose tests
     # pass. So are the dbt unit tests (2 of the build's 4.5 minutes on the cluster, and make
@@ -103,7 +102,7 @@ def _build(
             spark_port=cluster.thrift_port,
             spark_query_timeout=timeout,
             as_of=as_of,
-            dbt_unit_tests=unit_tests,
+            dbt_unit_tests=False,
             dbt_data_tests=False,
         )
 
