@@ -133,29 +133,32 @@ class SparkClusterSettings:
     and worker size."""
 
     root: Path
-    master_port: int
-    thrift_port: int
-    master_ui_port: int
-    worker_ui_port: int
-    worker_cores: int
-    worker_memory: str
-    executor_memory: str
+    master_port: int = 7077
+    thrift_port: int = 10000
+    master_ui_port: int = 8080
+    worker_ui_port: int = 8081
+    worker_cores: int = 2
+    worker_memory: str = "4g"
+    executor_memory: str = "3g"
 
 
 def load_spark_cluster_settings() -> SparkClusterSettings:
+    """The defaults above, for each variable that is not set."""
     settings = load_settings()
-    root = _path_from_env(
-        "ATTRIBUTION_SPARK_CLUSTER_DIR", settings.warehouse_path.parent / "spark_cluster"
-    )
+    given = {
+        "master_port": _int_from_env("ATTRIBUTION_SPARK_MASTER_PORT"),
+        "master_ui_port": _int_from_env("ATTRIBUTION_SPARK_MASTER_UI_PORT"),
+        "worker_ui_port": _int_from_env("ATTRIBUTION_SPARK_WORKER_UI_PORT"),
+        "worker_cores": _int_from_env("ATTRIBUTION_SPARK_WORKER_CORES"),
+        "worker_memory": _text_from_env("ATTRIBUTION_SPARK_WORKER_MEMORY"),
+        "executor_memory": _text_from_env("ATTRIBUTION_SPARK_EXECUTOR_MEMORY"),
+    }
     return SparkClusterSettings(
-        root=root,
-        master_port=_int_from_env("ATTRIBUTION_SPARK_MASTER_PORT") or 7077,
+        root=_path_from_env(
+            "ATTRIBUTION_SPARK_CLUSTER_DIR", settings.warehouse_path.parent / "spark_cluster"
+        ),
         thrift_port=settings.spark_port,
-        master_ui_port=_int_from_env("ATTRIBUTION_SPARK_MASTER_UI_PORT") or 8080,
-        worker_ui_port=_int_from_env("ATTRIBUTION_SPARK_WORKER_UI_PORT") or 8081,
-        worker_cores=_int_from_env("ATTRIBUTION_SPARK_WORKER_CORES") or 2,
-        worker_memory=_text_from_env("ATTRIBUTION_SPARK_WORKER_MEMORY") or "4g",
-        executor_memory=_text_from_env("ATTRIBUTION_SPARK_EXECUTOR_MEMORY") or "3g",
+        **{name: value for name, value in given.items() if value is not None},
     )
 
 

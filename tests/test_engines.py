@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.lib.engines import DuckDBEngine, inline_params, reading
+from dagster_project.lib.engines import DuckDBEngine, ThriftEndpoint, ThriftEngine, reading
 
 
 @pytest.fixture
@@ -61,12 +61,7 @@ def test_no_file_no_connection(tmp_path: Path) -> None:
     assert not missing.exists()
 
 
-def test_parameters_are_inlined_outside_string_literals_only() -> None:
-    """HiveServer2 takes no bound parameters: each `?` outside a literal becomes its value,
-    quoted as Spark SQL reads it."""
-    sql = "select * from t where a = ? and b like '%?%' and c = ? and d = ?"
-    inlined = inline_params(sql, ["it's", 3, None])
-    assert inlined == "select * from t where a = 'it\\'s' and b like '%?%' and c = 3 and d = null"
-    with pytest.raises(ValueError, match="parameters"):
-        inline_params("select ?", [1, 2])
-    assert inline_params("select '?'", None) == "select '?'"
+def test_the_thrift_engine_refuses_parameters_rather_than_splicing_them() -> None:
+    """HiveServer2 binds none: a parameter is refused before any connection is made."""
+    with pytest.raises(ValueError, match="no query parameters"):
+        ThriftEngine(ThriftEndpoint(port=1)).query("select ?", [1])

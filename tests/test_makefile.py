@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ import pytest
 
 from dagster_project.defs import groups
 from dagster_project.settings import REPO_ROOT
+from tests.helpers.ports import free_port
 
 SERVER_TIMEOUT = 300  # seconds; the UI is up in about a minute on two busy cores
 STOP_TIMEOUT = 60
@@ -89,12 +89,6 @@ def test_every_make_target_in_the_readme_has_a_rule(tmp_path: Path) -> None:
         env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "home")}
         dry = _make("-n", target, env=env)
         assert dry.returncode == 0, f"make -n {target}: {dry.stderr}"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 QUERY = """
@@ -168,7 +162,7 @@ def _group_alive(pgid: int) -> bool:
 
 
 def test_make_dev_serves_the_ui_on_the_run_s_home_and_warehouse(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     home, warehouse = tmp_path / "dagster_home", tmp_path / "data" / "warehouse.duckdb"
     env = {
         **os.environ,

@@ -17,7 +17,6 @@ import importlib.abc
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -28,38 +27,31 @@ from unittest.mock import patch
 
 import pytest
 
-from dagster_project.lib.spark_cluster import ClusterConfig, down, read_pids, up
+from dagster_project.lib.spark_cluster import down, read_pids, running
+from dagster_project.settings import SparkClusterSettings
 from tests.helpers.engine_comparison import (
     differences,
     engine_differences,
     normalised,
     published_tables,
 )
+from tests.helpers.ports import free_port
 from tests.helpers.warehouse_build import AS_OF, BuiltWarehouse, materialize_all
 
 pytest.importorskip("pyhive", reason="Spark extra not installed: pip install -e '.[spark]'")
 
 
-def _free_port() -> int:
-    with contextlib.closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterConfig]:
-    config = ClusterConfig(
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkClusterSettings]:
+    config = SparkClusterSettings(
         root=tmp_path_factory.mktemp("spark_cluster"),
-        master_port=_free_port(),
-        thrift_port=_free_port(),
-        master_ui_port=_free_port(),
-        worker_ui_port=_free_port(),
+        master_port=free_port(),
+        thrift_port=free_port(),
+        master_ui_port=free_port(),
+        worker_ui_port=free_port(),
     )
-    up(config)
-    try:
+    with running(config):
         yield config
-    finally:
-        down(config)
 
 
 class _NoPyspark(importlib.abc.MetaPathFinder):
@@ -88,7 +80,7 @@ def _without_pyspark() -> Iterator[None]:
 
 def _build(
     root: Path,
-    cluster: ClusterConfig,
+    cluster: SparkClusterSettings,
     timeout: float | None = None,
     as_of: str | None = None,
 ) -> BuiltWarehouse:
@@ -109,7 +101,7 @@ def _build(
 
 @pytest.fixture(scope="module")
 def cluster_build(
-    cluster: ClusterConfig, tmp_path_factory: pytest.TempPathFactory
+    cluster: SparkClusterSettings, tmp_path_factory: pytest.TempPathFactory
 ) -> BuiltWarehouse:
     return _build(tmp_path_factory.mktemp("cluster_build"), cluster)
 
@@ -165,7 +157,7 @@ def test_the_serving_copy_holds_the_clusters_rows(
 
 
 def _kill_worker_once_dbt_builds(
-    cluster: ClusterConfig, dbt_log: Path, started: float, killed: threading.Event
+    cluster: SparkClusterSettings, dbt_log: Path, started: float, killed: threading.Event
 ) -> None:
     """Wait for dbt to start on the marts' inputs, then kill the worker (and its executor)."""
     deadline = time.monotonic() + 600
@@ -180,7 +172,7 @@ def _kill_worker_once_dbt_builds(
 
 
 def test_a_killed_worker_fails_the_run_and_leaves_the_serving_database(
-    cluster: ClusterConfig, cluster_build: BuiltWarehouse
+    cluster: SparkClusterSettings, cluster_build: BuiltWarehouse
 ) -> None:
     serving = Path(cluster_build.resource.serving_database_path)
     before = hashlib.sha256(serving.read_bytes()).hexdigest()
@@ -225,7 +217,7 @@ def test_down_stops_only_what_up_started(tmp_path: Path) -> None:
     left alone, and the file is removed."""
     stranger = subprocess.Popen(["sleep", "60"])
     try:
-        config = ClusterConfig(root=tmp_path)
+        config = SparkClusterSettings(root=tmp_path)
         (tmp_path / "pids.json").write_text(json.dumps({"worker": stranger.pid}))
         assert down(config) == []
         assert stranger.poll() is None

@@ -200,34 +200,6 @@ _THRIFT_CONVERSIONS: dict[str, Any] = {
     "DATE_TYPE": lambda value: date.fromisoformat(value) if isinstance(value, str) else value,
 }
 _THRIFT_TIMESTAMPS = {"TIMESTAMP_TYPE", "TIMESTAMP_NTZ_TYPE"}
-# Rows per fetch round trip (PyHive's default is 1,000).
-FETCH_ROWS = 10_000
-
-
-def inline_params(sql: str, params: list[Any] | None) -> str:
-    """The query with each `?` outside a string literal replaced by its parameter, quoted:
-    HiveServer2 takes no bound parameters."""
-    if not params:
-        return sql
-    parts = re.split(r"('(?:[^']|'')*')", sql)
-    placeholders = sum(part.count("?") for part in parts[::2])  # even parts: outside literals
-    if placeholders != len(params):
-        raise ValueError(f"{len(params)} parameters for {placeholders} placeholders in: {sql}")
-    values = iter(params)
-    for index in range(0, len(parts), 2):
-        first, *rest = parts[index].split("?")
-        parts[index] = first + "".join(_literal(next(values)) + piece for piece in rest)
-    return "".join(parts)
-
-
-def _literal(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | Decimal):
-        return repr(value) if not isinstance(value, Decimal) else str(value)
-    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 class ThriftEngine:
@@ -249,7 +221,7 @@ class ThriftEngine:
             auth=endpoint.auth, password=password if endpoint.auth in ("LDAP", "CUSTOM") else None,
         )  # fmt: skip
         with contextlib.closing(connection):
-            cursor = connection.cursor(arraysize=FETCH_ROWS)
+            cursor = connection.cursor()
             cursor.execute(sql, async_=True)
             self._wait(cursor, sql)
             rows = cursor.fetchall() if cursor.description else []
@@ -278,7 +250,10 @@ class ThriftEngine:
             pause = min(pause * 2, 0.5)
 
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
-        rows, description = self._fetch(inline_params(sql, params))
+        if params:
+            # HiveServer2 binds no parameters, and no query read on Spark passes any.
+            raise ValueError(f"{self.endpoint.url} takes no query parameters: {sql}")
+        rows, description = self._fetch(sql)
         names = [column[0].rpartition(".")[2] for column in description]
         frame = pd.DataFrame.from_records(rows, columns=names)
         for name, column in zip(names, description, strict=True):
@@ -303,17 +278,6 @@ class ThriftEngine:
         except Exception:  # no such schema
             return False
         return len(found) > 0
-
-    def columns(self, table: str) -> list[tuple[str, str]]:
-        """(name, Spark type) of each column of `schema.table`, in order."""
-        described = self.query(f"describe {table}")
-        names, types = described.iloc[:, 0], described.iloc[:, 1]
-        columns = []
-        for name, kind in zip(names, types, strict=True):
-            if not name or str(name).startswith("#"):  # partition and detail sections
-                break
-            columns.append((str(name), str(kind)))
-        return columns
 
 
 def engine_for(

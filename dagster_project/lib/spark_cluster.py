@@ -30,11 +30,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from dagster_project.lib.engines import spark_profile_settings
-from dagster_project.settings import inherited_environment, load_spark_cluster_settings
+from dagster_project.settings import (
+    SparkClusterSettings,
+    inherited_environment,
+    load_spark_cluster_settings,
+)
 
 THRIFT_SERVER_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
 MASTER_CLASS = "org.apache.spark.deploy.master.Master"
@@ -47,31 +50,12 @@ class ClusterError(RuntimeError):
     """The cluster did not come up (the message names the log to read)."""
 
 
-@dataclass(frozen=True)
-class ClusterConfig:
-    """Where the cluster keeps its files and which ports it listens on (environment)."""
+def _master_url(config: SparkClusterSettings) -> str:
+    return f"spark://{HOST}:{config.master_port}"
 
-    root: Path
-    master_port: int = 7077
-    thrift_port: int = 10000
-    master_ui_port: int = 8080
-    worker_ui_port: int = 8081
-    worker_cores: int = 2
-    worker_memory: str = "4g"
-    executor_memory: str = "3g"
 
-    @classmethod
-    def from_env(cls) -> ClusterConfig:
-        given = load_spark_cluster_settings()
-        return cls(**{**vars(given), "root": given.root.expanduser().resolve()})
-
-    @property
-    def master_url(self) -> str:
-        return f"spark://{HOST}:{self.master_port}"
-
-    @property
-    def logs(self) -> Path:
-        return self.root / "logs"
+def _logs(config: SparkClusterSettings) -> Path:
+    return config.root / "logs"
 
 
 def spark_home() -> Path:
@@ -81,12 +65,12 @@ def spark_home() -> Path:
     return Path(spec.origin).parent
 
 
-def _environment(config: ClusterConfig) -> dict[str, str]:
+def _environment(config: SparkClusterSettings) -> dict[str, str]:
     home = spark_home()
     return {
         **inherited_environment(),
         "SPARK_HOME": str(home),
-        "SPARK_LOG_DIR": str(config.logs),
+        "SPARK_LOG_DIR": str(_logs(config)),
         "SPARK_LOCAL_IP": HOST,
         "SPARK_LOCAL_DIRS": str(config.root / "local"),
         "SPARK_WORKER_DIR": str(config.root / "work"),
@@ -94,7 +78,7 @@ def _environment(config: ClusterConfig) -> dict[str, str]:
     }
 
 
-def _thrift_server_conf(config: ClusterConfig) -> list[str]:
+def _thrift_server_conf(config: SparkClusterSettings) -> list[str]:
     """The `spark` profile's settings with the cluster's folders, plus what a shared server
     needs: dbt-spark turns ANSI mode off in its own session, so the server does the same."""
     settings = spark_profile_settings(str(config.root))
@@ -112,7 +96,7 @@ def _thrift_server_conf(config: ClusterConfig) -> list[str]:
     return [arg for key, value in sorted(settings.items()) for arg in ("--conf", f"{key}={value}")]
 
 
-def _commands(config: ClusterConfig) -> dict[str, list[str]]:
+def _commands(config: SparkClusterSettings) -> dict[str, list[str]]:
     bin_dir = spark_home() / "bin"
     return {
         "master": [
@@ -120,13 +104,13 @@ def _commands(config: ClusterConfig) -> dict[str, list[str]]:
             "--port", str(config.master_port), "--webui-port", str(config.master_ui_port),
         ],
         "worker": [
-            str(bin_dir / "spark-class"), WORKER_CLASS, config.master_url, "--host", HOST,
+            str(bin_dir / "spark-class"), WORKER_CLASS, _master_url(config), "--host", HOST,
             "--cores", str(config.worker_cores), "--memory", config.worker_memory,
             "--webui-port", str(config.worker_ui_port),
             "--work-dir", str(config.root / "work"),
         ],
         "thrift_server": [
-            str(bin_dir / "spark-submit"), "--master", config.master_url,
+            str(bin_dir / "spark-submit"), "--master", _master_url(config),
             "--class", THRIFT_SERVER_CLASS, "--name", "attribution-thrift-server",
             *_thrift_server_conf(config),
             "--hiveconf", f"hive.server2.thrift.port={config.thrift_port}",
@@ -150,7 +134,7 @@ def _wait_for(
     what: str,
     ready: Callable[[], bool],
     started: Sequence[subprocess.Popen[bytes]],
-    config: ClusterConfig,
+    config: SparkClusterSettings,
     timeout: float,
 ) -> None:
     deadline = time.monotonic() + timeout
@@ -159,13 +143,13 @@ def _wait_for(
             return
         if any(process.poll() is not None for process in started):
             down(config)
-            raise ClusterError(f"{what}: a process of the cluster exited, see {config.logs}")
+            raise ClusterError(f"{what}: a process of the cluster exited, see {_logs(config)}")
         time.sleep(1)
     down(config)
-    raise ClusterError(f"{what} did not come up within {timeout:.0f} s: see {config.logs}")
+    raise ClusterError(f"{what} did not come up within {timeout:.0f} s: see {_logs(config)}")
 
 
-def _answers(config: ClusterConfig) -> bool:
+def _answers(config: SparkClusterSettings) -> bool:
     """The Thrift endpoint runs a query (listening alone is not enough: the server opens its
     port before the metastore is ready)."""
     from pyhive import hive  # the spark extra; only the cluster and its target need it
@@ -181,7 +165,7 @@ def _answers(config: ClusterConfig) -> bool:
         return False
 
 
-def read_pids(config: ClusterConfig) -> dict[str, int]:
+def read_pids(config: SparkClusterSettings) -> dict[str, int]:
     path = config.root / PIDS_FILE
     return json.loads(path.read_text()) if path.exists() else {}
 
@@ -190,25 +174,28 @@ def _alive(pid: int, name: str) -> bool:
     """Whether `pid` still runs the process `up` started as `name` (its launcher script, then
     the JVM it execs: both name the class)."""
     proc = Path(f"/proc/{pid}")
-    try:
-        cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
-        state = (proc / "stat").read_text().rpartition(")")[2].split()[0]
-    except (OSError, IndexError):
-        return False
-    if state == "Z":
-        return False
-    # Empty for the instant the launcher execs the JVM: the same process, still ours.
-    return not cmdline or _SIGNATURE[name] in cmdline
+    for _ in range(20):
+        try:
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+            state = (proc / "stat").read_text().rpartition(")")[2].split()[0]
+        except (OSError, IndexError):
+            return False
+        if state == "Z":
+            return False
+        if cmdline:
+            return _SIGNATURE[name] in cmdline
+        time.sleep(0.05)  # empty for the instant a process execs: read it again
+    return False  # a kernel thread, never ours
 
 
-def up(config: ClusterConfig, timeout: float = 240) -> dict[str, int]:
+def up(config: SparkClusterSettings, timeout: float = 240) -> dict[str, int]:
     """Start master, worker and Thrift server; return their process ids once the endpoint
     answers. A cluster already running from this folder is left as it is."""
     running = read_pids(config)
     if running and all(_alive(pid, name) for name, pid in running.items()):
         return running
     down(config)
-    for folder in (config.logs, config.root / "warehouse", config.root / "work"):
+    for folder in (_logs(config), config.root / "warehouse", config.root / "work"):
         folder.mkdir(parents=True, exist_ok=True)
     busy = [p for p in (config.master_port, config.thrift_port) if _listening(p)]
     if busy:
@@ -217,7 +204,7 @@ def up(config: ClusterConfig, timeout: float = 240) -> dict[str, int]:
     pids: dict[str, int] = {}
     started: list[subprocess.Popen[bytes]] = []
     for name, command in _commands(config).items():
-        with (config.logs / f"{name}.log").open("ab") as log:
+        with (_logs(config) / f"{name}.log").open("ab") as log:
             process = subprocess.Popen(  # the launchers shipped with pyspark
                 command, cwd=config.root, env=env, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
@@ -235,12 +222,12 @@ def up(config: ClusterConfig, timeout: float = 240) -> dict[str, int]:
     return pids
 
 
-def _worker_registered(config: ClusterConfig) -> bool:
-    log = config.logs / "worker.log"
+def _worker_registered(config: SparkClusterSettings) -> bool:
+    log = _logs(config) / "worker.log"
     return log.exists() and "Successfully registered with master" in log.read_text(errors="replace")
 
 
-def down(config: ClusterConfig, timeout: float = 30) -> list[str]:
+def down(config: SparkClusterSettings, timeout: float = 30) -> list[str]:
     """Stop what `up` started (Thrift server first, master last); return what was stopped."""
     stopped = []
     pids = read_pids(config)
@@ -262,7 +249,7 @@ def down(config: ClusterConfig, timeout: float = 30) -> list[str]:
 
 
 @contextlib.contextmanager
-def running(config: ClusterConfig) -> Iterator[dict[str, int]]:
+def running(config: SparkClusterSettings) -> Iterator[dict[str, int]]:
     """A cluster for the block: started, then stopped whatever happens."""
     try:
         yield up(config)
@@ -274,10 +261,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("action", choices=("up", "down", "status"))
     args = parser.parse_args(argv)
-    config = ClusterConfig.from_env()
+    config = load_spark_cluster_settings()
     if args.action == "up":
         pids = up(config)
-        print(f"Spark cluster up: master {config.master_url}, Thrift server {HOST}:"
+        print(f"Spark cluster up: master {_master_url(config)}, Thrift server {HOST}:"
               f"{config.thrift_port} (pids {pids}); files under {config.root}")  # fmt: skip
     elif args.action == "down":
         stopped = down(config)

@@ -156,8 +156,7 @@ def _copy_from_duckdb(
         missing = sorted(f"{schema}.{name}" for schema, name in wanted - kinds.keys())
         if missing:
             raise PublishError(f"not in the warehouse: {', '.join(missing)}")
-        for schema in sorted({schema for schema, _ in kinds}):
-            con.execute(f'create schema if not exists "{schema}"')
+        _create_schemas(con, tables)  # every one is in the warehouse
         for schema, name, kind, ddl in sorted(public, key=lambda row: row[2]):  # tables first
             con.execute(ddl)
             if kind == "table":
@@ -169,28 +168,34 @@ def _copy_from_duckdb(
     return kinds
 
 
+def _table_from_parquet(
+    con: duckdb.DuckDBPyConnection, table: PublicTable, parquet: str, expected: int
+) -> None:
+    """Create `table` from `parquet` (a read_parquet call) with the types Spark wrote, and
+    check that it holds the `expected` rows."""
+    con.execute(f'create table "{table.schema}"."{table.name}" as select * from {parquet}')
+    copied = _row_count(con, table)
+    if copied != expected:
+        raise PublishError(f"{table.qualified_name}: copied {copied} of {expected} rows")
+
+
+def _create_schemas(con: duckdb.DuckDBPyConnection, tables: Sequence[PublicTable]) -> None:
+    for schema in sorted({table.schema for table in tables}):
+        con.execute(f'create schema if not exists "{schema}"')
+
+
 def _copy_from_spark(
     con: duckdb.DuckDBPyConnection, warehouse: WarehouseResource, tables: Sequence[PublicTable]
 ) -> None:
-    """Spark's tables are Parquet files: read each with the types Spark wrote."""
+    """Spark's tables are Parquet files: read each from its folder."""
     spark = SparkEngine(warehouse.spark_path)
-    for schema in sorted({table.schema for table in tables}):
-        con.execute(f'create schema if not exists "{schema}"')
+    _create_schemas(con, tables)
     for table in tables:
-        files = lit(spark.parquet_files(table.qualified_name))
-        con.execute(
-            f'create table "{table.schema}"."{table.name}" as select * from read_parquet({files})'
-        )
-        row = con.execute(f"select count(*) from read_parquet({files})").fetchone()
-        expected = int(row[0]) if row else -1
-        copied = _row_count(con, table)
-        if copied != expected:
-            raise PublishError(f"{table.qualified_name}: copied {copied} of {expected} rows")
+        parquet = f"read_parquet({lit(spark.parquet_files(table.qualified_name))})"
+        row = con.execute(f"select count(*) from {parquet}").fetchone()
+        _table_from_parquet(con, table, parquet, int(row[0]) if row else -1)
 
 
-# Spark's type names where DuckDB spells them otherwise (decimal(p,s), date, boolean, int,
-# bigint, double and float read the same on both).
-_DUCKDB_TYPES = {"string": "varchar", "timestamp_ntz": "timestamp", "timestamp": "timestamp"}
 EXPORT_FOLDER = "_export"  # in the raw area: where the cluster writes what a publish reads
 
 
@@ -203,36 +208,26 @@ def _copy_from_thrift(
     """Over the network, through the storage both sides share: the cluster writes each table
     as Parquet into the raw area (`INSERT OVERWRITE DIRECTORY`, under the name the cluster
     uses for it, ATTRIBUTION_RAW_LOCATION) and this machine reads the files from its own path
-    to it (ATTRIBUTION_RAW_DIR), with the types Spark wrote. Fetching the rows over Thrift
-    instead decodes them in Python: 10 s for the sample's 0.2M attribution rows. A table
-    with no rows is created from the types Spark reports for it."""
+    to it (ATTRIBUTION_RAW_DIR); the rows are counted on the cluster. Fetching the rows over
+    Thrift instead decodes them in Python: 10 s for the sample's 0.2M attribution rows. An
+    empty table is written too, as one file holding its columns."""
     engine = ThriftEngine(warehouse.spark_endpoint)
     local = Path(warehouse.raw_dir) / EXPORT_FOLDER / publish_id
-    remote = (
-        f"{(warehouse.raw_location or warehouse.raw_dir).rstrip('/')}/{EXPORT_FOLDER}/{publish_id}"
-    )
-    for schema in sorted({table.schema for table in tables}):
-        con.execute(f'create schema if not exists "{schema}"')
+    cluster_root = (warehouse.raw_location or warehouse.raw_dir).rstrip("/")
+    remote = f"{cluster_root}/{EXPORT_FOLDER}/{publish_id}"
+    _create_schemas(con, tables)
     try:
         for table in tables:
+            name = table.qualified_name
             engine.query(
-                f"insert overwrite directory {lit(f'{remote}/{table.qualified_name}')}"
-                f" using parquet select * from {table.qualified_name}"
+                f"insert overwrite directory {lit(f'{remote}/{name}')}"
+                f" using parquet select * from {name}"
             )
-            target = f'"{table.schema}"."{table.name}"'
-            files = sorted((local / table.qualified_name).glob("*.parquet"))
-            if files:
-                con.execute(f"create table {target} as select * from {read_parquet_files(files)}")
-            else:
-                columns = engine.columns(table.qualified_name)
-                typed = ", ".join(f'"{n}" {_DUCKDB_TYPES.get(k, k)}' for n, k in columns)
-                con.execute(f"create table {target} ({typed})")
-            expected = engine.query(f"select count(*) as n from {table.qualified_name}")
-            copied = _row_count(con, table)
-            if copied != int(expected["n"].iloc[0]):
-                raise PublishError(
-                    f"{table.qualified_name}: copied {copied} of {int(expected['n'].iloc[0])} rows"
-                )
+            files = sorted((local / name).glob("*.parquet"))
+            if not files:
+                raise PublishError(f"{name}: the cluster wrote no Parquet into {local / name}")
+            expected = engine.query(f"select count(*) as n from {name}")
+            _table_from_parquet(con, table, read_parquet_files(files), int(expected["n"].iloc[0]))
     finally:
         shutil.rmtree(local, ignore_errors=True)
 
