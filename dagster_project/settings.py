@@ -140,6 +140,7 @@ class SparkClusterSettings:
     worker_cores: int = 2
     worker_memory: str = "4g"
     executor_memory: str = "3g"
+    driver_memory: str = "2g"
 
 
 def load_spark_cluster_settings() -> SparkClusterSettings:
@@ -152,6 +153,7 @@ def load_spark_cluster_settings() -> SparkClusterSettings:
         "worker_cores": _int_from_env("ATTRIBUTION_SPARK_WORKER_CORES"),
         "worker_memory": _text_from_env("ATTRIBUTION_SPARK_WORKER_MEMORY"),
         "executor_memory": _text_from_env("ATTRIBUTION_SPARK_EXECUTOR_MEMORY"),
+        "driver_memory": _text_from_env("ATTRIBUTION_SPARK_DRIVER_MEMORY"),
     }
     return SparkClusterSettings(
         root=_path_from_env(

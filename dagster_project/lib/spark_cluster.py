@@ -80,13 +80,18 @@ def _environment(config: SparkClusterSettings) -> dict[str, str]:
 
 def _thrift_server_conf(config: SparkClusterSettings) -> list[str]:
     """The `spark` profile's settings with the cluster's folders, plus what a shared server
-    needs: dbt-spark turns ANSI mode off in its own session, so the server does the same."""
+    needs: dbt-spark turns ANSI mode off in its own session, so the server does the same; and
+    a result goes to the client a partition at a time (Spark's default collects it whole in
+    the server's heap first: reading the sample's fct_attribution ran out of the default 1 GB
+    heap once)."""
     settings = spark_profile_settings(str(config.root))
     settings.pop("spark.master", None)
     settings.update(
         {
             "spark.sql.ansi.enabled": "false",
             "spark.executor.memory": config.executor_memory,
+            "spark.driver.memory": config.driver_memory,
+            "spark.sql.thriftServer.incrementalCollect": "true",
             "spark.cores.max": str(config.worker_cores),
             "spark.driver.host": HOST,
             "spark.driver.bindAddress": HOST,
