@@ -3,8 +3,10 @@ and report, credits and other ratios to 1e-9, money to the cent."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -78,11 +80,45 @@ def differences(table: str, duck: pd.DataFrame, spark: pd.DataFrame) -> list[str
     return problems
 
 
+def _table_differences(
+    tables: list[str],
+    left: Callable[[str], pd.DataFrame],
+    right: Callable[[str], pd.DataFrame],
+) -> list[str]:
+    problems: list[str] = []
+    for table in tables:
+        sql = f"select * from {table}"
+        problems += differences(table, normalised(left(sql)), normalised(right(sql)))
+    return problems
+
+
 def engine_differences(reference: BuiltWarehouse, other: BuiltWarehouse) -> list[str]:
     """Every difference between the two builds' marts and reports (the reference's list)."""
-    problems: list[str] = []
-    for table in published_tables(reference):
-        left = normalised(reference.resource.query(f"select * from {table}"))
-        right = normalised(other.resource.query(f"select * from {table}"))
-        problems += differences(table, left, right)
-    return problems
+    return _table_differences(
+        published_tables(reference), reference.resource.query, other.resource.query
+    )
+
+
+def serving_differences(reference: BuiltWarehouse, other: BuiltWarehouse) -> list[str]:
+    """Every difference between what the two builds published: each serving file's marts and
+    reports, read locally. For a cluster build this is the cluster's own output (its Parquet,
+    row counts checked against it), without decoding every row over the network."""
+    with (
+        duckdb.connect(reference.resource.serving_database_path, read_only=True) as left,
+        duckdb.connect(other.resource.serving_database_path, read_only=True) as right,
+    ):
+        names = [public_relations(con) for con in (left, right)]
+        if names[0] != names[1]:
+            return [f"published tables differ: {names[0]} vs {names[1]}"]
+        return _table_differences(
+            names[0], lambda sql: left.execute(sql).df(), lambda sql: right.execute(sql).df()
+        )
+
+
+def public_relations(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The marts and reports of a DuckDB file (a serving copy)."""
+    rows = con.execute(
+        "select table_schema || '.' || table_name from information_schema.tables"
+        " where table_schema in ('marts', 'reports') order by 1"
+    ).fetchall()
+    return [name for (name,) in rows]

@@ -15,8 +15,9 @@ from dagster_dbt import DbtProject
 
 from dagster_project.settings import DBT_PROJECT_DIR, load_settings
 
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
-"""The dbt of this interpreter's environment, whether or not its bin directory is on PATH."""
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "attribution-dbt")
+"""The dbt of this interpreter's environment, whether or not its bin directory is on PATH: dbt's
+own command line with dbt-spark's Thrift connections made safe to cancel (lib/dbt_cli.py)."""
 
 attribution_dbt_project = DbtProject(
     project_dir=DBT_PROJECT_DIR,
