@@ -125,7 +125,7 @@ def load_and_compute(built: Any) -> Frames:
         scope=built.scope,
         half_life_days=built.half_life_days,
     )
-    mart_models = frozenset(mart["model"].dropna().astype(str))
+    mart_models = frozenset(str(model) for model in mart["model"].dropna().unique())
     models = mart_models & frozenset(reference["model"])
     return Frames(
         mart=mart[mart["model"].isin(models)].reset_index(drop=True),
@@ -164,7 +164,7 @@ def load_and_compute_leads(built: Any) -> LeadFrames:
     reference = lead_ref.reference_lead_attribution(
         touchpoints, contacts, lookback_days=built.lookback_days
     )
-    mart_models = frozenset(mart["model"].dropna().astype(str))
+    mart_models = frozenset(str(model) for model in mart["model"].dropna().unique())
     models = mart_models & frozenset(reference["model"])
     return LeadFrames(
         mart=mart[mart["model"].isin(models)].reset_index(drop=True),
