@@ -214,6 +214,42 @@ def _kill_worker_once_dbt_builds(
         time.sleep(0.5)
 
 
+def _descendants(pid: int) -> list[int]:
+    """Every process under `pid` (Linux /proc)."""
+    found: list[int] = []
+    stack = [pid]
+    while stack:
+        parent = stack.pop()
+        for children in Path(f"/proc/{parent}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                stack += [int(child) for child in children.read_text().split()]
+        if parent != pid:
+            found.append(parent)
+    return found
+
+
+@contextlib.contextmanager
+def _dbt_hang_fails_the_test(seconds: float) -> Iterator[None]:
+    """A dbt that has not ended after `seconds` is killed and the test fails, instead of the
+    suite waiting for ever (what dbt-spark's fail-fast did before lib/dbt_cli.py)."""
+    hung = threading.Event()
+
+    def kill_dbt() -> None:
+        hung.set()
+        for pid in _descendants(os.getpid()):
+            with contextlib.suppress(OSError):
+                if b"attribution-dbt" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    os.kill(pid, signal.SIGKILL)
+
+    watchdog = threading.Timer(seconds, kill_dbt)
+    watchdog.start()
+    try:
+        yield
+    finally:
+        watchdog.cancel()
+    assert not hung.is_set(), f"dbt had not ended {seconds:.0f} s into the build: killed"
+
+
 def test_a_killed_worker_fails_the_run_and_leaves_the_serving_database(
     cluster: SparkClusterSettings, cluster_build: BuiltWarehouse
 ) -> None:
@@ -231,7 +267,7 @@ def test_a_killed_worker_fails_the_run_and_leaves_the_serving_database(
     # A cluster without workers queues the statement: it fails at the query timeout (dbt's
     # and the checks'), and dbt's fail-fast (README) stops the build there instead of
     # waiting on every other node.
-    with patch.dict(os.environ, {"DBT_FAIL_FAST": "true"}):
+    with patch.dict(os.environ, {"DBT_FAIL_FAST": "true"}), _dbt_hang_fails_the_test(600):
         # The as-of given: the helper would otherwise ask the workerless cluster for it.
         rebuilt = _build(root, cluster, timeout=20, as_of=AS_OF)
     killer.join(timeout=5)
