@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -27,6 +28,7 @@ import pytest
 
 from dagster_project.settings import REPO_ROOT
 from tests.helpers import reference as ref
+from tests.helpers.processes import descendants
 from tests.helpers.reference.on_warehouse import (
     ALL_MODELS,
     Frames,
@@ -112,18 +114,10 @@ def test_lead_attribution_lookback_90_matches_reference(
 def _tree_rss_bytes(pid: int) -> int:
     """Resident memory of ``pid`` and all its descendants (Linux /proc), 0 if gone."""
     total = 0
-    stack = [pid]
     page = os.sysconf("SC_PAGE_SIZE")
-    while stack:
-        p = stack.pop()
-        try:
-            with open(f"/proc/{p}/statm") as f:
-                total += int(f.read().split()[1]) * page
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    stack.extend(int(c) for c in f.read().split())
-        except (FileNotFoundError, ProcessLookupError, ValueError, PermissionError):
-            continue
+    for p in (pid, *descendants(pid)):
+        with contextlib.suppress(OSError, ValueError):
+            total += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * page
     return total
 
 

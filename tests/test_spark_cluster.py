@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from unittest.mock import patch
 
+import duckdb
 import pytest
 
 from dagster_project.lib.dbt_cli import serialise_thrift_requests
@@ -38,6 +39,7 @@ from tests.helpers.engine_comparison import (
     serving_differences,
 )
 from tests.helpers.ports import free_port
+from tests.helpers.processes import descendants
 from tests.helpers.warehouse_build import AS_OF, BuiltWarehouse, materialize_all
 
 pytest.importorskip("pyhive", reason="Spark extra not installed: pip install -e '.[spark]'")
@@ -141,8 +143,6 @@ def test_the_serving_copy_holds_what_the_cluster_holds(cluster_build: BuiltWareh
     """Read back over the network, independently of publishing: each public table's row
     count on the cluster, and every row of the leadership's first table, equal the serving
     file's."""
-    import duckdb
-
     cluster = cluster_build.resource
     with duckdb.connect(cluster.serving_database_path, read_only=True) as serving:
         tables = public_relations(serving)
@@ -214,20 +214,6 @@ def _kill_worker_once_dbt_builds(
         time.sleep(0.5)
 
 
-def _descendants(pid: int) -> list[int]:
-    """Every process under `pid` (Linux /proc)."""
-    found: list[int] = []
-    stack = [pid]
-    while stack:
-        parent = stack.pop()
-        for children in Path(f"/proc/{parent}/task").glob("*/children"):
-            with contextlib.suppress(OSError):
-                stack += [int(child) for child in children.read_text().split()]
-        if parent != pid:
-            found.append(parent)
-    return found
-
-
 @contextlib.contextmanager
 def _dbt_hang_fails_the_test(seconds: float) -> Iterator[None]:
     """A dbt that has not ended after `seconds` is killed and the test fails, instead of the
@@ -236,7 +222,7 @@ def _dbt_hang_fails_the_test(seconds: float) -> Iterator[None]:
 
     def kill_dbt() -> None:
         hung.set()
-        for pid in _descendants(os.getpid()):
+        for pid in descendants(os.getpid()):
             with contextlib.suppress(OSError):
                 if b"attribution-dbt" in Path(f"/proc/{pid}/cmdline").read_bytes():
                     os.kill(pid, signal.SIGKILL)

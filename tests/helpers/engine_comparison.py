@@ -22,13 +22,16 @@ RELATIVE_TOLERANCE = 1e-12
 BUILD_TIME_COLUMNS = {"built_at"}
 
 
+# Every public mart and every report: whatever is in those schemas, tables and views.
+PUBLIC_RELATIONS_SQL = (
+    "select table_schema || '.' || table_name as name from information_schema.tables"
+    " where table_schema in ('marts', 'reports') order by 1"
+)
+
+
 def published_tables(duckdb_build: BuiltWarehouse) -> list[str]:
-    """Every public mart and every report: whatever dbt built in those schemas."""
-    tables = duckdb_build.resource.query(
-        "select table_schema || '.' || table_name as name from information_schema.tables"
-        " where table_schema in ('marts', 'reports') order by 1"
-    )
-    return list(tables["name"])
+    """The marts and reports of a DuckDB build's warehouse."""
+    return list(duckdb_build.resource.query(PUBLIC_RELATIONS_SQL)["name"])
 
 
 def normalised(frame: pd.DataFrame) -> pd.DataFrame:
@@ -116,9 +119,5 @@ def serving_differences(reference: BuiltWarehouse, other: BuiltWarehouse) -> lis
 
 
 def public_relations(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The marts and reports of a DuckDB file (a serving copy)."""
-    rows = con.execute(
-        "select table_schema || '.' || table_name from information_schema.tables"
-        " where table_schema in ('marts', 'reports') order by 1"
-    ).fetchall()
-    return [name for (name,) in rows]
+    """The marts and reports of an open DuckDB file (a serving copy)."""
+    return [name for (name,) in con.execute(PUBLIC_RELATIONS_SQL).fetchall()]
