@@ -40,7 +40,9 @@ version: 2
 models:
   - name: keyed_rows
     data_tests:
-      - unique_combination: {arguments: {columns: [id, name]}, config: {store_failures: true, alias: repeated_id_name}}
+      - unique_combination:
+          arguments: {columns: [id, name]}
+          config: {store_failures: true, alias: repeated_id_name}
       - unique_combination: {arguments: {columns: [id, name, serial]}, config: {alias: no_repeat}}
       - unique_combination:
           arguments: {columns: [name], within: [segment, x_segments]}
