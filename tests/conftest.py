@@ -79,7 +79,7 @@ WAREHOUSE_BUILDERS = frozenset(
 # Modules whose tests start dbt, `make` or the Dagster UI in a subprocess (tens of seconds
 # each) without a full build: `slow`, left out of `make check` too.
 SLOW_MODULES = frozenset(
-    {"tests/test_makefile.py", "tests/test_model_seed_guard.py", "tests/test_uniqueness_tests.py"}
+    {"tests/test_makefile.py", "tests/test_model_seed_guard.py", "tests/test_generic_macros.py"}
 )
 
 

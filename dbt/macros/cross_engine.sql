@@ -162,8 +162,10 @@
     {{ key if condition is none else 'case when ' ~ condition ~ ' then ' ~ key ~ ' end' }}
 {%- endmacro %}
 
+{#- DuckDB's arg_min/arg_max skip the rows whose value is NULL and return another row's; the
+    _null forms return the picked row's value, NULL or not, as Spark's min_by/max_by do. -#}
 {% macro default__ordered_pick(direction, value, order_by, condition) -%}
-    arg_{{ direction }}({{ value }}, {{ ordered_pick_key('row', order_by, condition) }})
+    arg_{{ direction }}_null({{ value }}, {{ ordered_pick_key('row', order_by, condition) }})
 {%- endmacro %}
 
 {% macro spark__ordered_pick(direction, value, order_by, condition) -%}
