@@ -1,0 +1,200 @@
+"""Both data-driven models fitted on the closed journeys, with a deterministic bootstrap.
+
+What leaves here is small and is all the warehouse needs:
+* per model and channel: the effect (Markov: removal effect; Shapley: the logistic
+  coefficient), the weight (Markov: the removal effect's share; Shapley: the channel's share
+  of the won revenue the model credits), each with a 90% interval from resampling the
+  journeys with replacement (a fixed seed, so two builds agree to the bit);
+* per model and channel set: each channel's share of a journey holding exactly that set
+  (none when no channel of it has a positive share: the journey falls back to linear).
+dbt turns the shares into credits per touch (each channel's share split equally among its
+touches), with the same exact-decimal rounding as every other model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dagster_project.lib.data_driven import markov, shapley
+from dagster_project.lib.data_driven.journeys import Journeys
+
+MODELS = ("markov", "shapley")
+SET_SEPARATOR = "|"
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    regularisation_c: float = 1.0
+    resamples: int = 200
+    seed: int = 20_261_203
+    interval: float = 0.90
+
+
+@dataclass(frozen=True)
+class _Estimate:
+    effects: np.ndarray
+    weights: np.ndarray
+
+
+def _touch_fractions(journeys: Journeys) -> np.ndarray:
+    """Per journey and channel: the channel's share of the journey's touches (linear)."""
+    fractions = np.zeros((journeys.size, len(journeys.channels)))
+    for j, touches in enumerate(journeys.touches):
+        total = sum(touches.values())
+        for channel, count in touches.items():
+            fractions[j, channel] = count / total
+    return fractions
+
+
+class _Fitter:
+    """Fits both models on any multiplicity of the journeys (1 each: the fit itself)."""
+
+    def __init__(self, journeys: Journeys, settings: FitSettings) -> None:
+        self.journeys = journeys
+        self.settings = settings
+        k = len(journeys.channels)
+        self.counter = markov.TransitionCounter(journeys.paths, k)
+        self.set_presence = shapley.presence(journeys.sets, k)
+        self.fractions = _touch_fractions(journeys)
+
+    def _per(self, index: np.ndarray, size: int, weights: np.ndarray) -> np.ndarray:
+        return np.bincount(index, weights=weights, minlength=size)
+
+    def markov(self, multiplicity: np.ndarray) -> _Estimate:
+        won = self.journeys.won
+        lost_paths = self._per(self.journeys.path_of, len(self.journeys.paths), multiplicity * ~won)
+        won_paths = self._per(self.journeys.path_of, len(self.journeys.paths), multiplicity * won)
+        fit = markov.fit_markov(self.counter.counts(lost_paths, won_paths))
+        return _Estimate(fit.removal_effects, fit.weights)
+
+    def logistic(self, multiplicity: np.ndarray) -> shapley.LogisticFit:
+        won = self.journeys.won
+        sets = len(self.journeys.sets)
+        return shapley.fit_logistic(
+            self.set_presence,
+            self._per(self.journeys.set_of, sets, multiplicity * ~won),
+            self._per(self.journeys.set_of, sets, multiplicity * won),
+            self.settings.regularisation_c,
+        )
+
+    def shapley(self, multiplicity: np.ndarray) -> _Estimate:
+        """Coefficients, and each channel's share of the won revenue the model credits (of the
+        won journeys when no revenue is known)."""
+        fit = self.logistic(multiplicity)
+        won = self.journeys.won
+        revenue = self.journeys.revenue * multiplicity
+        if revenue.sum() <= 0:
+            revenue = won * multiplicity.astype(float)
+        credited = np.zeros(len(self.journeys.channels))
+        per_set = self._per(self.journeys.set_of, len(self.journeys.sets), revenue)
+        fallback = np.zeros(len(self.journeys.sets), dtype=bool)
+        for s, channel_set in enumerate(self.journeys.sets):
+            if per_set[s] == 0:
+                continue
+            shares = shapley.set_shares(fit, channel_set)
+            if shares is None:
+                fallback[s] = True
+            else:
+                credited[list(channel_set)] += per_set[s] * shares
+        linear = fallback[self.journeys.set_of]
+        credited += revenue[linear] @ self.fractions[linear]
+        total = credited.sum()
+        weights = credited / total if total > 0 else credited
+        return _Estimate(fit.coefficients, weights)
+
+
+def _rows(
+    model: str,
+    journeys: Journeys,
+    point: _Estimate,
+    samples: Sequence[_Estimate],
+    interval: float,
+) -> list[dict[str, object]]:
+    tail = (1.0 - interval) / 2 * 100
+    effects = np.array([sample.effects for sample in samples])
+    weights = np.array([sample.weights for sample in samples])
+    bounds = (tail, 100 - tail)
+    effect_low, effect_high = np.percentile(effects, bounds, axis=0)
+    weight_low, weight_high = np.percentile(weights, bounds, axis=0)
+    won = int(journeys.won.sum())
+    revenue = float(journeys.revenue.sum())
+    return [
+        {
+            "model": model,
+            "channel": channel,
+            "effect": float(point.effects[c]),
+            "effect_low": float(effect_low[c]),
+            "effect_high": float(effect_high[c]),
+            "weight": float(point.weights[c]),
+            "weight_low": float(weight_low[c]),
+            "weight_high": float(weight_high[c]),
+            "fitting_journeys": journeys.size,
+            "won_journeys": won,
+            "attributed_conversions": won * float(point.weights[c]),
+            "attributed_revenue_usd": revenue * float(point.weights[c]),
+        }
+        for c, channel in enumerate(journeys.channels)
+    ]
+
+
+def fit_channel_weights(journeys: Journeys, settings: FitSettings) -> pd.DataFrame:
+    """Per model and channel: effect and weight with their bootstrap intervals."""
+    fitter = _Fitter(journeys, settings)
+    estimators: dict[str, Callable[[np.ndarray], _Estimate]] = {
+        "markov": fitter.markov,
+        "shapley": fitter.shapley,
+    }
+    ones = np.ones(journeys.size)
+    rng = np.random.default_rng(settings.seed)
+    draws = [
+        np.bincount(rng.integers(0, journeys.size, journeys.size), minlength=journeys.size)
+        for _ in range(settings.resamples if journeys.size else 0)
+    ]
+    rows = []
+    for model, estimate in estimators.items():
+        point = estimate(ones)
+        samples = [estimate(draw.astype(float)) for draw in draws] or [point]
+        rows.extend(_rows(model, journeys, point, samples, settings.interval))
+    return pd.DataFrame(rows, columns=list(WEIGHT_COLUMNS))
+
+
+WEIGHT_COLUMNS = (
+    "model", "channel", "effect", "effect_low", "effect_high", "weight", "weight_low",
+    "weight_high", "fitting_journeys", "won_journeys", "attributed_conversions",
+    "attributed_revenue_usd",
+)  # fmt: skip
+
+
+def set_shares(
+    journeys: Journeys, channel_sets: Sequence[str], settings: FitSettings
+) -> pd.DataFrame:
+    """Per model, channel set (channels joined by `|`, as the warehouse writes them) and
+    channel: the channel's share of a journey with that set. A set with no row under a model
+    falls back to linear there. Channels the fit never saw weigh nothing."""
+    fitter = _Fitter(journeys, settings)
+    ones = np.ones(journeys.size)
+    markov_weights = fitter.markov(ones).weights if journeys.size else np.zeros(0)
+    logistic = fitter.logistic(ones) if journeys.size else None
+    index = {channel: c for c, channel in enumerate(journeys.channels)}
+    rows = []
+    for key in sorted(set(channel_sets)):
+        channels = key.split(SET_SEPARATOR) if key else []
+        known = [channel for channel in channels if channel in index]
+        if not known:
+            continue
+        picked = tuple(index[channel] for channel in known)
+        for model, shares in (
+            ("markov", markov.set_shares(markov_weights, picked)),
+            ("shapley", shapley.set_shares(logistic, picked) if logistic else None),
+        ):
+            if shares is None:
+                continue
+            rows.extend(
+                {"model": model, "channel_set": key, "channel": channel, "share": float(share)}
+                for channel, share in zip(known, shares, strict=True)
+            )
+    return pd.DataFrame(rows, columns=["model", "channel_set", "channel", "share"])
