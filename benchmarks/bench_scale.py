@@ -59,11 +59,13 @@ BIN = REPO / ".venv" / "bin"
 # fct_touchpoints rows per unit of generator scale (scale 45 gave 1,147,616).
 TOUCHPOINTS_PER_SCALE = 25_500
 AS_OF = "2026-10-01 00:00:00"
+DBT_STEP_NAMES = ("dbt_build", "dbt_data_driven")  # each keeps run_results.<step>.json
 STAGES = (
     "landing",
     "dbt models",
     "dbt tests",
     "dbt other",
+    "data-driven fit",
     "checks",
     "publish",
     "report",
@@ -129,8 +131,10 @@ def _stage(step: str) -> str:
         return "checks"
     if step.startswith("raw__") or step == "ingestion_log":
         return "landing"
-    if step == "dbt_build":
+    if step in DBT_STEP_NAMES:
         return "dbt"
+    if step == "data_driven_fit":
+        return "data-driven fit"
     if step == "serving_database":
         return "publish"
     if step == "leadership_report":
@@ -226,7 +230,7 @@ def one_run(source: Path, data: Path, as_of: str = AS_OF, fresh: bool = True) ->
     for step, seconds in steps.items():
         stage = _stage(step)
         if stage == "dbt":
-            models, tests = _dbt_split(data / "dbt_target" / "run_results.json")
+            models, tests = _dbt_split(data / "dbt_target" / f"run_results.{step}.json")
             stages["dbt models"] += models
             stages["dbt tests"] += tests
             stages["dbt other"] += seconds - models - tests

@@ -13,7 +13,8 @@ from dagster import (
 from dagster_project.defs.checks.contribution import contribution_checks
 from dagster_project.defs.checks.freshness import freshness_checks
 from dagster_project.defs.checks.revenue import revenue_checks
-from dagster_project.defs.dbt.assets import dbt_build
+from dagster_project.defs.data_driven.assets import data_driven_assets
+from dagster_project.defs.dbt.assets import DBT_STEPS
 from dagster_project.defs.dbt.project import DBT_EXECUTABLE, attribution_dbt_project
 from dagster_project.defs.dbt.resource import AttributionDbtCliResource
 from dagster_project.defs.ingest.assets import ingestion_assets
@@ -48,7 +49,8 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> Definitions
         assets=[
             *ingestion_assets,
             *ingestion_log_assets,
-            dbt_build,
+            *DBT_STEPS,
+            *data_driven_assets,
             *publish_assets,
             *report_assets,
         ],

@@ -49,8 +49,15 @@
                 if source.meta.get('recursive_file_lookup') else '' -%}
             {%- do run_query('create database if not exists ' ~ source.schema) -%}
             {%- do run_query('drop table if exists ' ~ source.schema ~ '.' ~ source.identifier) -%}
+            {#- Declared column types let Spark register a folder nothing has written yet. -#}
+            {%- set declared = [] -%}
+            {%- for column in source.columns.values() if column.data_type -%}
+                {%- do declared.append(column.name ~ ' ' ~ column.data_type) -%}
+            {%- endfor -%}
+            {%- set columns = ' (' ~ declared | join(', ') ~ ')'
+                if declared and declared | length == source.columns | length else '' -%}
             {%- do run_query(
-                'create table ' ~ source.schema ~ '.' ~ source.identifier
+                'create table ' ~ source.schema ~ '.' ~ source.identifier ~ columns
                 ~ ' using parquet' ~ options ~ " location '" ~ folder ~ "'"
             ) -%}
         {%- endfor -%}
@@ -128,6 +135,26 @@
 
 {% macro spark__sorted_string_agg(expr, delimiter) -%}
     array_join(array_sort(collect_list({{ expr }})), {{ delimiter }})
+{%- endmacro %}
+
+{#- An aggregate: every value of expr joined by delimiter (a string literal) in the order of
+    order_expr (unique within the group), the same text on every engine. -#}
+{% macro ordered_string_agg(expr, order_expr, delimiter) -%}
+    {{ return(adapter.dispatch('ordered_string_agg', 'attribution')(expr, order_expr, delimiter)) }}
+{%- endmacro %}
+
+{% macro default__ordered_string_agg(expr, order_expr, delimiter) -%}
+    string_agg({{ expr }}, {{ delimiter }} order by {{ order_expr }})
+{%- endmacro %}
+
+{% macro spark__ordered_string_agg(expr, order_expr, delimiter) -%}
+    array_join(
+        transform(
+            array_sort(collect_list(named_struct('k', {{ order_expr }}, 'v', {{ expr }}))),
+            entry -> entry.v
+        ),
+        {{ delimiter }}
+    )
 {%- endmacro %}
 
 {#- Fail the statement with message_expr (a string expression) as the error, when evaluated:

@@ -206,7 +206,13 @@
         delete from {{ this }}
     {%- else -%}
         delete from {{ this }}
-        where opportunity_id in (select opportunity_id from {{ ref('int_opportunities_changed') }})
+        where
+            opportunity_id in (select opportunity_id from {{ ref('int_opportunities_changed') }})
+            -- fitted on every closed deal, so any change may move every deal's credits
+            or model in (
+                select model from {{ ref('int_attribution_models_unioned') }}
+                where model_kind = 'data_driven'
+            )
     {%- endif -%}
 {%- endmacro %}
 

@@ -1,13 +1,17 @@
-"""Every dbt seed, model and test as Dagster assets and checks, built in one step.
+"""Every dbt seed, model and test as Dagster assets and checks, built in two steps around
+the data-driven fit.
 
-One `dbt build` per run: a second step for the reports cost the sample run 5 of its 40
-seconds (dbt's start-up and the load of its saved parse again, and Dagster's handling of
-another step) and bought nothing a reader sees. Readers never open the warehouse: what the
+`dbt_build` builds everything the fit does not feed; the data_driven_fit asset (a small
+solve in Python, defs/data_driven) reads its journeys and writes the source `data_driven`;
+`dbt_data_driven` builds what reads that source. Each step costs a dbt start-up and a load of
+the saved parse (about 5 s on the sample), so there are no more steps than that: a separate
+step for the reports bought nothing a reader sees. Readers never open the warehouse: what the
 blocking checks gate is the serving database and the leadership report, which start only
 once the checks passed, and dbt itself skips every model downstream of a failed test.
 """
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,20 +25,13 @@ from dagster_project.defs.dbt.row_counts import with_row_counts
 from dagster_project.defs.dbt.translator import AttributionDbtTranslator
 from dagster_project.lib.warehouse import WarehouseResource
 
+DATA_DRIVEN_SELECTION = "source:data_driven+"
 
-@dbt_assets(
-    manifest=manifest_path(),
-    project=attribution_dbt_project,
-    dagster_dbt_translator=AttributionDbtTranslator(),
-    name="dbt_build",
-)
-def dbt_build(
+
+def _build(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
-    """Lookups, staging, intermediate, the public marts, the reports and the semantic layer,
-    with their dbt tests.
-
-    dbt reads paths from the environment (profiles.yml, sources), so they are set per run.
+    """dbt reads paths from the environment (profiles.yml, sources), so they are set per run.
 
     Every run on a warehouse uses one target folder (WarehouseResource.dbt_target_path), so
     the next run on the same warehouse reuses this one's parse (dbt's partial parsing)
@@ -66,7 +63,48 @@ def dbt_build(
                 yield event
     except DagsterDbtCliRuntimeError as error:
         failure = error
+    _keep_run_results(Path(warehouse.dbt_target_path), context.op_def.name)
     # What dbt built before it failed is still materialised, with its size.
     yield from with_row_counts(built, invocation.manifest, warehouse)
     if failure is not None:
         raise DbtBuildError(build_failure(invocation, failure)) from failure
+
+
+def _keep_run_results(target_path: Path, step: str) -> None:
+    """Both steps write run_results.json in the one target folder; a copy per step keeps each
+    one's node timings (benchmarks/bench_scale.py splits a run's time with them)."""
+    results = target_path / "run_results.json"
+    if results.exists():
+        shutil.copyfile(results, target_path / f"run_results.{step}.json")
+
+
+@dbt_assets(
+    manifest=manifest_path(),
+    project=attribution_dbt_project,
+    dagster_dbt_translator=AttributionDbtTranslator(),
+    exclude=DATA_DRIVEN_SELECTION,
+    name="dbt_build",
+)
+def dbt_build(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """Lookups, staging, intermediate, the public marts, the reports and the semantic layer,
+    with their dbt tests: all but what reads the data-driven fit."""
+    yield from _build(context, dbt, warehouse)
+
+
+@dbt_assets(
+    manifest=manifest_path(),
+    project=attribution_dbt_project,
+    dagster_dbt_translator=AttributionDbtTranslator(),
+    select=DATA_DRIVEN_SELECTION,
+    name="dbt_data_driven",
+)
+def dbt_data_driven(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """What reads the data-driven fit (the source `data_driven`), with its dbt tests."""
+    yield from _build(context, dbt, warehouse)
+
+
+DBT_STEPS = (dbt_build, dbt_data_driven)

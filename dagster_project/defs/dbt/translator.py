@@ -8,7 +8,7 @@ from typing import Any
 from dagster import AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
-from dagster_project.defs.asset_keys import raw_asset_key
+from dagster_project.defs.asset_keys import raw_asset_key, written_asset_key
 from dagster_project.defs.groups import DBT_LAYERS, LOOKUPS
 
 
@@ -20,6 +20,10 @@ class AttributionDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
+            if dbt_resource_props.get("source_meta", {}).get("written_by"):
+                return written_asset_key(
+                    dbt_resource_props["source_name"], dbt_resource_props["name"]
+                )
             return raw_asset_key(dbt_resource_props["source_name"], dbt_resource_props["name"])
         return super().get_asset_key(dbt_resource_props)
 

@@ -29,7 +29,7 @@ from dagster_project.defs.checks.contribution import contribution_checks
 from dagster_project.defs.checks.freshness import freshness_checks
 from dagster_project.defs.checks.on_file import run_checks_on
 from dagster_project.defs.checks.revenue import revenue_checks
-from dagster_project.defs.dbt.assets import dbt_build
+from dagster_project.defs.dbt.assets import DBT_STEPS
 from dagster_project.defs.groups import PUBLISHING
 from dagster_project.defs.publish.serving import (
     ProvenCheck,
@@ -53,7 +53,7 @@ def _dbt_description(spec: AssetSpec, model: str) -> str:
 
 
 def public_models(
-    dbt_steps: Iterable[AssetsDefinition] = (dbt_build,),
+    dbt_steps: Iterable[AssetsDefinition] = DBT_STEPS,
 ) -> list[tuple[AssetKey, PublicTable]]:
     """Every dbt model that lands in a public schema, with its asset key and documentation.
 

@@ -30,7 +30,7 @@ from dagster import (
 )
 
 from dagster_project.defs.checks.on_file import run_checks_on
-from dagster_project.defs.dbt.assets import dbt_build
+from dagster_project.defs.dbt.assets import DBT_STEPS
 from dagster_project.defs.groups import PUBLISHING
 from dagster_project.defs.ingest.checks import ingestion_checks
 from dagster_project.defs.publish.assets import PUBLISHED_CHECKS, serving_database
@@ -43,7 +43,7 @@ from dagster_project.lib.warehouse import WarehouseResource
 # Checks whose latest recorded evaluation the report shows.
 RECORDED_CHECKS: Sequence[AssetsDefinition | AssetChecksDefinition] = [
     *ingestion_checks,
-    dbt_build,
+    *DBT_STEPS,
 ]
 
 

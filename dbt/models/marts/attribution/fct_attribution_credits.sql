@@ -16,7 +16,8 @@
 --
 -- Incremental on DuckDB (macros/incremental_attribution.sql): a build deletes and rewrites the
 -- rows of the opportunities int_opportunities_changed lists (every one on a full build) and
--- keeps the others', then records the inputs' fingerprints, all in one transaction.
+-- keeps the others', then records the inputs' fingerprints, all in one transaction. The
+-- data-driven models' rows are rewritten in full on every build.
 {{ attribution_state_dependencies() }}
 {{ config(
     materialized=attribution_credits_materialization(),
@@ -55,6 +56,14 @@ credits as (
 
 ),
 
+-- markov and shapley credit every deal on every build (their weights are fitted on all closed
+-- deals) and bring their own unattributed rows.
+data_driven_credits as (
+
+    select * from {{ ref('int_attribution_credits_data_driven') }}
+
+),
+
 models as (
 
     select
@@ -62,6 +71,7 @@ models as (
         attribution_window
 
     from {{ ref('dim_attribution_models') }}
+    where model_kind <> 'data_driven'
 
 ),
 
@@ -102,6 +112,10 @@ all_credits as (
         'is_first_touch', 'is_lead_creation_touch', 'is_opportunity_creation_touch', 'is_closed_won_touch',
     ], null_columns=[('pipeline_cents', cents_type())], credited='credited_pairs') }} as completed
 
+    union all
+
+    select * from data_driven_credits
+
 ),
 
 -- Money per row: the credit models work out the cents (largest remainder, see
@@ -122,7 +136,7 @@ apportioned as (
         opportunities.amount_usd
 
     from all_credits
-    inner join opportunities
+    inner join converted_opportunities as opportunities
         on all_credits.opportunity_id = opportunities.opportunity_id
 
 ),

@@ -1,0 +1,181 @@
+"""The data-driven models' fit: between two dbt layers, a small solve in Python.
+
+dbt counts the heavy part (every opportunity's journey as one string,
+int_opportunity_journeys_sequenced); this asset reads those few rows, fits the Markov chain
+and the logistic conversion model with their bootstrap (lib/data_driven), and writes two small
+tables as Parquet into the raw area, where dbt reads them back as the source `data_driven`
+(the same route the landed exports take, so both engines read them the same way). dbt then
+turns the shares into credits per touch. Dagster runs the dbt assets upstream of this one
+first and the rest after it, as two dbt steps of the same run.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
+from dagster_dbt import get_asset_key_for_model
+
+from dagster_project.defs.asset_keys import written_asset_key
+from dagster_project.defs.dbt.assets import dbt_build
+from dagster_project.lib.data_driven.fit import (
+    SET_SEPARATOR,
+    FitSettings,
+    fit_channel_weights,
+    set_shares,
+)
+from dagster_project.lib.data_driven.journeys import COUNT_SEPARATOR, RUN_SEPARATOR, Journeys
+from dagster_project.lib.warehouse import WarehouseResource
+
+SOURCE = "data_driven"
+CHANNEL_WEIGHTS = "channel_weights"
+CHANNEL_SET_SHARES = "channel_set_shares"
+FILE_NAME = "fit.parquet"
+
+SCHEMAS = {
+    CHANNEL_WEIGHTS: pa.schema(
+        [
+            ("model", pa.string()),
+            ("channel", pa.string()),
+            *(
+                (name, pa.float64())
+                for name in (
+                    "effect",
+                    "effect_low",
+                    "effect_high",
+                    "weight",
+                    "weight_low",
+                    "weight_high",
+                )
+            ),
+            ("fitting_journeys", pa.int64()),
+            ("won_journeys", pa.int64()),
+            ("attributed_conversions", pa.float64()),
+            ("attributed_revenue_usd", pa.float64()),
+        ]
+    ),
+    CHANNEL_SET_SHARES: pa.schema(
+        [
+            ("model", pa.string()),
+            ("channel_set", pa.string()),
+            ("channel", pa.string()),
+            ("share", pa.float64()),
+        ]
+    ),
+}
+
+JOURNEYS_MODEL = "int_opportunity_journeys_sequenced"
+SETTINGS_MODEL = "int_data_driven_settings"
+
+
+def fit_asset_key(table: str) -> AssetKey:
+    """The key of a table this asset writes; the dbt source of the same name points at it."""
+    return written_asset_key(SOURCE, table)
+
+
+def check_channel_names(channels: pd.Series) -> None:
+    """The journeys' strings join channels with these characters: a channel holding one
+    could not be read back."""
+    reserved = (RUN_SEPARATOR, SET_SEPARATOR, COUNT_SEPARATOR)
+    bad = sorted({c for c in channels.dropna() if any(mark in c for mark in reserved)})
+    if bad:
+        raise ValueError(
+            f"channel names may not contain {' '.join(reserved)} (the data-driven journeys"
+            f" use them as separators): {bad}; rename them in the channels seed"
+        )
+
+
+def settings_from(frame: pd.DataFrame) -> FitSettings:
+    row = frame.iloc[0]
+    return FitSettings(
+        regularisation_c=float(row["regularisation_c"]),
+        resamples=int(row["bootstrap_resamples"]),
+        seed=int(row["bootstrap_seed"]),
+    )
+
+
+def fit_tables(journeys_frame: pd.DataFrame, settings: FitSettings) -> dict[str, pd.DataFrame]:
+    """Both tables from the journeys (one row per opportunity, ordered by opportunity_id)."""
+    sets = journeys_frame["channel_set"].dropna()
+    check_channel_names(pd.Series([c for key in sets for c in key.split(SET_SEPARATOR)]))
+    fitting = journeys_frame[journeys_frame["is_fitting"].astype(bool)]
+    journeys = Journeys.from_runs(
+        [text or "" for text in fitting["channel_runs"].fillna("")],
+        [bool(won) for won in fitting["is_won"]],
+        [float(amount) if pd.notna(amount) else 0.0 for amount in fitting["amount_usd"]],
+    )
+    return {
+        CHANNEL_WEIGHTS: fit_channel_weights(journeys, settings),
+        CHANNEL_SET_SHARES: set_shares(journeys, list(sets), settings),
+    }
+
+
+def write_table(raw_dir: str, table: str, frame: pd.DataFrame) -> Path:
+    """Replace the table's one file in the raw area: written beside it, then renamed over it,
+    so a reader sees the old fit or the new one, never half of one."""
+    folder = Path(raw_dir) / SOURCE / table
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / FILE_NAME
+    staged = folder / f".{FILE_NAME}.{uuid.uuid4().hex}"
+    arrow = pa.Table.from_pandas(frame, schema=SCHEMAS[table], preserve_index=False)
+    pq.write_table(arrow, staged)
+    os.replace(staged, target)
+    return target
+
+
+@multi_asset(
+    name="data_driven_fit",
+    specs=[
+        AssetSpec(
+            key=fit_asset_key(table),
+            deps=[
+                get_asset_key_for_model([dbt_build], JOURNEYS_MODEL),
+                get_asset_key_for_model([dbt_build], SETTINGS_MODEL),
+            ],
+            group_name="intermediate",
+            kinds={"python", "parquet"},
+            owners=["team:analytics-engineering"],
+            description=description,
+        )
+        for table, description in (
+            (
+                CHANNEL_WEIGHTS,
+                "Per data-driven model and channel: effect and weight, 90% bootstrap intervals.",
+            ),
+            (
+                CHANNEL_SET_SHARES,
+                "Per data-driven model and channel set: each channel's share of the credit.",
+            ),
+        )
+    ],
+)
+def data_driven_fit(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> Iterator[MaterializeResult]:
+    """Fit markov and shapley on the closed journeys (lib/data_driven)."""
+    with warehouse.reading():
+        journeys = warehouse.query(
+            "select opportunity_id, is_won, amount_usd, is_fitting, channel_runs, channel_set"
+            f" from intermediate.{JOURNEYS_MODEL} order by opportunity_id"
+        )
+        settings = settings_from(warehouse.query(f"select * from intermediate.{SETTINGS_MODEL}"))
+    tables = fit_tables(journeys, settings)
+    fitting = int(journeys["is_fitting"].astype(bool).sum())
+    for table, frame in tables.items():
+        path = write_table(warehouse.raw_dir, table, frame)
+        context.log.info(f"{table}: {len(frame)} rows from {fitting} fitting journeys")
+        yield MaterializeResult(
+            asset_key=fit_asset_key(table),
+            metadata={
+                "path": str(path),
+                "dagster/row_count": len(frame),
+                "fitting_journeys": fitting,
+            },
+        )
+
+
+data_driven_assets = [data_driven_fit]

@@ -1,0 +1,202 @@
+-- markov and shapley: each distinct channel of a deal's full-journey window (J) gets its share
+-- of the deal, the share the fit gave that channel in the deal's channel set
+-- (stg_data_driven__channel_set_shares), split equally among the channel's touches. A set
+-- with no shares under a model (no channel of it with a positive share, or a set the fit was
+-- not asked about) is credited linearly: 1/n per touch. Rounded to DECIMAL credits summing to
+-- exactly 1 and money by largest remainder, as time_decay (macros/exact_decimals.sql).
+--
+-- Every deal, every build: the weights are fitted on all closed deals, so one new deal moves
+-- every deal's credits (fct_attribution_credits rewrites these two models' rows in full, and
+-- its other models' incrementally). The deals without a touch in J get their unattributed row
+-- here, for the same reason.
+-- A view: fct_attribution_credits is its only reader.
+{{ config(materialized='view') }}
+
+with
+
+journey_touches as (
+
+    select * from {{ ref('int_opportunity_touches_windowed') }}
+    where attribution_window = 'J'
+
+),
+
+touchpoints as (
+
+    select * from {{ ref('int_touchpoints_classified') }}
+
+),
+
+journeys as (
+
+    select * from {{ ref('int_opportunity_journeys_sequenced') }}
+
+),
+
+channel_set_shares as (
+
+    select * from {{ ref('stg_data_driven__channel_set_shares') }}
+
+),
+
+models as (
+
+    select model from {{ ref('int_attribution_models_unioned') }}
+    where model_kind = 'data_driven'
+
+),
+
+opportunities as (
+
+    select * from {{ ref('int_opportunities_converted') }}
+
+),
+
+fitted_sets as (
+
+    select distinct
+        model,
+        channel_set
+
+    from channel_set_shares
+
+),
+
+channeled as (
+
+    select
+        journey_touches.opportunity_id,
+        journey_touches.touchpoint_id,
+        journey_touches.touched_at,
+        journey_touches.window_touch_count,
+        journey_touches.is_first_touch,
+        journey_touches.is_lead_creation_touch,
+        journey_touches.is_opportunity_creation_touch,
+        journey_touches.is_closed_won_touch,
+        touchpoints.channel,
+        count(*) over (
+            partition by journey_touches.opportunity_id, touchpoints.channel
+        ) as channel_touch_count
+
+    from journey_touches
+    inner join touchpoints
+        on journey_touches.touchpoint_id = touchpoints.touchpoint_id
+
+),
+
+shared as (
+
+    select
+        channeled.opportunity_id,
+        models.model,
+        channeled.touchpoint_id,
+        channeled.touched_at,
+        channeled.is_first_touch,
+        channeled.is_lead_creation_touch,
+        channeled.is_opportunity_creation_touch,
+        channeled.is_closed_won_touch,
+        {{ usd_to_cents('opportunities.amount_usd') }} as amount_cents,
+        case
+            when fitted_sets.channel_set is null
+                then cast(1 as double) / cast(channeled.window_touch_count as double)
+            else coalesce(channel_set_shares.share, 0) / cast(channeled.channel_touch_count as double)
+        end as share
+
+    from channeled
+    inner join journeys
+        on channeled.opportunity_id = journeys.opportunity_id
+    inner join opportunities
+        on channeled.opportunity_id = opportunities.opportunity_id
+    cross join models
+    left join fitted_sets
+        on
+            models.model = fitted_sets.model
+            and journeys.channel_set = fitted_sets.channel_set
+    left join channel_set_shares
+        on
+            models.model = channel_set_shares.model
+            and journeys.channel_set = channel_set_shares.channel_set
+            and channeled.channel = channel_set_shares.channel
+
+),
+
+credited as (
+
+    select * from {{ credits_summing_to_one('shared', 'opportunity_id, model') }} as data_driven_credited
+
+),
+
+-- The cents: every touch is a class of its own (as under time_decay), ties going to touches
+-- holding a role, then to the earliest.
+priced as (
+
+    select
+        credited.*,
+        1 as class_size,
+        credited.is_first_touch
+        or credited.is_lead_creation_touch
+        or credited.is_opportunity_creation_touch
+        or credited.is_closed_won_touch as has_role
+
+    from credited
+    where credited.credit > 0
+
+),
+
+apportioned as (
+
+    select * from {{ largest_remainder_classes(
+        'priced', 'opportunity_id, model', 'has_role desc, touched_at asc, touchpoint_id asc',
+    ) }} as apportioned
+
+),
+
+touch_credits as (
+
+    select
+        opportunity_id,
+        model,
+        touchpoint_id,
+        touched_at,
+        is_first_touch,
+        is_lead_creation_touch,
+        is_opportunity_creation_touch,
+        is_closed_won_touch,
+        credit,
+        is_residue_anchor,
+        {{ apportioned_cents('floor_cents', '1', 'cent_cutoff') }} as pipeline_cents
+
+    from apportioned
+
+),
+
+unattributed as (
+
+    select
+        journeys.opportunity_id,
+        models.model,
+        cast(null as {{ dbt.type_string() }}) as touchpoint_id,
+        cast(null as {{ dbt.type_timestamp() }}) as touched_at,
+        false as is_first_touch,
+        false as is_lead_creation_touch,
+        false as is_opportunity_creation_touch,
+        false as is_closed_won_touch,
+        cast(1 as {{ credit_type() }}) as credit,
+        true as is_residue_anchor,
+        cast(null as {{ cents_type() }}) as pipeline_cents
+
+    from journeys
+    cross join models
+    where journeys.channel_set is null
+
+),
+
+final as (
+
+    select * from touch_credits
+    union all
+    select * from unattributed
+
+)
+
+select * from final
