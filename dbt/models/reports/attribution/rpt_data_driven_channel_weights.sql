@@ -9,7 +9,7 @@ with
 
 channel_weights as (
 
-    select * from {{ ref('stg_data_driven__channel_weights') }}
+    select * from {{ ref('int_data_driven_channel_weights_assessed') }}
 
 ),
 
@@ -26,7 +26,7 @@ final as (
         weight_low,
         weight_high,
         case
-            when effect_low <= 0 and effect_high >= 0 then 'not distinguishable from no effect'
+            when is_indistinguishable_from_no_effect then 'not distinguishable from no effect'
             else 'distinguishable from no effect'
         end as evidence,
         fitting_journeys,
