@@ -35,6 +35,11 @@ SERVING_STEP = "serving_database"
 REPORT_STEP = "leadership_report"
 ATTRIBUTION_REPORT = "reports.rpt_attribution_by_channel"
 PLAN_REPORT = "reports.rpt_plan_vs_actual"
+DATA_DRIVEN_REPORT = "reports.rpt_data_driven_channel_weights"
+NO_FITTING_JOURNEYS = (
+    "No closed deal with a touch yet: the data-driven models (markov, shapley) have nothing"
+    " to learn from, and credit every deal linearly."
+)
 NO_WAREHOUSE = "No attribution yet: the run failed before dbt built the warehouse."
 NO_REPORTS = "No attribution yet: the run stopped before dbt built the reports."
 NO_OPPORTUNITIES = "No opportunities yet: attribution needs crm/opportunities."
@@ -104,10 +109,42 @@ def _plan_section(warehouse: WarehouseResource) -> list[str]:
     ]
 
 
+def _data_driven_section(warehouse: WarehouseResource) -> list[str]:
+    """Each channel's data-driven weight with its 90% interval, one column per model."""
+    if not warehouse.has_table(DATA_DRIVEN_REPORT):
+        return []
+    rows = warehouse.query(
+        "select model, channel, weight, weight_low, weight_high, evidence, fitting_journeys"
+        f" from {DATA_DRIVEN_REPORT}"
+    )
+    if rows.empty or int(rows["fitting_journeys"].max()) == 0:
+        return [NO_FITTING_JOURNEYS, ""]
+    marked = rows["evidence"].str.startswith("not")
+    rows["shown"] = [
+        f"{pct(w)} [{pct(lo)}-{pct(hi)}]{' *' if mark else ''}"
+        for w, lo, hi, mark in zip(
+            rows["weight"], rows["weight_low"], rows["weight_high"], marked, strict=True
+        )
+    ]
+    table = rows.pivot(index="channel", columns="model", values="shown")
+    order = rows.pivot(index="channel", columns="model", values="weight").max(axis=1)
+    table = table.loc[order.sort_values(ascending=False).index]
+    return [
+        f"What our own {int(rows['fitting_journeys'].max()):,} closed deals say: data-driven"
+        " channel weights, 90% interval (* cannot be told from no effect)",
+        table.to_string(),
+        "",
+    ]
+
+
 def _numbers(warehouse: WarehouseResource, run_ok: bool) -> list[str]:
     """The report sections, or in words why there are none."""
     try:
-        sections = _attribution_section(warehouse) + _plan_section(warehouse)
+        sections = (
+            _attribution_section(warehouse)
+            + _data_driven_section(warehouse)
+            + _plan_section(warehouse)
+        )
     except Exception as error:  # a warehouse that exists but cannot be read (locked, say)
         return [
             f"The warehouse could not be read ({type(error).__name__}): another process may"

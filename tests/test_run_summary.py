@@ -26,6 +26,7 @@ from dagster_project.lib.warehouse import WarehouseResource
 from dagster_project.run_outcome import RunOutcome, run_outcome
 from dagster_project.settings import REPO_ROOT
 from dagster_project.summary import (
+    NO_FITTING_JOURNEYS,
     NO_OPPORTUNITIES,
     NO_REPORTS,
     NO_TARGETS,
@@ -133,7 +134,7 @@ def test_a_small_valid_build_prints_words_where_tables_are_empty(
 ) -> None:
     outcome = run_outcome(small_build.result)
     # The models, reports and checks all built (the HTML report is another matter).
-    assert "dbt_build" in outcome.steps_done
+    assert {"dbt_build", "data_driven_fit", "dbt_data_driven"} <= set(outcome.steps_done)
     assert not [c for c in outcome.checks if c.is_error]
     text = render_summary(small_build.resource, outcome)
     lines = text.splitlines()
@@ -148,6 +149,7 @@ def test_a_small_valid_build_prints_words_where_tables_are_empty(
     assert table[2].split() == ["Paid", "Search", *["12,000"] * len(models)]
     assert table[3].split() == ["TOTAL", *["12,000"] * len(models)]
     assert NO_TARGETS in lines
+    assert NO_FITTING_JOURNEYS in lines  # the one deal is open: nothing to fit on
     assert "Plan vs actual" not in text
     for name in ("credits_sum_to_one", "attribution_reconciles_to_crm", "no_credit_outside_window"):
         assert f"  ok     {name}" in lines
