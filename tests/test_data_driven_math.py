@@ -180,7 +180,11 @@ def test_fits_are_deterministic_and_shares_sum_to_one() -> None:
     assert first.equals(second)
     for _, rows in first.groupby("model"):
         assert rows["weight"].sum() == pytest.approx(1.0)
-        assert (rows["weight_low"] <= rows["weight_high"]).all()
+        assert (rows["effect_low"] <= rows["effect_high"]).all()
+    markov_rows = first[first["model"] == "markov"]
+    assert (markov_rows["weight_low"] <= markov_rows["weight_high"]).all()
+    # The shapley weight is not resampled (every set's Shapley values per resample).
+    assert first.loc[first["model"] == "shapley", "weight_low"].isna().all()
     shares = set_shares(journeys, ["a|b", "a|b|c", "c", "d", "a|d"], settings)
     for _, rows in shares.groupby(["model", "channel_set"]):
         assert rows["share"].sum() == pytest.approx(1.0)

@@ -25,6 +25,7 @@ from dagster_project.defs.dbt.assets import dbt_build
 from dagster_project.lib.data_driven.fit import (
     SET_SEPARATOR,
     FitSettings,
+    Fitter,
     fit_channel_weights,
     set_shares,
 )
@@ -101,16 +102,20 @@ def settings_from(frame: pd.DataFrame) -> FitSettings:
 def fit_tables(journeys_frame: pd.DataFrame, settings: FitSettings) -> dict[str, pd.DataFrame]:
     """Both tables from the journeys (one row per opportunity, ordered by opportunity_id)."""
     sets = journeys_frame["channel_set"].dropna()
-    check_channel_names(pd.Series([c for key in sets for c in key.split(SET_SEPARATOR)]))
+    distinct_sets = sets.unique()
+    check_channel_names(
+        pd.Series(sorted({c for key in distinct_sets for c in key.split(SET_SEPARATOR)}))
+    )
     fitting = journeys_frame[journeys_frame["is_fitting"].astype(bool)]
     journeys = Journeys.from_runs(
         [text or "" for text in fitting["channel_runs"].fillna("")],
         [bool(won) for won in fitting["is_won"]],
         [float(amount) if pd.notna(amount) else 0.0 for amount in fitting["amount_usd"]],
     )
+    fitter = Fitter(journeys, settings)
     return {
-        CHANNEL_WEIGHTS: fit_channel_weights(journeys, settings),
-        CHANNEL_SET_SHARES: set_shares(journeys, list(sets), settings),
+        CHANNEL_WEIGHTS: fit_channel_weights(journeys, settings, fitter),
+        CHANNEL_SET_SHARES: set_shares(journeys, list(distinct_sets), settings, fitter),
     }
 
 

@@ -37,7 +37,7 @@ class FitSettings:
 @dataclass(frozen=True)
 class _Estimate:
     effects: np.ndarray
-    weights: np.ndarray
+    weights: np.ndarray | None  # None: not resampled (shapley, below)
 
 
 def _touch_fractions(journeys: Journeys) -> np.ndarray:
@@ -50,7 +50,7 @@ def _touch_fractions(journeys: Journeys) -> np.ndarray:
     return fractions
 
 
-class _Fitter:
+class Fitter:
     """Fits both models on any multiplicity of the journeys (1 each: the fit itself)."""
 
     def __init__(self, journeys: Journeys, settings: FitSettings) -> None:
@@ -81,6 +81,12 @@ class _Fitter:
             self.settings.regularisation_c,
         )
 
+    def shapley_coefficients(self, multiplicity: np.ndarray) -> _Estimate:
+        """The coefficients alone: what a bootstrap resample refits. The weight would need
+        every channel set's Shapley values again per resample (at 10M touchpoints, 200 times
+        ~50k sets of up to 2^15 coalitions), so its interval is not given."""
+        return _Estimate(self.logistic(multiplicity).coefficients, None)
+
     def shapley(self, multiplicity: np.ndarray) -> _Estimate:
         """Coefficients, and each channel's share of the won revenue the model credits (of the
         won journeys when no revenue is known)."""
@@ -92,14 +98,13 @@ class _Fitter:
         credited = np.zeros(len(self.journeys.channels))
         per_set = self._per(self.journeys.set_of, len(self.journeys.sets), revenue)
         fallback = np.zeros(len(self.journeys.sets), dtype=bool)
-        for s, channel_set in enumerate(self.journeys.sets):
-            if per_set[s] == 0:
-                continue
-            shares = shapley.set_shares(fit, channel_set)
+        paid = [s for s in range(len(self.journeys.sets)) if per_set[s] != 0]
+        all_shares = shapley.shares_of_sets(fit, [self.journeys.sets[s] for s in paid])
+        for s, shares in zip(paid, all_shares, strict=True):
             if shares is None:
                 fallback[s] = True
             else:
-                credited[list(channel_set)] += per_set[s] * shares
+                credited[list(self.journeys.sets[s])] += per_set[s] * shares
         linear = fallback[self.journeys.set_of]
         credited += revenue[linear] @ self.fractions[linear]
         total = credited.sum()
@@ -116,10 +121,15 @@ def _rows(
 ) -> list[dict[str, object]]:
     tail = (1.0 - interval) / 2 * 100
     effects = np.array([sample.effects for sample in samples])
-    weights = np.array([sample.weights for sample in samples])
     bounds = (tail, 100 - tail)
     effect_low, effect_high = np.percentile(effects, bounds, axis=0)
-    weight_low, weight_high = np.percentile(weights, bounds, axis=0)
+    no_interval = np.full(len(journeys.channels), np.nan)
+    weight_low, weight_high = (
+        np.percentile(np.array([sample.weights for sample in samples]), bounds, axis=0)
+        if all(sample.weights is not None for sample in samples)
+        else (no_interval, no_interval)
+    )
+    assert point.weights is not None
     won = int(journeys.won.sum())
     revenue = float(journeys.revenue.sum())
     return [
@@ -141,12 +151,15 @@ def _rows(
     ]
 
 
-def fit_channel_weights(journeys: Journeys, settings: FitSettings) -> pd.DataFrame:
-    """Per model and channel: effect and weight with their bootstrap intervals."""
-    fitter = _Fitter(journeys, settings)
-    estimators: dict[str, Callable[[np.ndarray], _Estimate]] = {
-        "markov": fitter.markov,
-        "shapley": fitter.shapley,
+def fit_channel_weights(
+    journeys: Journeys, settings: FitSettings, fitter: Fitter | None = None
+) -> pd.DataFrame:
+    """Per model and channel: effect and weight with their bootstrap intervals. `fitter`
+    reuses one already built on these journeys (its transition matrix takes a while)."""
+    fitter = fitter or Fitter(journeys, settings)
+    estimators: dict[str, tuple[Callable[[np.ndarray], _Estimate], ...]] = {
+        "markov": (fitter.markov, fitter.markov),
+        "shapley": (fitter.shapley, fitter.shapley_coefficients),
     }
     ones = np.ones(journeys.size)
     rng = np.random.default_rng(settings.seed)
@@ -155,9 +168,9 @@ def fit_channel_weights(journeys: Journeys, settings: FitSettings) -> pd.DataFra
         for _ in range(settings.resamples if journeys.size else 0)
     ]
     rows = []
-    for model, estimate in estimators.items():
+    for model, (estimate, resample) in estimators.items():
         point = estimate(ones)
-        samples = [estimate(draw.astype(float)) for draw in draws] or [point]
+        samples = [resample(draw.astype(float)) for draw in draws] or [point]
         rows.extend(_rows(model, journeys, point, samples, settings.interval))
     return pd.DataFrame(rows, columns=list(WEIGHT_COLUMNS))
 
@@ -170,31 +183,36 @@ WEIGHT_COLUMNS = (
 
 
 def set_shares(
-    journeys: Journeys, channel_sets: Sequence[str], settings: FitSettings
+    journeys: Journeys,
+    channel_sets: Sequence[str],
+    settings: FitSettings,
+    fitter: Fitter | None = None,
 ) -> pd.DataFrame:
     """Per model, channel set (channels joined by `|`, as the warehouse writes them) and
     channel: the channel's share of a journey with that set. A set with no row under a model
     falls back to linear there. Channels the fit never saw weigh nothing."""
-    fitter = _Fitter(journeys, settings)
+    fitter = fitter or Fitter(journeys, settings)
     ones = np.ones(journeys.size)
     markov_weights = fitter.markov(ones).weights if journeys.size else np.zeros(0)
     logistic = fitter.logistic(ones) if journeys.size else None
     index = {channel: c for c, channel in enumerate(journeys.channels)}
-    rows = []
+    keys, known_channels = [], []
     for key in sorted(set(channel_sets)):
         channels = key.split(SET_SEPARATOR) if key else []
         known = [channel for channel in channels if channel in index]
-        if not known:
-            continue
-        picked = tuple(index[channel] for channel in known)
-        for model, shares in (
-            ("markov", markov.set_shares(markov_weights, picked)),
-            ("shapley", shapley.set_shares(logistic, picked) if logistic else None),
-        ):
-            if shares is None:
-                continue
-            rows.extend(
-                {"model": model, "channel_set": key, "channel": channel, "share": float(share)}
-                for channel, share in zip(known, shares, strict=True)
-            )
+        if known:
+            keys.append(key)
+            known_channels.append(known)
+    picked = [tuple(index[channel] for channel in known) for known in known_channels]
+    by_model = {
+        "markov": [markov.set_shares(markov_weights, one) for one in picked],
+        "shapley": shapley.shares_of_sets(logistic, picked) if logistic else [None] * len(picked),
+    }
+    rows = [
+        {"model": model, "channel_set": key, "channel": channel, "share": float(share)}
+        for model, all_shares in by_model.items()
+        for key, known, shares in zip(keys, known_channels, all_shares, strict=True)
+        if shares is not None
+        for channel, share in zip(known, shares, strict=True)
+    ]
     return pd.DataFrame(rows, columns=["model", "channel_set", "channel", "share"])

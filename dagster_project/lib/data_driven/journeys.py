@@ -9,7 +9,9 @@ here keeps the SQL to one string per journey on both engines.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -17,23 +19,23 @@ RUN_SEPARATOR = ">"
 COUNT_SEPARATOR = "*"
 
 
-@dataclass(frozen=True)
-class Run:
+class Run(NamedTuple):
     channel: str
     touches: int
 
 
+_RUN = re.compile(r"([^>]+)\*(\d+)(?:>|$)")
+
+
 def parse_runs(text: str) -> tuple[Run, ...]:
-    """`a*2>b*1` -> (Run('a', 2), Run('b', 1)); an empty string is a journey with no touch."""
+    """`a*2>b*1` -> (Run('a', 2), Run('b', 1)); an empty string is a journey with no touch.
+    One regular expression over the whole string: at 10M touchpoints there are ~5M runs."""
     if not text:
         return ()
-    runs = []
-    for part in text.split(RUN_SEPARATOR):
-        channel, _, touches = part.rpartition(COUNT_SEPARATOR)
-        if not channel or not touches.isdigit() or int(touches) < 1:
-            raise ValueError(f"not a run of touches: {part!r} in {text!r}")
-        runs.append(Run(channel, int(touches)))
-    return tuple(runs)
+    runs = tuple(Run(channel, int(touches)) for channel, touches in _RUN.findall(text))
+    if len(runs) != text.count(RUN_SEPARATOR) + 1 or any(run.touches < 1 for run in runs):
+        raise ValueError(f"not a run of touches in {text!r}")
+    return runs
 
 
 def collapse(channels: list[str] | tuple[str, ...]) -> tuple[str, ...]:

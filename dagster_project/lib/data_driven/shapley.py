@@ -11,6 +11,7 @@ are computed once per distinct set over its 2^|S| coalitions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from math import factorial
 
@@ -53,30 +54,62 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def shapley_values(coefficients: np.ndarray, intercept: float) -> np.ndarray:
-    """Exact Shapley values of the players whose coefficients are given, in the game
+def _by_size(n: int) -> np.ndarray:
+    return np.array([factorial(s) * factorial(n - s - 1) / factorial(n) for s in range(n)])
+
+
+def shapley_values_of_sets(coefficients: np.ndarray, intercept: float) -> np.ndarray:
+    """Exact Shapley values for many journeys' sets of the same size n at once: row i holds
+    the coefficients of set i's players, and gets their values in the game
     v(T) = sigmoid(intercept + sum of T's coefficients): for each player c, the sum over the
-    coalitions T without c of |T|! (n - |T| - 1)! / n! (v(T + c) - v(T))."""
-    n = len(coefficients)
+    coalitions T without c of |T|! (n - |T| - 1)! / n! (v(T + c) - v(T)). The 2^n coalition
+    values of every set come from one matrix product, so a fit's thousands of sets cost
+    seconds, not a loop each."""
+    sets, n = coefficients.shape
     if n > MAX_SET_SIZE:
         raise ValueError(f"a journey holds {n} channels; Shapley values stop at {MAX_SET_SIZE}")
     masks = np.arange(1 << n)
-    bits = (masks[:, None] >> np.arange(n)) & 1
-    value = _sigmoid(intercept + bits @ coefficients)
-    size = bits.sum(axis=1)
-    by_size = np.array([factorial(s) * factorial(n - s - 1) / factorial(n) for s in range(n)])
-    values = np.empty(n)
-    for player in range(n):
-        without = masks[bits[:, player] == 0]
-        gains = value[without | (1 << player)] - value[without]
-        values[player] = float(np.sum(by_size[size[without]] * gains))
+    bits = ((masks[:, None] >> np.arange(n)) & 1).astype(float)
+    size = bits.sum(axis=1).astype(int)
+    weight = _by_size(n)
+    values = np.empty((sets, n))
+    chunk = max(1, (1 << 22) // (1 << n))  # about 4M coalition values (32 MB) at a time
+    for start in range(0, sets, chunk):
+        block = coefficients[start : start + chunk]
+        value = _sigmoid(intercept + bits @ block.T)  # coalitions x sets
+        for player in range(n):
+            without = masks[bits[:, player] == 0]
+            gains = value[without | (1 << player)] - value[without]
+            values[start : start + chunk, player] = weight[size[without]] @ gains
     return values
 
 
+def shapley_values(coefficients: np.ndarray, intercept: float) -> np.ndarray:
+    """The Shapley values of one set's players (see shapley_values_of_sets)."""
+    return shapley_values_of_sets(coefficients[None, :], intercept)[0]
+
+
+def shares_of_sets(
+    fit: LogisticFit, channel_sets: Sequence[tuple[int, ...]]
+) -> list[np.ndarray | None]:
+    """Per set, its Shapley values floored at 0 and normalised; None when none is positive
+    (the journey falls back to linear). Sets of one size are computed together."""
+    shares: list[np.ndarray | None] = [None] * len(channel_sets)
+    by_size: dict[int, list[int]] = {}
+    for index, channel_set in enumerate(channel_sets):
+        by_size.setdefault(len(channel_set), []).append(index)
+    for n, indexes in by_size.items():
+        if n == 0:
+            continue
+        matrix = np.array([fit.coefficients[list(channel_sets[i])] for i in indexes])
+        values = np.maximum(shapley_values_of_sets(matrix, fit.intercept), 0.0)
+        totals = values.sum(axis=1)
+        for row, index in enumerate(indexes):
+            if totals[row] > 0:
+                shares[index] = values[row] / totals[row]
+    return shares
+
+
 def set_shares(fit: LogisticFit, channel_set: tuple[int, ...]) -> np.ndarray | None:
-    """A set's Shapley values floored at 0 and normalised; None when none is positive (the
-    journey falls back to linear)."""
-    picked = list(channel_set)
-    values = np.maximum(shapley_values(fit.coefficients[picked], fit.intercept), 0.0)
-    total = values.sum()
-    return values / total if total > 0 else None
+    """One set's shares (see shares_of_sets)."""
+    return shares_of_sets(fit, [channel_set])[0]
