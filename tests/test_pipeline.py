@@ -33,7 +33,7 @@ from tests.helpers.warehouse_build import SAMPLE_DIR, BuiltWarehouse
 
 MODELS = {
     "first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "full_path", "time_decay",
-    "j_shaped", "inverse_j", "last_non_direct",
+    "j_shaped", "inverse_j", "last_non_direct", "markov", "shapley",
 }  # fmt: skip
 
 

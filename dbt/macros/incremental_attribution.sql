@@ -75,7 +75,7 @@
 {% macro attribution_state_dependencies() -%}
     {%- if not compiling_unit_test() -%}
         -- depends_on: {{ ref('int_touchpoints_changed') }}, {{ ref('int_touchpoints_fingerprinted') }},
-        -- {{ ref('int_as_of_resolved') }}
+        -- {{ ref('int_as_of_resolved') }}, {{ ref('int_attribution_models_unioned') }}
     {%- endif -%}
 {%- endmacro %}
 
