@@ -71,7 +71,7 @@ models as (
         attribution_window
 
     from {{ ref('dim_attribution_models') }}
-    where model_kind <> 'data_driven'
+    where not coalesce(model_kind = 'data_driven', false)
 
 ),
 
