@@ -3,8 +3,9 @@
 What leaves here is small and is all the warehouse needs:
 * per model and channel: the effect (Markov: removal effect; Shapley: the logistic
   coefficient), the weight (Markov: the removal effect's share; Shapley: the channel's share
-  of the won revenue the model credits), each with a 90% interval from resampling the
-  journeys with replacement (a fixed seed, so two builds agree to the bit);
+  of the won revenue the model credits), with 90% intervals from resampling the journeys
+  with replacement (a fixed seed, so two builds agree to the bit): both of markov's, the
+  coefficient only of shapley's (its weight would need every set's Shapley values again);
 * per model and channel set: each channel's share of a journey holding exactly that set
   (none when no channel of it has a positive share: the journey falls back to linear).
 dbt turns the shares into credits per touch (each channel's share split equally among its
