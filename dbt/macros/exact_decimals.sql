@@ -160,3 +160,35 @@
         as {{ cents_type() }}
     )
 {%- endmacro %}
+
+{#- The cents of credits in which every touch is a class of its own (time_decay, markov,
+    shapley: credits rarely tie there): `credited` names a relation of the credit models'
+    rows (opportunity_id, model, touchpoint_id, touched_at, the four role flags, credit,
+    is_residue_anchor, amount_cents); rows with credit 0 are dropped. Ties between equal
+    remainders go to touches holding a role, then to the earliest, as for the position
+    models. Returns a relation with the credit models' columns, pipeline_cents last. -#}
+{% macro touch_credits_in_cents(credited, partition_by) -%}
+(
+    select
+        apportioned.opportunity_id,
+        apportioned.model,
+        apportioned.touchpoint_id,
+        apportioned.touched_at,
+        apportioned.is_first_touch,
+        apportioned.is_lead_creation_touch,
+        apportioned.is_opportunity_creation_touch,
+        apportioned.is_closed_won_touch,
+        apportioned.credit,
+        apportioned.is_residue_anchor,
+        {{ apportioned_cents('apportioned.floor_cents', '1', 'apportioned.cent_cutoff') }} as pipeline_cents
+
+    from {{ largest_remainder_classes(
+        '(select credited.*, 1 as class_size, credited.is_first_touch'
+        ~ ' or credited.is_lead_creation_touch or credited.is_opportunity_creation_touch'
+        ~ ' or credited.is_closed_won_touch as has_role from ' ~ credited
+        ~ ' as credited where credited.credit > 0)',
+        partition_by,
+        'has_role desc, touched_at asc, touchpoint_id asc',
+    ) }} as apportioned
+)
+{%- endmacro %}

@@ -14,6 +14,7 @@ touches), with the same exact-decimal rounding as every other model.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -52,7 +53,8 @@ def _touch_fractions(journeys: Journeys) -> np.ndarray:
 
 
 class Fitter:
-    """Fits both models on any multiplicity of the journeys (1 each: the fit itself)."""
+    """Fits both models on any multiplicity of the journeys (1 each: the fit itself, kept
+    once computed: the weights and the shares both read it)."""
 
     def __init__(self, journeys: Journeys, settings: FitSettings) -> None:
         self.journeys = journeys
@@ -61,6 +63,22 @@ class Fitter:
         self.counter = markov.TransitionCounter(journeys.paths, k)
         self.set_presence = shapley.presence(journeys.sets, k)
         self.fractions = _touch_fractions(journeys)
+        self._point_shares: dict[tuple[int, ...], np.ndarray | None] = {}
+
+    @functools.cached_property
+    def point_markov(self) -> _Estimate:
+        return self.markov(np.ones(self.journeys.size))
+
+    @functools.cached_property
+    def point_logistic(self) -> shapley.LogisticFit:
+        return self.logistic(np.ones(self.journeys.size))
+
+    def point_shares(self, sets: Sequence[tuple[int, ...]]) -> list[np.ndarray | None]:
+        """The fit's Shapley shares of these sets, each set's computed once."""
+        missing = [one for one in dict.fromkeys(sets) if one not in self._point_shares]
+        computed = shapley.shares_of_sets(self.point_logistic, missing)
+        self._point_shares.update(zip(missing, computed, strict=True))
+        return [self._point_shares[one] for one in sets]
 
     def _per(self, index: np.ndarray, size: int, weights: np.ndarray) -> np.ndarray:
         return np.bincount(index, weights=weights, minlength=size)
@@ -88,19 +106,19 @@ class Fitter:
         ~50k sets of up to 2^15 coalitions), so its interval is not given."""
         return _Estimate(self.logistic(multiplicity).coefficients, None)
 
-    def shapley(self, multiplicity: np.ndarray) -> _Estimate:
+    @functools.cached_property
+    def point_shapley(self) -> _Estimate:
         """Coefficients, and each channel's share of the won revenue the model credits (of the
         won journeys when no revenue is known)."""
-        fit = self.logistic(multiplicity)
-        won = self.journeys.won
-        revenue = self.journeys.revenue * multiplicity
+        fit = self.point_logistic
+        revenue = self.journeys.revenue
         if revenue.sum() <= 0:
-            revenue = won * multiplicity.astype(float)
+            revenue = self.journeys.won.astype(float)
         credited = np.zeros(len(self.journeys.channels))
         per_set = self._per(self.journeys.set_of, len(self.journeys.sets), revenue)
         fallback = np.zeros(len(self.journeys.sets), dtype=bool)
         paid = [s for s in range(len(self.journeys.sets)) if per_set[s] != 0]
-        all_shares = shapley.shares_of_sets(fit, [self.journeys.sets[s] for s in paid])
+        all_shares = self.point_shares([self.journeys.sets[s] for s in paid])
         for s, shares in zip(paid, all_shares, strict=True):
             if shares is None:
                 fallback[s] = True
@@ -158,11 +176,10 @@ def fit_channel_weights(
     """Per model and channel: effect and weight with their bootstrap intervals. `fitter`
     reuses one already built on these journeys (its transition matrix takes a while)."""
     fitter = fitter or Fitter(journeys, settings)
-    estimators: dict[str, tuple[Callable[[np.ndarray], _Estimate], ...]] = {
-        "markov": (fitter.markov, fitter.markov),
-        "shapley": (fitter.shapley, fitter.shapley_coefficients),
+    estimators: dict[str, tuple[Callable[[], _Estimate], Callable[[np.ndarray], _Estimate]]] = {
+        "markov": (lambda: fitter.point_markov, fitter.markov),
+        "shapley": (lambda: fitter.point_shapley, fitter.shapley_coefficients),
     }
-    ones = np.ones(journeys.size)
     rng = np.random.default_rng(settings.seed)
     draws = [
         np.bincount(rng.integers(0, journeys.size, journeys.size), minlength=journeys.size)
@@ -170,7 +187,7 @@ def fit_channel_weights(
     ]
     rows = []
     for model, (estimate, resample) in estimators.items():
-        point = estimate(ones)
+        point = estimate()
         samples = [resample(draw.astype(float)) for draw in draws] or [point]
         rows.extend(_rows(model, journeys, point, samples, settings.interval))
     return pd.DataFrame(rows, columns=list(WEIGHT_COLUMNS))
@@ -193,9 +210,7 @@ def set_shares(
     channel: the channel's share of a journey with that set. A set with no row under a model
     falls back to linear there. Channels the fit never saw weigh nothing."""
     fitter = fitter or Fitter(journeys, settings)
-    ones = np.ones(journeys.size)
-    markov_weights = fitter.markov(ones).weights if journeys.size else np.zeros(0)
-    logistic = fitter.logistic(ones) if journeys.size else None
+    markov_weights = fitter.point_markov.weights if journeys.size else np.zeros(0)
     index = {channel: c for c, channel in enumerate(journeys.channels)}
     keys, known_channels = [], []
     for key in sorted(set(channel_sets)):
@@ -207,7 +222,7 @@ def set_shares(
     picked = [tuple(index[channel] for channel in known) for known in known_channels]
     by_model = {
         "markov": [markov.set_shares(markov_weights, one) for one in picked],
-        "shapley": shapley.shares_of_sets(logistic, picked) if logistic else [None] * len(picked),
+        "shapley": fitter.point_shares(picked) if journeys.size else [None] * len(picked),
     }
     rows = [
         {"model": model, "channel_set": key, "channel": channel, "share": float(share)}

@@ -70,15 +70,13 @@ class Journeys:
         runs: list[str],
         won: list[bool],
         revenue: list[float] | None = None,
-        channels: tuple[str, ...] | None = None,
     ) -> Journeys:
         """Journeys from their run strings; journeys without a touch carry no channel to
-        learn from and are left out. `channels` adds channels no journey has (they get no
-        credit but still show in the results)."""
+        learn from and are left out."""
         parsed = [parse_runs(text) for text in runs]
         amounts = revenue if revenue is not None else [0.0] * len(runs)
         kept = [i for i, journey in enumerate(parsed) if journey]
-        known = sorted({run.channel for i in kept for run in parsed[i]} | set(channels or ()))
+        known = sorted({run.channel for i in kept for run in parsed[i]})
         index = {channel: i for i, channel in enumerate(known)}
         paths: dict[tuple[int, ...], int] = {}
         sets: dict[tuple[int, ...], int] = {}

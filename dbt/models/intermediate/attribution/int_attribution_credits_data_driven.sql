@@ -8,7 +8,7 @@
 -- Every deal, every build: the weights are fitted on all closed deals, so one new deal moves
 -- every deal's credits (fct_attribution_credits rewrites these two models' rows in full, and
 -- its other models' incrementally). The deals without a touch in J get their unattributed row
--- here, for the same reason.
+-- here (macros/with_unattributed.sql), for the same reason.
 -- A view: fct_attribution_credits is its only reader.
 {{ config(materialized='view') }}
 
@@ -126,76 +126,31 @@ credited as (
 
 ),
 
--- The cents: every touch is a class of its own (as under time_decay), ties going to touches
--- holding a role, then to the earliest.
-priced as (
-
-    select
-        credited.*,
-        1 as class_size,
-        credited.is_first_touch
-        or credited.is_lead_creation_touch
-        or credited.is_opportunity_creation_touch
-        or credited.is_closed_won_touch as has_role
-
-    from credited
-    where credited.credit > 0
-
-),
-
-apportioned as (
-
-    select * from {{ largest_remainder_classes(
-        'priced', 'opportunity_id, model', 'has_role desc, touched_at asc, touchpoint_id asc',
-    ) }} as apportioned
-
-),
-
-touch_credits as (
-
-    select
-        opportunity_id,
-        model,
-        touchpoint_id,
-        touched_at,
-        is_first_touch,
-        is_lead_creation_touch,
-        is_opportunity_creation_touch,
-        is_closed_won_touch,
-        credit,
-        is_residue_anchor,
-        {{ apportioned_cents('floor_cents', '1', 'cent_cutoff') }} as pipeline_cents
-
-    from apportioned
-
-),
-
-unattributed as (
+-- Deals with a touch in J, per model: the others get the unattributed row.
+credited_pairs as (
 
     select
         journeys.opportunity_id,
-        models.model,
-        cast(null as {{ dbt.type_string() }}) as touchpoint_id,
-        cast(null as {{ dbt.type_timestamp() }}) as touched_at,
-        false as is_first_touch,
-        false as is_lead_creation_touch,
-        false as is_opportunity_creation_touch,
-        false as is_closed_won_touch,
-        cast(1 as {{ credit_type() }}) as credit,
-        true as is_residue_anchor,
-        cast(null as {{ cents_type() }}) as pipeline_cents
+        models.model
 
     from journeys
     cross join models
-    where journeys.channel_set is null
+    where journeys.channel_set is not null
+
+),
+
+-- The cents as under time_decay (macros/exact_decimals.sql).
+priced as (
+
+    select * from {{ touch_credits_in_cents('credited', 'opportunity_id, model') }} as priced
 
 ),
 
 final as (
 
-    select * from touch_credits
-    union all
-    select * from unattributed
+    select * from {{ with_unattributed('priced', 'journeys', 'models', 'opportunity_id', [
+        'is_first_touch', 'is_lead_creation_touch', 'is_opportunity_creation_touch', 'is_closed_won_touch',
+    ], null_columns=[('pipeline_cents', cents_type())], credited='credited_pairs') }} as completed
 
 )
 

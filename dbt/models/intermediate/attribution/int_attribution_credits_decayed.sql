@@ -85,47 +85,10 @@ credited as (
 
 ),
 
--- The cents: every touch is a class of its own here (credits rarely tie under time decay),
--- ties going to touches holding a role, then to the earliest, as for the position models.
-priced as (
-
-    select
-        credited.*,
-        1 as class_size,
-        credited.is_first_touch
-        or credited.is_lead_creation_touch
-        or credited.is_opportunity_creation_touch
-        or credited.is_closed_won_touch as has_role
-
-    from credited
-    where credited.credit > 0
-
-),
-
-apportioned as (
-
-    select * from {{ largest_remainder_classes(
-        'priced', 'opportunity_id', 'has_role desc, touched_at asc, touchpoint_id asc',
-    ) }} as apportioned
-
-),
-
+-- The cents (macros/exact_decimals.sql): every touch is a class of its own here.
 final as (
 
-    select
-        opportunity_id,
-        model,
-        touchpoint_id,
-        touched_at,
-        is_first_touch,
-        is_lead_creation_touch,
-        is_opportunity_creation_touch,
-        is_closed_won_touch,
-        credit,
-        is_residue_anchor,
-        {{ apportioned_cents('floor_cents', '1', 'cent_cutoff') }} as pipeline_cents
-
-    from apportioned
+    select * from {{ touch_credits_in_cents('credited', 'opportunity_id') }} as priced
 
 )
 
