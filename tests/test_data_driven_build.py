@@ -1,6 +1,7 @@
-"""The data-driven models on the sample build: what the fit asset wrote is what the math gives
-on the warehouse's journeys, and the credits in fct_attribution are the shares it wrote,
-recomputed here in pandas from the touches (an independent reading of the rule)."""
+"""The data-driven models on the sample build: dbt counts the journeys as Python does, what
+the fit asset wrote is what the math gives on those counts, and the credits in fct_attribution
+are the shares it wrote, recomputed here in pandas from the touches (an independent reading of
+the rule)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from dagster_project.defs.data_driven.assets import (
     FILE_NAME,
     SOURCE,
     fit_tables,
-    settings_from,
+    read_inputs,
 )
+from tests.helpers.journeys import counted_tables
 from tests.helpers.warehouse_build import BuiltWarehouse
 
 DATA_DRIVEN = ("markov", "shapley")
@@ -34,18 +36,49 @@ def _written(built_warehouse: BuiltWarehouse, table: str) -> pd.DataFrame:
     return pd.read_parquet(built_warehouse.raw_dir / SOURCE / table / FILE_NAME)
 
 
-def test_the_fit_written_is_the_fit_of_the_warehouse_journeys(
+def test_the_warehouse_counts_the_journeys_as_python_does(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """dbt's paths, steps and set touches equal the same counting done in Python from each
+    fitting journey's runs (tests/helpers/journeys.py)."""
+    fitting = con.execute(
+        "select opportunity_id, is_won, amount_usd, channel_runs"
+        " from intermediate.int_opportunity_journeys_sequenced where is_fitting"
+        " order by opportunity_id"
+    ).df()
+    expected = counted_tables(
+        list(fitting["channel_runs"].fillna("")),
+        list(fitting["is_won"]),
+        [float(amount) if pd.notna(amount) else 0.0 for amount in fitting["amount_usd"]],
+        list(fitting["opportunity_id"]),
+    )
+    keys = {
+        "int_data_driven_paths_counted": ["path_id"],
+        "int_data_driven_path_steps_counted": ["path_id", "from_channel", "to_channel"],
+        "int_data_driven_set_touches_summed": ["channel_set", "channel"],
+    }
+    for model, frame in expected.items():
+        actual = con.execute(f"select * from intermediate.{model}").df()
+        assert len(actual) > 0, model
+
+        def ordered(table: pd.DataFrame, model: str = model) -> pd.DataFrame:
+            table = table.astype({key: object for key in keys[model]})
+            table[keys[model]] = table[keys[model]].where(table[keys[model]].notna(), "")
+            return table.sort_values(keys[model]).reset_index(drop=True)
+
+        pd.testing.assert_frame_equal(
+            ordered(actual[list(frame.columns)]), ordered(frame), check_dtype=False, rtol=1e-12
+        )
+    paths = expected["int_data_driven_paths_counted"]
+    assert paths[["won_journeys", "lost_journeys"]].to_numpy().sum() == 519
+
+
+def test_the_fit_written_is_the_fit_of_the_warehouse_counts(
     built_warehouse: BuiltWarehouse, con: duckdb.DuckDBPyConnection
 ) -> None:
-    journeys = con.execute(
-        "select opportunity_id, is_won, amount_usd, is_fitting, channel_runs, channel_set"
-        " from intermediate.int_opportunity_journeys_sequenced order by opportunity_id"
-    ).df()
-    settings = settings_from(
-        con.execute("select * from intermediate.int_data_driven_settings").df()
-    )
+    counted, sets, settings = read_inputs(lambda sql: con.execute(sql).df())
     assert settings.resamples == 200 and settings.regularisation_c == 1.0
-    again = fit_tables(journeys, settings)
+    again = fit_tables(counted, sets, settings)
     for table in (CHANNEL_WEIGHTS, CHANNEL_SET_SHARES):
         pd.testing.assert_frame_equal(
             _written(built_warehouse, table), again[table], check_exact=True

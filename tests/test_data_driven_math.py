@@ -13,15 +13,18 @@ from scipy.optimize import minimize
 
 from dagster_project.lib.data_driven import markov, shapley
 from dagster_project.lib.data_driven.fit import FitSettings, fit_channel_weights, set_shares
-from dagster_project.lib.data_driven.journeys import Journeys, collapse, parse_runs
+from dagster_project.lib.data_driven.journeys import Journeys
+from tests.helpers.journeys import collapse, counted_tables, journeys_from_runs, parse_runs
+
+
+def _counts(journeys: Journeys) -> np.ndarray:
+    counter = markov.TransitionCounter(journeys.steps, len(journeys.channels), journeys.path_count)
+    return counter.counts(journeys.lost, journeys.won)
 
 
 def _chain(runs: list[str], won: list[bool]) -> tuple[Journeys, markov.MarkovFit]:
-    journeys = Journeys.from_runs(runs, won)
-    lost = np.bincount(journeys.path_of, weights=~journeys.won, minlength=len(journeys.paths))
-    wins = np.bincount(journeys.path_of, weights=journeys.won, minlength=len(journeys.paths))
-    counter = markov.TransitionCounter(journeys.paths, len(journeys.channels))
-    return journeys, markov.fit_markov(counter.counts(lost, wins))
+    journeys = journeys_from_runs(runs, won)
+    return journeys, markov.fit_markov(_counts(journeys))
 
 
 def test_runs_parse_and_paths_collapse() -> None:
@@ -34,10 +37,25 @@ def test_runs_parse_and_paths_collapse() -> None:
     with pytest.raises(ValueError, match="not a run"):
         parse_runs("email")
     assert collapse(["a", "a", "b", "a", "a"]) == ("a", "b", "a")
-    journeys = Journeys.from_runs(["a*2>a*1>b*1", ""], [True, False])
-    assert journeys.size == 1  # the journey without a touch teaches nothing
-    assert journeys.paths == ((0, 1),)
-    assert journeys.touches == ({0: 3, 1: 1},)
+    tables = counted_tables(["a*2>a*1>b*1", "", "a*1>b*2", "b*1"], [True, False, False, True])
+    paths = tables["int_data_driven_paths_counted"]
+    # The journey without a touch teaches nothing; two journeys walk a>b.
+    assert paths[["channel_path", "won_journeys", "lost_journeys"]].values.tolist() == [
+        ["a>b", 1, 1],
+        ["b", 1, 0],
+    ]
+    steps = tables["int_data_driven_path_steps_counted"]
+    assert steps[steps["path_id"] == "o000000"].fillna("").values.tolist() == [
+        ["o000000", "", "a", 1],
+        ["o000000", "a", "b", 1],
+        ["o000000", "b", "", 1],
+    ]
+    touched = tables["int_data_driven_set_touches_summed"]
+    assert touched.values.tolist() == [["a|b", "a", 0.75, 0.0], ["a|b", "b", 0.25, 0.0], [
+        "b", "b", 1.0, 0.0]]  # fmt: skip
+    journeys = Journeys.from_tables(*tables.values())
+    assert journeys.size == 3 and journeys.channels == ("a", "b")
+    assert journeys.sets == ((0, 1), (1,))
 
 
 def test_markov_three_channels_by_hand() -> None:
@@ -97,10 +115,7 @@ def test_markov_closed_form_agrees_with_a_million_simulated_walks() -> None:
         picked = rng.choice(len(channels), size=length, p=[0.1, 0.3, 0.1, 0.35, 0.15])
         runs.append(">".join(f"{channels[c]}*1" for c in picked))
         won.append(bool(rng.random() < 0.2 + 0.15 * (2 in picked) + 0.1 * (1 in picked)))
-    journeys = Journeys.from_runs(runs, won)
-    lost = np.bincount(journeys.path_of, weights=~journeys.won, minlength=len(journeys.paths))
-    wins = np.bincount(journeys.path_of, weights=journeys.won, minlength=len(journeys.paths))
-    counts = markov.TransitionCounter(journeys.paths, len(journeys.channels)).counts(lost, wins)
+    counts = _counts(journeys_from_runs(runs, won))
     fit = markov.fit_markov(counts)
     simulated_base, simulated_effects = _walk(counts, 1_000_000, seed=11)
     simulated_weights = simulated_effects / simulated_effects.sum()
@@ -172,10 +187,10 @@ def test_logistic_fit_minimises_the_stated_objective() -> None:
 def test_fits_are_deterministic_and_shares_sum_to_one() -> None:
     runs = ["a*2>b*1", "a*1>c*1", "b*1", "c*2>a*1", "a*1", "b*1>c*1", "c*1>b*2"]
     won = [True, False, True, False, True, False, True]
-    journeys = Journeys.from_runs(runs, won, [100.0, 0, 50.0, 0, 30.0, 0, 20.0])
+    journeys = journeys_from_runs(runs, won, [100.0, 0, 50.0, 0, 30.0, 0, 20.0])
     settings = FitSettings(resamples=40)
     first = fit_channel_weights(journeys, settings)
-    again = Journeys.from_runs(runs, won, [100.0, 0, 50.0, 0, 30.0, 0, 20.0])
+    again = journeys_from_runs(runs, won, [100.0, 0, 50.0, 0, 30.0, 0, 20.0])
     second = fit_channel_weights(again, settings)
     assert first.equals(second)
     for _, rows in first.groupby("model"):

@@ -1,17 +1,18 @@
 """The data-driven models' fit: between two dbt layers, a small solve in Python.
 
-dbt counts the heavy part (every opportunity's journey as one string,
-int_opportunity_journeys_sequenced); this asset reads those few rows, fits the Markov chain
-and the logistic conversion model with their bootstrap (lib/data_driven), and writes two small
-tables as Parquet into the raw area, where dbt reads them back as the source `data_driven`
-(the same route the landed exports take, so both engines read them the same way). dbt then
-turns the shares into credits per touch. Dagster runs the dbt assets upstream of this one
-first and the rest after it, as two dbt steps of the same run.
+dbt counts the heavy part (the fitting journeys per collapsed path, each path's steps, what
+linear credits per channel set: int_data_driven_paths_counted and the two beside it); this
+asset reads those rows as arrays, fits the Markov chain and the logistic conversion model with
+their bootstrap (lib/data_driven), and writes two small tables as Parquet into the raw area,
+where dbt reads them back as the source `data_driven` (the same route the landed exports take,
+so both engines read them the same way). dbt then turns the shares into credits per touch.
+Dagster runs the dbt assets upstream of this one first and the rest after it, as two dbt steps
+of the same run.
 """
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -22,14 +23,8 @@ from dagster_dbt import get_asset_key_for_model
 
 from dagster_project.defs.asset_keys import written_asset_key
 from dagster_project.defs.dbt.assets import dbt_build
-from dagster_project.lib.data_driven.fit import (
-    SET_SEPARATOR,
-    FitSettings,
-    Fitter,
-    fit_channel_weights,
-    set_shares,
-)
-from dagster_project.lib.data_driven.journeys import COUNT_SEPARATOR, RUN_SEPARATOR, Journeys
+from dagster_project.lib.data_driven.fit import FitSettings, Fitter, fit_channel_weights, set_shares
+from dagster_project.lib.data_driven.journeys import PATH_SEPARATOR, SET_SEPARATOR, Journeys
 from dagster_project.lib.warehouse import WarehouseResource
 
 SOURCE = "data_driven"
@@ -70,7 +65,11 @@ SCHEMAS = {
 }
 
 JOURNEYS_MODEL = "int_opportunity_journeys_sequenced"
+PATHS_MODEL = "int_data_driven_paths_counted"
+STEPS_MODEL = "int_data_driven_path_steps_counted"
+SET_TOUCHES_MODEL = "int_data_driven_set_touches_summed"
 SETTINGS_MODEL = "int_data_driven_settings"
+INPUT_MODELS = (JOURNEYS_MODEL, PATHS_MODEL, STEPS_MODEL, SET_TOUCHES_MODEL, SETTINGS_MODEL)
 
 
 def fit_asset_key(table: str) -> AssetKey:
@@ -79,9 +78,9 @@ def fit_asset_key(table: str) -> AssetKey:
 
 
 def check_channel_names(channels: pd.Series) -> None:
-    """The journeys' strings join channels with these characters: a channel holding one
-    could not be read back."""
-    reserved = (RUN_SEPARATOR, SET_SEPARATOR, COUNT_SEPARATOR)
+    """The journeys join channels with these characters: paths and sets of a channel holding
+    one could not be told apart or read back."""
+    reserved = (PATH_SEPARATOR, SET_SEPARATOR)
     bad = sorted({c for c in channels.dropna() if any(mark in c for mark in reserved)})
     if bad:
         raise ValueError(
@@ -99,24 +98,41 @@ def settings_from(frame: pd.DataFrame) -> FitSettings:
     )
 
 
-def fit_tables(journeys_frame: pd.DataFrame, settings: FitSettings) -> dict[str, pd.DataFrame]:
-    """Both tables from the journeys (one row per opportunity, ordered by opportunity_id)."""
-    sets = journeys_frame["channel_set"].dropna()
-    distinct_sets = sets.unique()
+def fit_tables(
+    counted: dict[str, pd.DataFrame], channel_sets: pd.Series, settings: FitSettings
+) -> dict[str, pd.DataFrame]:
+    """Both tables from the counted journeys (`counted`: the paths, steps and set touches
+    tables by model name) and every opportunity's channel set (open deals' too: they are
+    credited by the shares)."""
+    distinct_sets = channel_sets.dropna().unique()
     check_channel_names(
         pd.Series(sorted({c for key in distinct_sets for c in key.split(SET_SEPARATOR)}))
     )
-    fitting = journeys_frame[journeys_frame["is_fitting"].astype(bool)]
-    journeys = Journeys.from_runs(
-        [text or "" for text in fitting["channel_runs"].fillna("")],
-        [bool(won) for won in fitting["is_won"]],
-        [float(amount) if pd.notna(amount) else 0.0 for amount in fitting["amount_usd"]],
+    journeys = Journeys.from_tables(
+        counted[PATHS_MODEL], counted[STEPS_MODEL], counted[SET_TOUCHES_MODEL]
     )
     fitter = Fitter(journeys, settings)
     return {
         CHANNEL_WEIGHTS: fit_channel_weights(journeys, settings, fitter),
         CHANNEL_SET_SHARES: set_shares(journeys, list(distinct_sets), settings, fitter),
     }
+
+
+def read_inputs(
+    query: Callable[[str], pd.DataFrame],
+) -> tuple[dict[str, pd.DataFrame], pd.Series, FitSettings]:
+    """What the fit reads from the warehouse: the counted journeys, the distinct channel sets,
+    the settings."""
+    counted = {
+        model: query(f"select * from intermediate.{model}")
+        for model in (PATHS_MODEL, STEPS_MODEL, SET_TOUCHES_MODEL)
+    }
+    sets = query(
+        f"select distinct channel_set from intermediate.{JOURNEYS_MODEL}"
+        " where channel_set is not null order by channel_set"
+    )["channel_set"]
+    settings = settings_from(query(f"select * from intermediate.{SETTINGS_MODEL}"))
+    return counted, sets, settings
 
 
 def write_table(raw_dir: str, table: str, frame: pd.DataFrame) -> Path:
@@ -137,10 +153,7 @@ def write_table(raw_dir: str, table: str, frame: pd.DataFrame) -> Path:
     specs=[
         AssetSpec(
             key=fit_asset_key(table),
-            deps=[
-                get_asset_key_for_model([dbt_build], JOURNEYS_MODEL),
-                get_asset_key_for_model([dbt_build], SETTINGS_MODEL),
-            ],
+            deps=[get_asset_key_for_model([dbt_build], model) for model in INPUT_MODELS],
             group_name="intermediate",
             kinds={"python", "parquet"},
             owners=["team:analytics-engineering"],
@@ -163,13 +176,9 @@ def data_driven_fit(
 ) -> Iterator[MaterializeResult]:
     """Fit markov and shapley on the closed journeys (lib/data_driven)."""
     with warehouse.reading():
-        journeys = warehouse.query(
-            "select opportunity_id, is_won, amount_usd, is_fitting, channel_runs, channel_set"
-            f" from intermediate.{JOURNEYS_MODEL} order by opportunity_id"
-        )
-        settings = settings_from(warehouse.query(f"select * from intermediate.{SETTINGS_MODEL}"))
-    tables = fit_tables(journeys, settings)
-    fitting = int(journeys["is_fitting"].astype(bool).sum())
+        counted, sets, settings = read_inputs(warehouse.query)
+    tables = fit_tables(counted, sets, settings)
+    fitting = int(counted[PATHS_MODEL][["won_journeys", "lost_journeys"]].to_numpy().sum())
     for table, frame in tables.items():
         path = write_table(warehouse.raw_dir, table, frame)
         context.log.info(f"{table}: {len(frame)} rows from {fitting} fitting journeys")

@@ -15,7 +15,7 @@ touches), with the same exact-decimal rounding as every other model.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,36 +42,25 @@ class _Estimate:
     weights: np.ndarray | None  # None: not resampled (shapley, below)
 
 
-def _touch_fractions(journeys: Journeys) -> np.ndarray:
-    """Per journey and channel: the channel's share of the journey's touches (linear)."""
-    fractions = np.zeros((journeys.size, len(journeys.channels)))
-    for j, touches in enumerate(journeys.touches):
-        total = sum(touches.values())
-        for channel, count in touches.items():
-            fractions[j, channel] = count / total
-    return fractions
-
-
 class Fitter:
-    """Fits both models on any multiplicity of the journeys (1 each: the fit itself, kept
+    """Fits both models on any count of the journeys per path (their own: the fit itself, kept
     once computed: the weights and the shares both read it)."""
 
     def __init__(self, journeys: Journeys, settings: FitSettings) -> None:
         self.journeys = journeys
         self.settings = settings
         k = len(journeys.channels)
-        self.counter = markov.TransitionCounter(journeys.paths, k)
+        self.counter = markov.TransitionCounter(journeys.steps, k, journeys.path_count)
         self.set_presence = shapley.presence(journeys.sets, k)
-        self.fractions = _touch_fractions(journeys)
         self._point_shares: dict[tuple[int, ...], np.ndarray | None] = {}
 
     @functools.cached_property
     def point_markov(self) -> _Estimate:
-        return self.markov(np.ones(self.journeys.size))
+        return self.markov(self.journeys.lost, self.journeys.won)
 
     @functools.cached_property
     def point_logistic(self) -> shapley.LogisticFit:
-        return self.logistic(np.ones(self.journeys.size))
+        return self.logistic(self.journeys.lost, self.journeys.won)
 
     def point_shares(self, sets: Sequence[tuple[int, ...]]) -> list[np.ndarray | None]:
         """The fit's Shapley shares of these sets, each set's computed once."""
@@ -80,52 +69,47 @@ class Fitter:
         self._point_shares.update(zip(missing, computed, strict=True))
         return [self._point_shares[one] for one in sets]
 
-    def _per(self, index: np.ndarray, size: int, weights: np.ndarray) -> np.ndarray:
-        return np.bincount(index, weights=weights, minlength=size)
+    def _per_set(self, per_path: np.ndarray) -> np.ndarray:
+        return np.bincount(
+            self.journeys.set_of, weights=per_path, minlength=len(self.journeys.sets)
+        )
 
-    def markov(self, multiplicity: np.ndarray) -> _Estimate:
-        won = self.journeys.won
-        lost_paths = self._per(self.journeys.path_of, len(self.journeys.paths), multiplicity * ~won)
-        won_paths = self._per(self.journeys.path_of, len(self.journeys.paths), multiplicity * won)
-        fit = markov.fit_markov(self.counter.counts(lost_paths, won_paths))
+    def markov(self, lost: np.ndarray, won: np.ndarray) -> _Estimate:
+        """Fitted on `lost` and `won` journeys per path (the paths' own counts, or a resample)."""
+        fit = markov.fit_markov(self.counter.counts(lost, won))
         return _Estimate(fit.removal_effects, fit.weights)
 
-    def logistic(self, multiplicity: np.ndarray) -> shapley.LogisticFit:
-        won = self.journeys.won
-        sets = len(self.journeys.sets)
+    def logistic(self, lost: np.ndarray, won: np.ndarray) -> shapley.LogisticFit:
         return shapley.fit_logistic(
             self.set_presence,
-            self._per(self.journeys.set_of, sets, multiplicity * ~won),
-            self._per(self.journeys.set_of, sets, multiplicity * won),
+            self._per_set(lost),
+            self._per_set(won),
             self.settings.regularisation_c,
         )
 
-    def shapley_coefficients(self, multiplicity: np.ndarray) -> _Estimate:
+    def shapley_coefficients(self, lost: np.ndarray, won: np.ndarray) -> _Estimate:
         """The coefficients alone: what a bootstrap resample refits. The weight would need
         every channel set's Shapley values again per resample (at 10M touchpoints, 200 times
         ~50k sets of up to 2^15 coalitions), so its interval is not given."""
-        return _Estimate(self.logistic(multiplicity).coefficients, None)
+        return _Estimate(self.logistic(lost, won).coefficients, None)
 
     @functools.cached_property
     def point_shapley(self) -> _Estimate:
         """Coefficients, and each channel's share of the won revenue the model credits (of the
         won journeys when no revenue is known)."""
         fit = self.point_logistic
-        revenue = self.journeys.revenue
-        if revenue.sum() <= 0:
-            revenue = self.journeys.won.astype(float)
-        credited = np.zeros(len(self.journeys.channels))
-        per_set = self._per(self.journeys.set_of, len(self.journeys.sets), revenue)
-        fallback = np.zeros(len(self.journeys.sets), dtype=bool)
-        paid = [s for s in range(len(self.journeys.sets)) if per_set[s] != 0]
-        all_shares = self.point_shares([self.journeys.sets[s] for s in paid])
+        journeys = self.journeys
+        per_set, linear = journeys.set_revenue, journeys.linear_revenue
+        if per_set.sum() <= 0:
+            per_set, linear = self._per_set(journeys.won), journeys.linear_won
+        credited = np.zeros(len(journeys.channels))
+        paid = [s for s in range(len(journeys.sets)) if per_set[s] != 0]
+        all_shares = self.point_shares([journeys.sets[s] for s in paid])
         for s, shares in zip(paid, all_shares, strict=True):
-            if shares is None:
-                fallback[s] = True
+            if shares is None:  # linear: each channel's share of the touches
+                credited += linear[s]
             else:
-                credited[list(self.journeys.sets[s])] += per_set[s] * shares
-        linear = fallback[self.journeys.set_of]
-        credited += revenue[linear] @ self.fractions[linear]
+                credited[list(journeys.sets[s])] += per_set[s] * shares
         total = credited.sum()
         weights = credited / total if total > 0 else credited
         return _Estimate(fit.coefficients, weights)
@@ -150,7 +134,7 @@ def _rows(
     )
     assert point.weights is not None
     won = int(journeys.won.sum())
-    revenue = float(journeys.revenue.sum())
+    revenue = float(journeys.set_revenue.sum())
     return [
         {
             "model": model,
@@ -170,25 +154,38 @@ def _rows(
     ]
 
 
+def _resamples(
+    journeys: Journeys, settings: FitSettings
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Bootstrap resamples of the journeys, as lost and won journeys per path. Drawing n
+    journeys with replacement from n puts a multinomial number of them in each (path, outcome)
+    cell, with the cells' shares of the journeys as probabilities: the same resample as
+    listing every journey, drawn from the counts alone. A fixed seed and the paths' order
+    (path_id) make two builds, and both models, draw the same; one at a time, as at 10M
+    touchpoints 200 resamples of ~0.2M paths would hold 0.7 GB."""
+    cells = np.concatenate([journeys.lost, journeys.won])
+    n = int(cells.sum())
+    rng = np.random.default_rng(settings.seed)
+    for _ in range(settings.resamples if n else 0):
+        draw = rng.multinomial(n, cells / n).astype(float)
+        yield draw[: journeys.path_count], draw[journeys.path_count :]
+
+
 def fit_channel_weights(
     journeys: Journeys, settings: FitSettings, fitter: Fitter | None = None
 ) -> pd.DataFrame:
     """Per model and channel: effect and weight with their bootstrap intervals. `fitter`
     reuses one already built on these journeys (its transition matrix takes a while)."""
     fitter = fitter or Fitter(journeys, settings)
-    estimators: dict[str, tuple[Callable[[], _Estimate], Callable[[np.ndarray], _Estimate]]] = {
+    Resample = Callable[[np.ndarray, np.ndarray], _Estimate]
+    estimators: dict[str, tuple[Callable[[], _Estimate], Resample]] = {
         "markov": (lambda: fitter.point_markov, fitter.markov),
         "shapley": (lambda: fitter.point_shapley, fitter.shapley_coefficients),
     }
-    rng = np.random.default_rng(settings.seed)
-    draws = [
-        np.bincount(rng.integers(0, journeys.size, journeys.size), minlength=journeys.size)
-        for _ in range(settings.resamples if journeys.size else 0)
-    ]
     rows = []
     for model, (estimate, resample) in estimators.items():
         point = estimate()
-        samples = [resample(draw.astype(float)) for draw in draws] or [point]
+        samples = [resample(lost, won) for lost, won in _resamples(journeys, settings)] or [point]
         rows.extend(_rows(model, journeys, point, samples, settings.interval))
     return pd.DataFrame(rows, columns=list(WEIGHT_COLUMNS))
 

@@ -1,104 +1,104 @@
-"""The fitting journeys of the data-driven models, as the warehouse hands them over.
+"""The fitting journeys of the data-driven models, as the warehouse counts them.
 
-dbt writes one row per opportunity with its full-journey (J) window's channels as runs:
-`paid_search*2>email*1>paid_search*3` (a channel, how many touches in a row, in order of
-(touched_at, touchpoint_id)). The runs are the collapsed path the Markov chain walks and still
-carry how many touches each channel had, which the linear fallback splits by. Parsing them
-here keeps the SQL to one string per journey on both engines.
+dbt does the heavy part, on either engine: it groups the fitting journeys by collapsed path
+(`int_data_driven_paths_counted`: how many took each path, won and lost), lists each path's
+steps (`int_data_driven_path_steps_counted`) and sums what linear would credit per channel
+set (`int_data_driven_set_touches_summed`). Python gets one row per path and its steps as
+arrays: no journey is read or parsed here. Journeys with the same path walk the same steps
+and hold the same channel set, so every fit, resamples included, is a weighting of the paths.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 
-RUN_SEPARATOR = ">"
-COUNT_SEPARATOR = "*"
-
-
-class Run(NamedTuple):
-    channel: str
-    touches: int
+PATH_SEPARATOR = ">"
+SET_SEPARATOR = "|"
+START = 0  # the chain's start state; channel c is state 1 + c
+END = -1  # a step's end: conversion or null, by the outcome of the journeys on the path
 
 
-_RUN = re.compile(r"([^>]+)\*(\d+)(?:>|$)")
+@dataclass(frozen=True)
+class Steps:
+    """Every step of every path: the path (an index), from and to states, how often."""
 
-
-def parse_runs(text: str) -> tuple[Run, ...]:
-    """`a*2>b*1` -> (Run('a', 2), Run('b', 1)); an empty string is a journey with no touch.
-    One regular expression over the whole string: at 10M touchpoints there are ~5M runs."""
-    if not text:
-        return ()
-    runs = tuple(Run(channel, int(touches)) for channel, touches in _RUN.findall(text))
-    if len(runs) != text.count(RUN_SEPARATOR) + 1 or any(run.touches < 1 for run in runs):
-        raise ValueError(f"not a run of touches in {text!r}")
-    return runs
-
-
-def collapse(channels: list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """The channel sequence with consecutive repeats collapsed (what the chain walks)."""
-    return tuple(c for i, c in enumerate(channels) if i == 0 or channels[i - 1] != c)
+    path: np.ndarray
+    from_state: np.ndarray
+    to_state: np.ndarray
+    count: np.ndarray
 
 
 @dataclass(frozen=True)
 class Journeys:
-    """Closed journeys to fit on. Journeys are kept one by one (the bootstrap resamples them),
-    with indexes into their distinct paths and channel sets so that each fit works on the
-    few distinct shapes, not on every journey.
-
-    `channels` is sorted; a channel set is a sorted tuple of indexes into it."""
+    """Closed journeys to fit on, per distinct collapsed path. `channels` is sorted; a channel
+    set is a sorted tuple of indexes into it."""
 
     channels: tuple[str, ...]
-    paths: tuple[tuple[int, ...], ...]  # distinct collapsed paths
-    path_of: np.ndarray  # journey -> index into paths
+    won: np.ndarray  # per path: won journeys
+    lost: np.ndarray  # per path: lost journeys
+    steps: Steps
     sets: tuple[tuple[int, ...], ...]  # distinct channel sets
-    set_of: np.ndarray  # journey -> index into sets
-    won: np.ndarray  # bool per journey
-    revenue: np.ndarray  # the won amount per journey (0 when lost or unknown)
-    touches: tuple[dict[int, int], ...]  # per journey: channel index -> touches
+    set_of: np.ndarray  # path -> index into sets
+    set_revenue: np.ndarray  # per set: the won amount of its journeys
+    linear_won: np.ndarray  # sets x channels: won journeys' touch shares, summed
+    linear_revenue: np.ndarray  # sets x channels: the same weighted by the won amount
 
     @property
     def size(self) -> int:
+        return int(self.won.sum() + self.lost.sum())
+
+    @property
+    def path_count(self) -> int:
         return len(self.won)
 
     @classmethod
-    def from_runs(
-        cls,
-        runs: list[str],
-        won: list[bool],
-        revenue: list[float] | None = None,
+    def from_tables(
+        cls, paths: pd.DataFrame, steps: pd.DataFrame, set_touches: pd.DataFrame
     ) -> Journeys:
-        """Journeys from their run strings; journeys without a touch carry no channel to
-        learn from and are left out."""
-        parsed = [parse_runs(text) for text in runs]
-        amounts = revenue if revenue is not None else [0.0] * len(runs)
-        kept = [i for i, journey in enumerate(parsed) if journey]
-        known = sorted({run.channel for i in kept for run in parsed[i]})
-        index = {channel: i for i, channel in enumerate(known)}
-        paths: dict[tuple[int, ...], int] = {}
-        sets: dict[tuple[int, ...], int] = {}
-        path_of, set_of, touches = [], [], []
-        for i in kept:
-            path = collapse([index[run.channel] for run in parsed[i]])
-            path_of.append(paths.setdefault(path, len(paths)))
-            channel_set = tuple(sorted(set(path)))
-            set_of.append(sets.setdefault(channel_set, len(sets)))
-            counts: dict[int, int] = {}
-            for run in parsed[i]:
-                counts[index[run.channel]] = counts.get(index[run.channel], 0) + run.touches
-            touches.append(counts)
+        """From the three tables dbt writes (their columns); paths are taken in path_id order,
+        so a build and a rebuild weight and resample them alike."""
+        paths = paths.sort_values("path_id", kind="stable").reset_index(drop=True)
+        set_keys = paths["channel_set"].astype(str)
+        channels = tuple(sorted({c for key in set_keys.unique() for c in key.split(SET_SEPARATOR)}))
+        index = {channel: c for c, channel in enumerate(channels)}
+        set_of, distinct_keys = pd.factorize(set_keys, sort=False)
+        sets = tuple(
+            tuple(sorted(index[c] for c in key.split(SET_SEPARATOR))) for key in distinct_keys
+        )
+
+        def states(column: pd.Series, missing: int) -> np.ndarray:
+            codes = pd.Categorical(column, categories=list(channels)).codes.astype(np.int64)
+            if ((codes < 0) & column.notna().to_numpy()).any():
+                raise ValueError(f"a step's channel is in no path's channel set: {column.name}")
+            return np.where(codes >= 0, codes + 1, missing)
+
+        path_of_step = pd.Index(paths["path_id"]).get_indexer(steps["path_id"])
+        if (path_of_step < 0).any():
+            raise ValueError("a step of a path that int_data_driven_paths_counted does not list")
+        set_of_touch = pd.Index(distinct_keys).get_indexer(set_touches["channel_set"].astype(str))
+        if (set_of_touch < 0).any():
+            raise ValueError("touch shares of a channel set no fitting path holds")
+        touch_channel = np.asarray([index[c] for c in set_touches["channel"]], dtype=np.int64)
+        linear = np.zeros((2, len(sets), len(channels)))
+        for layer, column in enumerate(("won_touch_share", "won_revenue_touch_share")):
+            np.add.at(linear[layer], (set_of_touch, touch_channel), set_touches[column].to_numpy())
+        revenue = paths["won_revenue_usd"].fillna(0.0).to_numpy(dtype=float)
         return cls(
-            channels=tuple(known),
-            paths=tuple(paths),
-            path_of=np.asarray(path_of, dtype=np.int64),
-            sets=tuple(sets),
-            set_of=np.asarray(set_of, dtype=np.int64),
-            won=np.asarray([bool(won[i]) for i in kept], dtype=bool),
-            revenue=np.asarray(
-                [float(amounts[i] or 0.0) if won[i] else 0.0 for i in kept], dtype=float
+            channels=channels,
+            won=paths["won_journeys"].to_numpy(dtype=float),
+            lost=paths["lost_journeys"].to_numpy(dtype=float),
+            steps=Steps(
+                path=path_of_step.astype(np.int64),
+                from_state=states(steps["from_channel"], START),
+                to_state=states(steps["to_channel"], END),
+                count=steps["steps"].to_numpy(dtype=float),
             ),
-            touches=tuple(touches),
+            sets=sets,
+            set_of=set_of.astype(np.int64),
+            set_revenue=np.bincount(set_of, weights=revenue, minlength=len(sets)),
+            linear_won=linear[0],
+            linear_revenue=linear[1],
         )

@@ -4,16 +4,17 @@ of the same journeys give the same numbers (the simulation the common open imple
 use drifts from run to run).
 
 States: start (0), the channels (1..k), conversion (k+1), null (k+2). A journey walks start,
-its collapsed path, then conversion when won or null when lost.
+its collapsed path, then conversion when won or null when lost (a path's step to END).
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
+
+from dagster_project.lib.data_driven.journeys import END, Steps
 
 
 @dataclass(frozen=True)
@@ -24,31 +25,32 @@ class MarkovFit:
 
 
 class TransitionCounter:
-    """Transition counts of any weighting of the distinct paths, as sparse products: the
-    bootstrap asks for hundreds of them."""
+    """Transition counts of any weighting of the paths, as sparse products: the bootstrap asks
+    for hundreds of them."""
 
-    def __init__(self, paths: tuple[tuple[int, ...], ...], channel_count: int) -> None:
+    def __init__(self, steps: Steps, channel_count: int, path_count: int) -> None:
         self.states = channel_count + 3
         self.conversion = channel_count + 1
         self.null = channel_count + 2
-        walked_rows, walked_cols, end_rows, end_states = [], [], [], []
-        for p, path in enumerate(paths):
-            states = [0, *(1 + c for c in path)]
-            for a, b in itertools.pairwise(states):
-                walked_rows.append(p)
-                walked_cols.append(a * self.states + b)
-            end_rows.append(p)
-            end_states.append(states[-1])
-        shape = (len(paths), self.states * self.states)
-        ones = np.ones(len(walked_rows))
-        self._walked = sparse.csr_matrix((ones, (walked_rows, walked_cols)), shape=shape)
-        ends = np.asarray(end_states, dtype=np.int64)
+        shape = (path_count, self.states * self.states)
+        walked = steps.to_state != END
+        self._walked = sparse.csr_matrix(
+            (
+                steps.count[walked],
+                (
+                    steps.path[walked],
+                    steps.from_state[walked] * self.states + steps.to_state[walked],
+                ),
+            ),
+            shape=shape,
+        )
+        ended = ~walked
+        end_rows, end_from = steps.path[ended], steps.from_state[ended] * self.states
+        ones = np.ones(len(end_rows))
         self._won_end = sparse.csr_matrix(
-            (np.ones(len(ends)), (end_rows, ends * self.states + self.conversion)), shape=shape
+            (ones, (end_rows, end_from + self.conversion)), shape=shape
         )
-        self._lost_end = sparse.csr_matrix(
-            (np.ones(len(ends)), (end_rows, ends * self.states + self.null)), shape=shape
-        )
+        self._lost_end = sparse.csr_matrix((ones, (end_rows, end_from + self.null)), shape=shape)
 
     def counts(self, lost: np.ndarray, won: np.ndarray) -> np.ndarray:
         """The (states x states) transition counts of `lost` and `won` journeys per path."""

@@ -1,10 +1,8 @@
--- Every opportunity's journey as the data-driven models read it: the touches of its
--- full-journey window (J) in order (touched_at, touchpoint_id) as runs of one channel,
--- `paid_search*2>email*1` (a channel and how many touches it had in a row), and its set of
--- channels, sorted and joined by '|'. The runs are the collapsed path the Markov chain walks
--- and still say how many touches each channel had. One string per journey: the fit (a
--- Dagster asset, dagster_project/lib/data_driven) reads each journey whole, and at 10M
--- touchpoints that is 0.26M rows instead of 12M touches.
+-- Every opportunity's journey as the data-driven models read it: the runs of its full-journey
+-- window (J, int_journey_runs_collapsed) as `paid_search*2>email*1` (a channel and how many
+-- touches it had in a row; what an analyst reads to audit a journey), the collapsed path
+-- `paid_search>email` (what the Markov chain walks) and the set of its channels, sorted and
+-- joined by '|' (what the Shapley values depend on and the credits look up).
 -- is_fitting: closed, won or lost, on or after data_driven_fit_from and before
 -- data_driven_fit_to (by default, before the as-of day); open deals are credited, not fitted.
 {%- set fit_from = var('data_driven_fit_from', none) or '1900-01-01' %}
@@ -13,71 +11,15 @@
 
 with
 
-journey_touches as (
+runs as (
 
-    select * from {{ ref('int_opportunity_touches_windowed') }}
-    where attribution_window = 'J'
-
-),
-
-touchpoints as (
-
-    select * from {{ ref('int_touchpoints_classified') }}
+    select * from {{ ref('int_journey_runs_collapsed') }}
 
 ),
 
 opportunities as (
 
     select * from {{ ref('int_opportunities_converted') }}
-
-),
-
-channeled as (
-
-    select
-        journey_touches.opportunity_id,
-        journey_touches.touched_at,
-        journey_touches.touchpoint_id,
-        touchpoints.channel,
-        lag(touchpoints.channel) over (
-            partition by journey_touches.opportunity_id
-            order by journey_touches.touched_at asc, journey_touches.touchpoint_id asc
-        ) as previous_channel
-
-    from journey_touches
-    inner join touchpoints
-        on journey_touches.touchpoint_id = touchpoints.touchpoint_id
-
-),
-
-run_numbered as (
-
-    select
-        opportunity_id,
-        channel,
-        sum(case when previous_channel = channel then 0 else 1 end) over (
-            partition by opportunity_id
-            order by touched_at asc, touchpoint_id asc
-            rows between unbounded preceding and current row
-        ) as run_number
-
-    from channeled
-
-),
-
-runs as (
-
-    select
-        opportunity_id,
-        run_number,
-        channel,
-        count(*) as run_touches
-
-    from run_numbered
-    group by
-        opportunity_id,
-        run_number,
-        channel
 
 ),
 
@@ -89,7 +31,8 @@ journeys as (
             dbt.concat(['channel', "'*'", 'cast(run_touches as ' ~ dbt.type_string() ~ ')']),
             'run_number',
             "'>'",
-        ) }} as channel_runs
+        ) }} as channel_runs,
+        {{ ordered_string_agg('channel', 'run_number', "'>'") }} as channel_path
 
     from runs
     group by opportunity_id
@@ -128,6 +71,7 @@ final as (
             false
         ) as is_fitting,
         journeys.channel_runs,
+        journeys.channel_path,
         channel_sets.channel_set
 
     from opportunities
