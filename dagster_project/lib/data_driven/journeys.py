@@ -61,10 +61,9 @@ class Journeys:
         """From the three tables dbt writes (their columns); paths are taken in path_id order,
         so a build and a rebuild weight and resample them alike."""
         paths = paths.sort_values("path_id", kind="stable").reset_index(drop=True)
-        set_keys = paths["channel_set"].astype(str)
-        channels = tuple(sorted({c for key in set_keys.unique() for c in key.split(SET_SEPARATOR)}))
+        set_of, distinct_keys = pd.factorize(paths["channel_set"].astype(str), sort=False)
+        channels = tuple(sorted({c for key in distinct_keys for c in key.split(SET_SEPARATOR)}))
         index = {channel: c for c, channel in enumerate(channels)}
-        set_of, distinct_keys = pd.factorize(set_keys, sort=False)
         sets = tuple(
             tuple(sorted(index[c] for c in key.split(SET_SEPARATOR))) for key in distinct_keys
         )

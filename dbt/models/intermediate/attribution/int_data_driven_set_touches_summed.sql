@@ -23,6 +23,8 @@ channel_touches as (
 
     select
         runs.opportunity_id,
+        journeys.channel_set,
+        cast(coalesce(journeys.amount_usd, 0) as double) as amount_usd,
         runs.channel,
         sum(runs.run_touches) as touches
 
@@ -31,6 +33,8 @@ channel_touches as (
         on runs.opportunity_id = journeys.opportunity_id
     group by
         runs.opportunity_id,
+        journeys.channel_set,
+        journeys.amount_usd,
         runs.channel
 
 ),
@@ -38,10 +42,11 @@ channel_touches as (
 touch_shares as (
 
     select
-        channel_touches.opportunity_id,
-        channel_touches.channel,
-        cast(channel_touches.touches as double) / sum(channel_touches.touches) over (
-            partition by channel_touches.opportunity_id
+        channel_set,
+        channel,
+        amount_usd,
+        cast(touches as double) / sum(touches) over (
+            partition by opportunity_id
         ) as touch_share
 
     from channel_touches
@@ -51,18 +56,15 @@ touch_shares as (
 final as (
 
     select
-        journeys.channel_set,
-        touch_shares.channel,
-        sum(touch_shares.touch_share) as won_touch_share,
-        sum(touch_shares.touch_share * cast(coalesce(journeys.amount_usd, 0) as double))
-            as won_revenue_touch_share
+        channel_set,
+        channel,
+        sum(touch_share) as won_touch_share,
+        sum(touch_share * amount_usd) as won_revenue_touch_share
 
     from touch_shares
-    inner join journeys
-        on touch_shares.opportunity_id = journeys.opportunity_id
     group by
-        journeys.channel_set,
-        touch_shares.channel
+        channel_set,
+        channel
 
 )
 
