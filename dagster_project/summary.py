@@ -109,29 +109,38 @@ def _plan_section(warehouse: WarehouseResource) -> list[str]:
     ]
 
 
+def _weight_shown(row: pd.Series) -> str:
+    """Markov's weight with its interval; shapley's weight with its coefficient's interval,
+    which its `*` is read from (its weight is not resampled: the bootstrap would need every
+    channel set's Shapley values again per resample)."""
+    mark = " *" if str(row["evidence"]).startswith("not") else "  "
+    weight = f"{row['weight']:.1%}"
+    if pd.notna(row["weight_low"]):
+        return f"{weight} [{row['weight_low']:.1%}, {row['weight_high']:.1%}]{mark}"
+    return (
+        f"{weight}, coef {row['effect']:+.2f}"
+        f" [{row['effect_low']:+.2f}, {row['effect_high']:+.2f}]{mark}"
+    )
+
+
 def _data_driven_section(warehouse: WarehouseResource) -> list[str]:
     """Each channel's data-driven weight with its 90% interval, one column per model."""
     if not warehouse.has_table(DATA_DRIVEN_REPORT):
         return []
     rows = warehouse.query(
-        "select model, channel, weight, weight_low, weight_high, evidence, fitting_journeys"
-        f" from {DATA_DRIVEN_REPORT}"
+        "select model, channel, effect, effect_low, effect_high, weight, weight_low,"
+        f" weight_high, evidence, fitting_journeys from {DATA_DRIVEN_REPORT}"
     )
     if rows.empty or int(rows["fitting_journeys"].max()) == 0:
         return [NO_FITTING_JOURNEYS, ""]
-    marked = rows["evidence"].str.startswith("not")
-    rows["shown"] = [
-        f"{pct(w)} [{pct(lo)}-{pct(hi)}]{' *' if mark else ''}"
-        for w, lo, hi, mark in zip(
-            rows["weight"], rows["weight_low"], rows["weight_high"], marked, strict=True
-        )
-    ]
+    rows["shown"] = rows.apply(_weight_shown, axis=1)
     table = rows.pivot(index="channel", columns="model", values="shown")
     order = rows.pivot(index="channel", columns="model", values="weight").max(axis=1)
     table = table.loc[order.sort_values(ascending=False).index]
     return [
         f"What our own {int(rows['fitting_journeys'].max()):,} closed deals say: data-driven"
-        " channel weights, 90% interval (* cannot be told from no effect)",
+        " channel weights with 90% intervals (markov: of the weight; shapley: of the logistic"
+        " coefficient; * cannot be told from no effect)",
         table.to_string(),
         "",
     ]
