@@ -55,8 +55,10 @@ DBT_PROJECT_FILES := $(shell find dbt/dbt_project.yml dbt/profiles.yml dbt/model
 $(shell mkdir -p dbt/target && { test "$$(cat $(PARSE_ENV_FILE) 2>/dev/null)" = "$(PARSE_ENV)" \
 	|| echo "$(PARSE_ENV)" > $(PARSE_ENV_FILE); })
 
+# Parsed for the target the runs use (dagster-dbt passes --target): dbt keys its saved parse
+# on the target named, so a parse without one would be parsed again in full by the first run.
 $(MANIFEST): $(STAMP) $(PARSE_ENV_FILE) $(DBT_PROJECT_FILES)
-	$(DBT) parse --quiet
+	$(DBT) parse --quiet --target $(or $(strip $(DBT_TARGET)),duckdb)
 	touch $@
 
 manifest: $(MANIFEST)
