@@ -73,14 +73,26 @@ channeled as (
         journey_touches.is_lead_creation_touch,
         journey_touches.is_opportunity_creation_touch,
         journey_touches.is_closed_won_touch,
-        touchpoints.channel,
-        count(*) over (
-            partition by journey_touches.opportunity_id, touchpoints.channel
-        ) as channel_touch_count
+        touchpoints.channel
 
     from journey_touches
     inner join touchpoints
         on journey_touches.touchpoint_id = touchpoints.touchpoint_id
+
+),
+
+-- How many touches each channel has on the deal: a grouping, not a window over every touch
+-- (at 10M touchpoints 13.8M touches: the window partition took 13 s, the grouping and join
+-- a fraction of it).
+channel_touches as (
+
+    select
+        opportunity_id,
+        channel,
+        count(*) as channel_touch_count
+
+    from channeled
+    group by opportunity_id, channel
 
 ),
 
@@ -99,10 +111,14 @@ shared as (
         case
             when fitted_sets.channel_set is null
                 then cast(1 as double) / cast(channeled.window_touch_count as double)
-            else coalesce(channel_set_shares.share, 0) / cast(channeled.channel_touch_count as double)
+            else coalesce(channel_set_shares.share, 0) / cast(channel_touches.channel_touch_count as double)
         end as share
 
     from channeled
+    inner join channel_touches
+        on
+            channeled.opportunity_id = channel_touches.opportunity_id
+            and channeled.channel = channel_touches.channel
     inner join journeys
         on channeled.opportunity_id = journeys.opportunity_id
     inner join opportunities
@@ -120,9 +136,20 @@ shared as (
 
 ),
 
+-- A touch of a channel the model gives nothing has no credit row (as under every model): left
+-- out before the rounding, which ranks and sums each deal's credits, as it would only carry
+-- zeros (40% of the rows at 10M touchpoints: shapley floors many channels at 0). Every deal
+-- keeps a positive share: a fitted set's shares sum to 1, any other set is linear.
+positive_shares as (
+
+    select * from shared
+    where share > 0
+
+),
+
 credited as (
 
-    select * from {{ credits_summing_to_one('shared', 'opportunity_id, model') }} as data_driven_credited
+    select * from {{ credits_summing_to_one('positive_shares', 'opportunity_id, model') }} as data_driven_credited
 
 ),
 
