@@ -13,29 +13,24 @@ journeys as (
 
 ),
 
-runs as (
+journey_channels as (
 
-    select * from {{ ref('int_journey_runs_collapsed') }}
+    select * from {{ ref('int_journey_channels_counted') }}
 
 ),
 
 channel_touches as (
 
     select
-        runs.opportunity_id,
+        journey_channels.opportunity_id,
         journeys.channel_set,
         cast(coalesce(journeys.amount_usd, 0) as double) as amount_usd,
-        runs.channel,
-        sum(runs.run_touches) as touches
+        journey_channels.channel,
+        journey_channels.channel_touches as touches
 
-    from runs
+    from journey_channels
     inner join journeys
-        on runs.opportunity_id = journeys.opportunity_id
-    group by
-        runs.opportunity_id,
-        journeys.channel_set,
-        journeys.amount_usd,
-        runs.channel
+        on journey_channels.opportunity_id = journeys.opportunity_id
 
 ),
 
