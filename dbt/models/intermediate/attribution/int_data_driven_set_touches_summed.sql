@@ -19,32 +19,19 @@ journey_channels as (
 
 ),
 
-channel_touches as (
+touch_shares as (
 
     select
-        journey_channels.opportunity_id,
         journeys.channel_set,
-        cast(coalesce(journeys.amount_usd, 0) as double) as amount_usd,
         journey_channels.channel,
-        journey_channels.channel_touches as touches
+        cast(coalesce(journeys.amount_usd, 0) as double) as amount_usd,
+        cast(journey_channels.channel_touches as double) / sum(journey_channels.channel_touches) over (
+            partition by journey_channels.opportunity_id
+        ) as touch_share
 
     from journey_channels
     inner join journeys
         on journey_channels.opportunity_id = journeys.opportunity_id
-
-),
-
-touch_shares as (
-
-    select
-        channel_set,
-        channel,
-        amount_usd,
-        cast(touches as double) / sum(touches) over (
-            partition by opportunity_id
-        ) as touch_share
-
-    from channel_touches
 
 ),
 
