@@ -1,0 +1,126 @@
+-- Each cutoff's forecast at its finest grain: per quarter of its four, segment and region,
+-- the bookings already won in the quarter before the cutoff, the expected bookings of the open
+-- deals and of the pipeline not created yet, and their variances. What the forecast report and
+-- its backtest roll up (a deal expected beyond the fourth quarter adds to none).
+
+with
+
+cutoffs as (
+
+    select * from {{ ref('int_forecast_cutoffs_listed') }}
+
+),
+
+open_pipeline as (
+
+    select * from {{ ref('int_forecast_open_pipeline_expected') }}
+
+),
+
+new_pipeline as (
+
+    select * from {{ ref('int_forecast_new_pipeline_expected') }}
+
+),
+
+opportunities as (
+
+    select * from {{ ref('dim_opportunities') }}
+
+),
+
+booked as (
+
+    select
+        cutoffs.cutoff_at,
+        cutoffs.first_quarter_start as quarter_start,
+        coalesce(opportunities.segment, '(none)') as segment,
+        coalesce(opportunities.region, '(none)') as region,
+        cast(opportunities.amount_usd as double) as booked_usd
+
+    from cutoffs
+    inner join opportunities
+        on
+            opportunities.is_won
+            and opportunities.close_date >= cutoffs.first_quarter_start
+            and opportunities.close_date < cast(cutoffs.cutoff_at as date)
+
+),
+
+parts as (
+
+    select
+        cutoff_at,
+        quarter_start,
+        segment,
+        region,
+        booked_usd,
+        0 as open_pipeline_usd,
+        0 as open_pipeline_variance,
+        0 as new_pipeline_usd,
+        0 as new_pipeline_variance
+
+    from booked
+
+    union all
+
+    select
+        cutoff_at,
+        expected_quarter_start as quarter_start,
+        segment,
+        region,
+        0 as booked_usd,
+        expected_bookings_usd as open_pipeline_usd,
+        bookings_variance as open_pipeline_variance,
+        0 as new_pipeline_usd,
+        0 as new_pipeline_variance
+
+    from open_pipeline
+
+    union all
+
+    select
+        cutoff_at,
+        expected_quarter_start as quarter_start,
+        segment,
+        region,
+        0 as booked_usd,
+        0 as open_pipeline_usd,
+        0 as open_pipeline_variance,
+        expected_bookings_usd as new_pipeline_usd,
+        bookings_variance as new_pipeline_variance
+
+    from new_pipeline
+
+),
+
+final as (
+
+    select
+        cutoffs.cutoff_at,
+        cutoffs.cutoff_kind,
+        parts.quarter_start,
+        parts.segment,
+        parts.region,
+        cast(sum(coalesce(parts.booked_usd, 0)) as double) as booked_usd,
+        cast(sum(coalesce(parts.open_pipeline_usd, 0)) as double) as open_pipeline_usd,
+        cast(sum(coalesce(parts.open_pipeline_variance, 0)) as double) as open_pipeline_variance,
+        cast(sum(coalesce(parts.new_pipeline_usd, 0)) as double) as new_pipeline_usd,
+        cast(sum(coalesce(parts.new_pipeline_variance, 0)) as double) as new_pipeline_variance
+
+    from parts
+    inner join cutoffs
+        on
+            parts.cutoff_at = cutoffs.cutoff_at
+            and parts.quarter_start >= cutoffs.first_quarter_start
+            and parts.quarter_start < {{ add_months_to_date('cutoffs.first_quarter_start', 12) }}
+    group by
+        cutoffs.cutoff_at,
+        cutoffs.cutoff_kind,
+        parts.quarter_start,
+        parts.segment,
+        parts.region
+
+)
+
+select * from final
