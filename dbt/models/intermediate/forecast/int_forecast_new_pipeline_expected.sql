@@ -2,9 +2,10 @@
 -- they are expected to close in: the prospects open at the cutoff (leads and MQLs) and the
 -- leads expected to be created in the forecast's four quarters (the segment and region's
 -- daily rate over the 365 days before the cutoff), each worth what its kind won within the
--- horizon (int_forecast_prospect_values_learned, pooled like the open deals' rates), placed
--- by the median days to the win (new leads from the middle of the days they are created in).
--- Variance: the wins counted as Poisson, each paying the kind's mean won amount.
+-- horizon (int_forecast_prospect_values_learned, pooled like the open deals' rates), spread
+-- over the 30-day lag buckets its kind won in (new leads counted from the middle of the days
+-- they are created in). Variance: each bucket's wins counted as Poisson, each paying that
+-- bucket's mean won amount.
 
 {%- set poolings = [
     ('stage_segment', ['prospect_stage', 'segment']),
@@ -36,7 +37,22 @@ lead_events as (
 values_learned as (
 
     select * from {{ ref('int_forecast_prospect_values_learned') }}
-    where matured_snapshots >= {{ var('forecast_min_snapshots') }} or pooling = 'all'
+
+),
+
+totals as (
+
+    select * from values_learned
+    where
+        lag_bucket is null
+        and (matured_snapshots >= {{ var('forecast_min_snapshots') }} or pooling = 'all')
+
+),
+
+buckets as (
+
+    select * from values_learned
+    where lag_bucket is not null
 
 ),
 
@@ -144,15 +160,12 @@ pooled as (
     select
         counted.*,
         {% for pooling, columns in poolings -%}
-            {{ pooling }}_values.matured_snapshots as {{ pooling }}_matured,
-            {{ pooling }}_values.won_snapshots as {{ pooling }}_won,
-            {{ pooling }}_values.won_usd as {{ pooling }}_usd,
-            {{ pooling }}_values.median_days_to_won as {{ pooling }}_days{{ ',' if not loop.last }}
+            {{ pooling }}_values.matured_snapshots as {{ pooling }}_matured{{ ',' if not loop.last }}
         {% endfor %}
 
     from counted
     {% for pooling, columns in poolings -%}
-        left join values_learned as {{ pooling }}_values
+        left join totals as {{ pooling }}_values
             on
                 counted.cutoff_at = {{ pooling }}_values.cutoff_at
                 and {{ pooling }}_values.pooling = '{{ pooling }}'
@@ -173,39 +186,61 @@ picked as (
         region,
         counted_from,
         prospects,
-        {% for measure in ['matured', 'won', 'usd', 'days'] -%}
-            case
-                {% for pooling, columns in poolings -%}
-                    when {{ pooling }}_matured is not null then {{ pooling }}_{{ measure }}
-                {% endfor -%}
-            end as picked_{{ measure }}{{ ',' if not loop.last }}
-        {% endfor %}
+        case
+            {% for pooling, columns in poolings -%}
+                when {{ pooling }}_matured is not null then '{{ pooling }}'
+            {% endfor -%}
+        end as pooling,
+        case
+            {% for pooling, columns in poolings -%}
+                when {{ pooling }}_matured is not null then {{ pooling }}_matured
+            {% endfor -%}
+        end as matured_snapshots
 
     from pooled
+
+),
+
+-- The kind the picked pooling reads: its pooled columns are '(any)'.
+keyed as (
+
+    select
+        picked.*,
+        case when pooling = 'all' then '(any)' else prospect_stage end as pooled_prospect_stage,
+        case when pooling = 'stage_segment' then segment else '(any)' end as pooled_segment
+
+    from picked
 
 ),
 
 final as (
 
     select
-        cutoff_at,
-        source,
-        prospect_stage,
-        segment,
-        region,
-        prospects,
+        keyed.cutoff_at,
+        keyed.source,
+        keyed.prospect_stage,
+        keyed.segment,
+        keyed.region,
+        keyed.prospects,
+        keyed.pooling,
+        buckets.lag_bucket,
         cast({{ dbt.date_trunc('quarter', add_days_to_date(
-            'counted_from', 'cast(round(picked_days) as integer)'
+            'keyed.counted_from', '30 * buckets.lag_bucket + 15'
         )) }} as date) as expected_quarter_start,
-        prospects * picked_usd / picked_matured as expected_bookings_usd,
-        case
-            when picked_won > 0
-                then prospects * (cast(picked_won as double) / picked_matured)
-                * (picked_usd / picked_won) * (picked_usd / picked_won)
-            else 0
-        end as bookings_variance
+        coalesce(keyed.prospects * buckets.won_usd / keyed.matured_snapshots, 0) as expected_bookings_usd,
+        coalesce(
+            keyed.prospects * (cast(buckets.won_snapshots as double) / keyed.matured_snapshots)
+            * (buckets.won_usd / buckets.won_snapshots) * (buckets.won_usd / buckets.won_snapshots),
+            0
+        ) as bookings_variance
 
-    from picked
+    from keyed
+    left join buckets
+        on
+            keyed.cutoff_at = buckets.cutoff_at
+            and keyed.pooling = buckets.pooling
+            and keyed.pooled_prospect_stage = buckets.prospect_stage
+            and keyed.pooled_segment = buckets.segment
 
 )
 

@@ -1,9 +1,11 @@
 -- Each cutoff's open deals, as the forecast sees them: the deal's stage, amount and age band at
 -- the cutoff, its win rate and median close lag from the finest pooling of
 -- int_forecast_rates_learned with at least `forecast_min_snapshots` resolved snapshots (cell,
--- then stage and segment, then stage, then all), the quarter it is expected to close in
--- (the cutoff's day plus the lag), and its expected bookings (rate x amount) with their
--- variance as a coin that pays the amount or nothing (rate x (1 - rate) x amount^2).
+-- then stage and segment, then stage, then all), spread over the 30-day lag buckets its won
+-- peers closed in (int_forecast_close_lags_learned, the same pooling): one row per deal and
+-- bucket, in the quarter of the bucket's middle day after the cutoff, with the expected
+-- bookings (rate x bucket share x amount) and their variance as a coin that pays the amount
+-- in that bucket or not (p x (1 - p) x amount^2).
 
 {%- set poolings = [
     ('cell', ['stage_name', 'segment', 'age_band']),
@@ -23,6 +25,12 @@ cutoffs as (
 snapshots as (
 
     select * from {{ ref('int_opportunities_snapshotted') }}
+
+),
+
+lags as (
+
+    select * from {{ ref('int_forecast_close_lags_learned') }}
 
 ),
 
@@ -57,8 +65,7 @@ pooled as (
         open_at_cutoff.*,
         {% for pooling, columns in poolings -%}
             {{ pooling }}_rates.resolved_snapshots as {{ pooling }}_resolved,
-            {{ pooling }}_rates.won_snapshots as {{ pooling }}_won,
-            {{ pooling }}_rates.median_days_to_close_won as {{ pooling }}_days{{ ',' if not loop.last }}
+            {{ pooling }}_rates.won_snapshots as {{ pooling }}_won{{ ',' if not loop.last }}
         {% endfor %}
 
     from open_at_cutoff
@@ -95,38 +102,54 @@ picked as (
                 when {{ pooling }}_resolved is not null
                     then cast({{ pooling }}_won as double) / cast({{ pooling }}_resolved as double)
             {% endfor -%}
-        end as win_rate,
-        case
-            {% for pooling, columns in poolings -%}
-                when {{ pooling }}_resolved is not null then {{ pooling }}_days
-            {% endfor -%}
-        end as median_days_to_close_won
+        end as win_rate
 
     from pooled
+
+),
+
+-- The cell the picked pooling reads: its pooled columns are '(any)'.
+keyed as (
+
+    select
+        picked.*,
+        case when pooling = 'all' then '(any)' else stage_name end as pooled_stage_name,
+        case when pooling in ('cell', 'stage_segment') then segment else '(any)' end as pooled_segment,
+        case when pooling = 'cell' then age_band else '(any)' end as pooled_age_band
+
+    from picked
 
 ),
 
 final as (
 
     select
-        cutoff_at,
-        cutoff_kind,
-        opportunity_id,
-        segment,
-        region,
-        stage_name,
-        age_band,
-        amount_usd,
-        pooling,
-        win_rate,
-        median_days_to_close_won,
+        keyed.cutoff_at,
+        keyed.cutoff_kind,
+        keyed.opportunity_id,
+        keyed.segment,
+        keyed.region,
+        keyed.stage_name,
+        keyed.age_band,
+        keyed.amount_usd,
+        keyed.pooling,
+        keyed.win_rate,
+        lags.lag_bucket,
         cast({{ dbt.date_trunc('quarter', add_days_to_date(
-            'cast(cutoff_at as date)', 'cast(round(median_days_to_close_won) as integer)'
+            'cast(keyed.cutoff_at as date)', '30 * lags.lag_bucket + 15'
         )) }} as date) as expected_quarter_start,
-        win_rate * amount_usd as expected_bookings_usd,
-        win_rate * (1 - win_rate) * amount_usd * amount_usd as bookings_variance
+        keyed.win_rate * coalesce(lags.share_of_wins, 0) * keyed.amount_usd as expected_bookings_usd,
+        keyed.win_rate * coalesce(lags.share_of_wins, 0) * (1 - keyed.win_rate * coalesce(lags.share_of_wins, 0))
+        * keyed.amount_usd * keyed.amount_usd as bookings_variance
 
-    from picked
+    from keyed
+    left join lags
+        on
+            keyed.cutoff_at = lags.cutoff_at
+            and keyed.pooling = lags.pooling
+            and keyed.pooled_stage_name = lags.stage_name
+            and keyed.pooled_segment = lags.segment
+            and keyed.pooled_age_band = lags.age_band
 
 )
 

@@ -1,9 +1,10 @@
 -- What each cutoff's forecast knows about prospects: per prospect stage ('lead', 'mql') and
 -- segment, and pooled (stage, everything: '(any)'), over the prospect snapshots old enough to
 -- have had `forecast_prospect_horizon_days` days to convert before the cutoff: how many there
--- were, how many became a won deal within those days, the USD those won (each lead's share of
--- its deal), and the median days from snapshot to the win. A prospect's expected bookings are
--- won_usd / matured_snapshots; later wins are beyond the horizon the forecast looks at.
+-- were, how many became a won deal within those days, and the USD those won (each lead's share
+-- of its deal), in all and per 30-day lag bucket after the snapshot (lag_bucket NULL: the
+-- total). A prospect's expected bookings are won_usd / matured_snapshots, spread over the
+-- buckets as the USD was; later wins are beyond the horizon the forecast looks at.
 
 {%- set horizon = var('forecast_prospect_horizon_days') %}
 {%- set levels = [
@@ -34,7 +35,7 @@ matured as (
         prospects.segment,
         coalesce(prospects.days_to_won < {{ horizon }}, false) as is_won_in_horizon,
         prospects.won_share_usd,
-        prospects.days_to_won
+        cast(floor(prospects.days_to_won / 30) as integer) as lag_bucket
 
     from cutoffs
     inner join prospects
@@ -51,14 +52,30 @@ matured as (
         {% for column in ['prospect_stage', 'segment'] -%}
             {{ column if column in columns else "'(any)'" }} as {{ column }},
         {% endfor -%}
+        cast(null as integer) as lag_bucket,
         count(*) as matured_snapshots,
         sum(case when is_won_in_horizon then 1 else 0 end) as won_snapshots,
-        sum(case when is_won_in_horizon then won_share_usd else 0 end) as won_usd,
-        cast({{ percentile_cont('case when is_won_in_horizon then days_to_won end', 0.5) }} as double)
-            as median_days_to_won
+        sum(case when is_won_in_horizon then won_share_usd else 0 end) as won_usd
 
     from matured
     group by cutoff_at{% for column in columns %}, {{ column }}{% endfor %}
+
+    union all
+
+    select
+        cutoff_at,
+        '{{ level }}' as pooling,
+        {% for column in ['prospect_stage', 'segment'] -%}
+            {{ column if column in columns else "'(any)'" }} as {{ column }},
+        {% endfor -%}
+        lag_bucket,
+        cast(null as {{ dbt.type_bigint() }}) as matured_snapshots,
+        count(*) as won_snapshots,
+        sum(won_share_usd) as won_usd
+
+    from matured
+    where is_won_in_horizon
+    group by cutoff_at{% for column in columns %}, {{ column }}{% endfor %}, lag_bucket
 
 ),
 

@@ -1,8 +1,8 @@
 -- What each cutoff's forecast knows about open deals: per cell of stage, segment and age band,
 -- and pooled (stage and segment, stage, everything: '(any)'), how many snapshots taken before
 -- the cutoff resolved before it (the deal closed on a day before the cutoff), how many of
--- them were won, and the median days from a won snapshot to its close. Deals still open at the
--- cutoff are left out: their outcome was not known then.
+-- them were won. Deals still open at the cutoff are left out: their outcome was not known
+-- then. When the won ones closed is int_forecast_close_lags_learned.
 
 {%- set levels = [
     ('cell', ['stage_name', 'segment', 'age_band']),
@@ -32,8 +32,7 @@ resolved as (
         snapshots.stage_name,
         snapshots.segment,
         snapshots.age_band,
-        snapshots.is_won,
-        snapshots.days_to_close
+        snapshots.is_won
 
     from cutoffs
     inner join snapshots
@@ -54,9 +53,7 @@ resolved as (
             {{ column if column in columns else "'(any)'" }} as {{ column }},
         {% endfor -%}
         count(*) as resolved_snapshots,
-        sum(case when is_won then 1 else 0 end) as won_snapshots,
-        cast({{ percentile_cont('case when is_won then days_to_close end', 0.5) }} as double)
-            as median_days_to_close_won
+        sum(case when is_won then 1 else 0 end) as won_snapshots
 
     from resolved
     group by cutoff_at{% for column in columns %}, {{ column }}{% endfor %}
