@@ -42,7 +42,7 @@ booked as (
     inner join opportunities
         on
             opportunities.is_won
-            and opportunities.close_date >= cutoffs.first_quarter_start
+            and cutoffs.first_quarter_start <= opportunities.close_date
             and opportunities.close_date < cast(cutoffs.cutoff_at as date)
 
 ),

@@ -40,30 +40,30 @@ won as (
     from cutoffs
     inner join snapshots
         on
-            snapshots.snapshot_at < cutoffs.cutoff_at
+            cutoffs.cutoff_at > snapshots.snapshot_at
             and snapshots.is_won
             and snapshots.close_date < cast(cutoffs.cutoff_at as date)
 
 ),
 
 {% for level, columns in levels %}
-{{ level }}_lags as (
+    {{ level }}_lags as (
 
-    select
-        cutoff_at,
-        '{{ level }}' as pooling,
-        {% for column in ['stage_name', 'segment', 'age_band'] -%}
-            {{ column if column in columns else "'(any)'" }} as {{ column }},
-        {% endfor -%}
-        lag_bucket,
-        cast(count(*) as double) / cast(sum(count(*)) over (
-            partition by cutoff_at{% for column in columns %}, {{ column }}{% endfor %}
-        ) as double) as share_of_wins
+        select
+            cutoff_at,
+            '{{ level }}' as pooling,
+            {% for column in ['stage_name', 'segment', 'age_band'] -%}
+                {{ column if column in columns else "'(any)'" }} as {{ column }},
+            {% endfor -%}
+            lag_bucket,
+            cast(count(*) as double) / cast(sum(count(*)) over (
+                partition by cutoff_at{% for column in columns %}, {{ column }}{% endfor %}
+            ) as double) as share_of_wins
 
-    from won
-    group by cutoff_at{% for column in columns %}, {{ column }}{% endfor %}, lag_bucket
+        from won
+        group by cutoff_at{% for column in columns %}, {{ column }}{% endfor %}, lag_bucket
 
-),
+    ),
 
 {% endfor %}
 final as (

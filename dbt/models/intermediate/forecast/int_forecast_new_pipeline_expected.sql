@@ -104,7 +104,7 @@ lead_rates as (
     from cutoffs
     inner join lead_events
         on
-            lead_events.reached_at < cutoffs.cutoff_at
+            cutoffs.cutoff_at > lead_events.reached_at
             and lead_events.reached_at >= {{ add_days('cutoffs.cutoff_at', -365) }}
     group by
         cutoffs.cutoff_at,
@@ -159,9 +159,10 @@ pooled as (
 
     select
         counted.*,
-        {% for pooling, columns in poolings -%}
-            {{ pooling }}_values.matured_snapshots as {{ pooling }}_matured{{ ',' if not loop.last }}
-        {% endfor %}
+    {% for pooling, columns in poolings -%}
+        {{ pooling }}_values.matured_snapshots as {{ pooling }}_matured{{ ',' if not loop.last }}
+    
+    {% endfor %}
 
     from counted
     {% for pooling, columns in poolings -%}
@@ -206,8 +207,8 @@ keyed as (
 
     select
         picked.*,
-        case when pooling = 'all' then '(any)' else prospect_stage end as pooled_prospect_stage,
-        case when pooling = 'stage_segment' then segment else '(any)' end as pooled_segment
+        case when picked.pooling = 'all' then '(any)' else picked.prospect_stage end as pooled_prospect_stage,
+        case when picked.pooling = 'stage_segment' then picked.segment else '(any)' end as pooled_segment
 
     from picked
 

@@ -63,10 +63,11 @@ pooled as (
 
     select
         open_at_cutoff.*,
-        {% for pooling, columns in poolings -%}
-            {{ pooling }}_rates.resolved_snapshots as {{ pooling }}_resolved,
-            {{ pooling }}_rates.won_snapshots as {{ pooling }}_won{{ ',' if not loop.last }}
-        {% endfor %}
+    {% for pooling, columns in poolings -%}
+        {{ pooling }}_rates.resolved_snapshots as {{ pooling }}_resolved,
+        {{ pooling }}_rates.won_snapshots as {{ pooling }}_won{{ ',' if not loop.last }}
+    
+    {% endfor %}
 
     from open_at_cutoff
     {% for pooling, columns in poolings -%}
@@ -113,9 +114,9 @@ keyed as (
 
     select
         picked.*,
-        case when pooling = 'all' then '(any)' else stage_name end as pooled_stage_name,
-        case when pooling in ('cell', 'stage_segment') then segment else '(any)' end as pooled_segment,
-        case when pooling = 'cell' then age_band else '(any)' end as pooled_age_band
+        case when picked.pooling = 'all' then '(any)' else picked.stage_name end as pooled_stage_name,
+        case when picked.pooling in ('cell', 'stage_segment') then picked.segment else '(any)' end as pooled_segment,
+        case when picked.pooling = 'cell' then picked.age_band else '(any)' end as pooled_age_band
 
     from picked
 

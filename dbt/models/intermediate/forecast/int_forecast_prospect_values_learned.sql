@@ -44,40 +44,40 @@ matured as (
 ),
 
 {% for level, columns in levels %}
-{{ level }}_values as (
+    {{ level }}_values as (
 
-    select
-        cutoff_at,
-        '{{ level }}' as pooling,
-        {% for column in ['prospect_stage', 'segment'] -%}
-            {{ column if column in columns else "'(any)'" }} as {{ column }},
-        {% endfor -%}
-        cast(null as integer) as lag_bucket,
-        count(*) as matured_snapshots,
-        sum(case when is_won_in_horizon then 1 else 0 end) as won_snapshots,
-        sum(case when is_won_in_horizon then won_share_usd else 0 end) as won_usd
+        select
+            cutoff_at,
+            '{{ level }}' as pooling,
+            {% for column in ['prospect_stage', 'segment'] -%}
+                {{ column if column in columns else "'(any)'" }} as {{ column }},
+            {% endfor -%}
+            cast(null as integer) as lag_bucket,
+            count(*) as matured_snapshots,
+            sum(case when is_won_in_horizon then 1 else 0 end) as won_snapshots,
+            sum(case when is_won_in_horizon then won_share_usd else 0 end) as won_usd
 
-    from matured
-    group by cutoff_at{% for column in columns %}, {{ column }}{% endfor %}
+        from matured
+        group by cutoff_at{% for column in columns %}, {{ column }}{% endfor %}
 
-    union all
+        union all
 
-    select
-        cutoff_at,
-        '{{ level }}' as pooling,
-        {% for column in ['prospect_stage', 'segment'] -%}
-            {{ column if column in columns else "'(any)'" }} as {{ column }},
-        {% endfor -%}
-        lag_bucket,
-        cast(null as {{ dbt.type_bigint() }}) as matured_snapshots,
-        count(*) as won_snapshots,
-        sum(won_share_usd) as won_usd
+        select
+            cutoff_at,
+            '{{ level }}' as pooling,
+            {% for column in ['prospect_stage', 'segment'] -%}
+                {{ column if column in columns else "'(any)'" }} as {{ column }},
+            {% endfor -%}
+            lag_bucket,
+            cast(null as {{ dbt.type_bigint() }}) as matured_snapshots,
+            count(*) as won_snapshots,
+            sum(won_share_usd) as won_usd
 
-    from matured
-    where is_won_in_horizon
-    group by cutoff_at{% for column in columns %}, {{ column }}{% endfor %}, lag_bucket
+        from matured
+        where is_won_in_horizon
+        group by cutoff_at{% for column in columns %}, {{ column }}{% endfor %}, lag_bucket
 
-),
+    ),
 
 {% endfor %}
 final as (

@@ -37,28 +37,28 @@ resolved as (
     from cutoffs
     inner join snapshots
         on
-            snapshots.snapshot_at < cutoffs.cutoff_at
+            cutoffs.cutoff_at > snapshots.snapshot_at
             and snapshots.is_closed
             and snapshots.close_date < cast(cutoffs.cutoff_at as date)
 
 ),
 
 {% for level, columns in levels %}
-{{ level }}_rates as (
+    {{ level }}_rates as (
 
-    select
-        cutoff_at,
-        '{{ level }}' as pooling,
-        {% for column in ['stage_name', 'segment', 'age_band'] -%}
-            {{ column if column in columns else "'(any)'" }} as {{ column }},
-        {% endfor -%}
-        count(*) as resolved_snapshots,
-        sum(case when is_won then 1 else 0 end) as won_snapshots
+        select
+            cutoff_at,
+            '{{ level }}' as pooling,
+            {% for column in ['stage_name', 'segment', 'age_band'] -%}
+                {{ column if column in columns else "'(any)'" }} as {{ column }},
+            {% endfor -%}
+            count(*) as resolved_snapshots,
+            sum(case when is_won then 1 else 0 end) as won_snapshots
 
-    from resolved
-    group by cutoff_at{% for column in columns %}, {{ column }}{% endfor %}
+        from resolved
+        group by cutoff_at{% for column in columns %}, {{ column }}{% endfor %}
 
-),
+    ),
 
 {% endfor %}
 final as (

@@ -82,7 +82,7 @@ stage_then as (
     inner join stage_history
         on
             open_at_snapshot.opportunity_id = stage_history.opportunity_id
-            and stage_history.entered_at < open_at_snapshot.snapshot_at
+            and open_at_snapshot.snapshot_at > stage_history.entered_at
     group by
         open_at_snapshot.opportunity_id,
         open_at_snapshot.snapshot_at
@@ -99,7 +99,7 @@ final as (
         coalesce(stage_then.stage_name, '(unknown)') as stage_name,
         case
             when stage_then.amount is not null
-                then cast(stage_then.amount * open_at_snapshot.usd_per_unit as double)
+                then cast({{ usd_cents('stage_then.amount', 'open_at_snapshot.usd_per_unit') }} as double)
             else cast(open_at_snapshot.amount_usd as double)
         end as amount_usd,
         case

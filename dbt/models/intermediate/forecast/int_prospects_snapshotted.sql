@@ -104,8 +104,8 @@ final as (
     inner join snapshot_times
         on
             valued.lead_at < snapshot_times.snapshot_at
-            and (valued.sql_at is null or snapshot_times.snapshot_at <= valued.sql_at)
-            and (valued.opportunity_at is null or snapshot_times.snapshot_at <= valued.opportunity_at)
+            and (valued.sql_at is null or valued.sql_at >= snapshot_times.snapshot_at)
+            and (valued.opportunity_at is null or valued.opportunity_at >= snapshot_times.snapshot_at)
 
 )
 

@@ -48,8 +48,8 @@ rolled_up as (
     {% for segment, region in rollups -%}
         select
             quarter_start,
-            {{ segment or "'All'" }} as segment,
-            {{ region or "'All'" }} as region,
+            {{ segment or "'All'" }},
+            {{ region or "'All'" }},
             sum(booked_usd) as booked_usd,
             sum(open_pipeline_usd) as open_pipeline_usd,
             sum(new_pipeline_usd) as new_pipeline_usd,
@@ -68,8 +68,8 @@ targets_rolled_up as (
     {% for segment, region in rollups -%}
         select
             quarter_start,
-            {{ segment or "'All'" }} as segment,
-            {{ region or "'All'" }} as region,
+            {{ segment or "'All'" }},
+            {{ region or "'All'" }},
             sum(target_usd) as target_usd
 
         from targets_by_quarter
@@ -91,10 +91,12 @@ final as (
         rolled_up.new_pipeline_usd,
         rolled_up.booked_usd + rolled_up.open_pipeline_usd + rolled_up.new_pipeline_usd as expected_bookings_usd,
         case
-            when rolled_up.booked_usd + rolled_up.open_pipeline_usd + rolled_up.new_pipeline_usd
+            when
+                rolled_up.booked_usd + rolled_up.open_pipeline_usd + rolled_up.new_pipeline_usd
                 - 1.645 * sqrt(rolled_up.bookings_variance) < rolled_up.booked_usd
                 then rolled_up.booked_usd
-            else rolled_up.booked_usd + rolled_up.open_pipeline_usd + rolled_up.new_pipeline_usd
+            else
+                rolled_up.booked_usd + rolled_up.open_pipeline_usd + rolled_up.new_pipeline_usd
                 - 1.645 * sqrt(rolled_up.bookings_variance)
         end as low_usd,
         rolled_up.booked_usd + rolled_up.open_pipeline_usd + rolled_up.new_pipeline_usd

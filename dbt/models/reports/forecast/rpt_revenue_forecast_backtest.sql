@@ -39,7 +39,7 @@ actuals as (
     inner join opportunities
         on
             opportunities.is_won
-            and opportunities.close_date >= cutoffs.first_quarter_start
+            and cutoffs.first_quarter_start <= opportunities.close_date
             and opportunities.close_date < {{ add_months_to_date('cutoffs.first_quarter_start', 3) }}
 
 ),
@@ -51,7 +51,7 @@ grains as (
         select distinct
             cutoffs.cutoff_at,
             cutoffs.first_quarter_start as quarter_start,
-            {{ 'segments.segment' if segment else "'All'" }} as segment
+            {{ 'segments.segment' if segment else "'All'" }}
 
         from cutoffs
         {% if segment -%}
@@ -71,7 +71,7 @@ forecast as (
     {% for segment in rollups -%}
         select
             expected.cutoff_at,
-            {{ 'expected.segment' if segment else "'All'" }} as segment,
+            {{ 'expected.segment' if segment else "'All'" }},
             sum(expected.booked_usd + expected.open_pipeline_usd + expected.new_pipeline_usd) as forecast_usd,
             sum(expected.open_pipeline_variance + expected.new_pipeline_variance) as forecast_variance
 
@@ -91,7 +91,7 @@ actual as (
     {% for segment in rollups -%}
         select
             cutoff_at,
-            {{ 'segment' if segment else "'All'" }} as segment,
+            {{ 'segment' if segment else "'All'" }},
             sum(won_usd) as actual_usd
 
         from actuals
