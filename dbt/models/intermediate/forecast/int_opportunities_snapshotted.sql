@@ -1,5 +1,6 @@
 -- Every opportunity as it stood at every month start while it was open, and at the as-of time:
--- its stage and USD amount then (from the stage history entered before the snapshot), its age
+-- its stage and amount then (from the stage history entered before the snapshot), in USD at the
+-- latest rate of a day before the snapshot (the close date's rate is not known yet), its age
 -- band, and how it ended (won, lost, or still open). What the forecast learns win rates and
 -- close lags from, and what it forecasts at a cutoff (a cutoff is a month start or the as-of
 -- time, so every cutoff has its snapshots). Point in time: nothing entered, created or closed
@@ -51,8 +52,10 @@ open_at_snapshot as (
         opportunities.region,
         opportunities.created_at,
         opportunities.amount,
-        opportunities.usd_per_unit,
-        opportunities.amount_usd,
+        opportunities.currency,
+        {{ dbt.concat(['opportunities.opportunity_id', "'|'", dbt.cast('snapshot_times.snapshot_at', dbt.type_string())]) }}
+            as snapshot_key,
+        {{ add_days_to_date('cast(snapshot_times.snapshot_at as date)', -1) }} as rate_day,
         opportunities.is_closed,
         opportunities.is_won,
         opportunities.close_date
@@ -89,6 +92,12 @@ stage_then as (
 
 ),
 
+rates_then as (
+
+    {{ usd_rate_on_or_before('open_at_snapshot', 'snapshot_key', 'currency', 'rate_day') }}
+
+),
+
 final as (
 
     select
@@ -97,11 +106,9 @@ final as (
         coalesce(open_at_snapshot.segment, '(none)') as segment,
         coalesce(open_at_snapshot.region, '(none)') as region,
         coalesce(stage_then.stage_name, '(unknown)') as stage_name,
-        case
-            when stage_then.amount is not null
-                then cast({{ usd_cents('stage_then.amount', 'open_at_snapshot.usd_per_unit') }} as double)
-            else cast(open_at_snapshot.amount_usd as double)
-        end as amount_usd,
+        cast({{ usd_cents(
+            'coalesce(stage_then.amount, open_at_snapshot.amount)', 'rates_then.usd_per_unit'
+        ) }} as double) as amount_usd,
         case
             when {{ days_between('open_at_snapshot.created_at', 'open_at_snapshot.snapshot_at') }} <= 30 then '0-30'
             when {{ days_between('open_at_snapshot.created_at', 'open_at_snapshot.snapshot_at') }} <= 90 then '31-90'
@@ -121,6 +128,8 @@ final as (
         on
             open_at_snapshot.opportunity_id = stage_then.opportunity_id
             and open_at_snapshot.snapshot_at = stage_then.snapshot_at
+    left join rates_then
+        on open_at_snapshot.snapshot_key = rates_then.snapshot_key
 
 )
 
