@@ -102,11 +102,11 @@ final as (
         parts.quarter_start,
         parts.segment,
         parts.region,
-        cast(sum(coalesce(parts.booked_usd, 0)) as double) as booked_usd,
-        cast(sum(coalesce(parts.open_pipeline_usd, 0)) as double) as open_pipeline_usd,
-        cast(sum(coalesce(parts.open_pipeline_variance, 0)) as double) as open_pipeline_variance,
-        cast(sum(coalesce(parts.new_pipeline_usd, 0)) as double) as new_pipeline_usd,
-        cast(sum(coalesce(parts.new_pipeline_variance, 0)) as double) as new_pipeline_variance
+        {{ exact_sum('coalesce(parts.booked_usd, 0)') }} as booked_usd,
+        {{ exact_sum('coalesce(parts.open_pipeline_usd, 0)') }} as open_pipeline_usd,
+        {{ exact_sum('coalesce(parts.open_pipeline_variance, 0)') }} as open_pipeline_variance,
+        {{ exact_sum('coalesce(parts.new_pipeline_usd, 0)') }} as new_pipeline_usd,
+        {{ exact_sum('coalesce(parts.new_pipeline_variance, 0)') }} as new_pipeline_variance
 
     from parts
     inner join cutoffs

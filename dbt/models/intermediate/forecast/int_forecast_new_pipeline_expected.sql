@@ -158,11 +158,10 @@ counted as (
 pooled as (
 
     select
-        counted.*,
-    {% for pooling, columns in poolings -%}
-        {{ pooling }}_values.matured_snapshots as {{ pooling }}_matured{{ ',' if not loop.last }}
-    
-    {% endfor %}
+        {% for pooling, columns in poolings -%}
+            {{ pooling }}_values.matured_snapshots as {{ pooling }}_matured,
+        {% endfor -%}
+        counted.*
 
     from counted
     {% for pooling, columns in poolings -%}

@@ -62,12 +62,11 @@ open_at_cutoff as (
 pooled as (
 
     select
-        open_at_cutoff.*,
-    {% for pooling, columns in poolings -%}
-        {{ pooling }}_rates.resolved_snapshots as {{ pooling }}_resolved,
-        {{ pooling }}_rates.won_snapshots as {{ pooling }}_won{{ ',' if not loop.last }}
-    
-    {% endfor %}
+        {% for pooling, columns in poolings -%}
+            {{ pooling }}_rates.resolved_snapshots as {{ pooling }}_resolved,
+            {{ pooling }}_rates.won_snapshots as {{ pooling }}_won,
+        {% endfor -%}
+        open_at_cutoff.*
 
     from open_at_cutoff
     {% for pooling, columns in poolings -%}

@@ -55,7 +55,7 @@ matured as (
             cast(null as integer) as lag_bucket,
             count(*) as matured_snapshots,
             sum(case when is_won_in_horizon then 1 else 0 end) as won_snapshots,
-            sum(case when is_won_in_horizon then won_share_usd else 0 end) as won_usd
+            {{ exact_sum('case when is_won_in_horizon then won_share_usd else 0 end') }} as won_usd
 
         from matured
         group by cutoff_at{% for column in columns %}, {{ column }}{% endfor %}
@@ -71,7 +71,7 @@ matured as (
             lag_bucket,
             cast(null as {{ dbt.type_bigint() }}) as matured_snapshots,
             count(*) as won_snapshots,
-            sum(won_share_usd) as won_usd
+            {{ exact_sum('won_share_usd') }} as won_usd
 
         from matured
         where is_won_in_horizon

@@ -53,8 +53,9 @@ open_at_snapshot as (
         opportunities.created_at,
         opportunities.amount,
         opportunities.currency,
-        {{ dbt.concat(['opportunities.opportunity_id', "'|'", dbt.cast('snapshot_times.snapshot_at', dbt.type_string())]) }}
-            as snapshot_key,
+        {{ dbt.concat([
+            'opportunities.opportunity_id', "'|'", dbt.cast('snapshot_times.snapshot_at', dbt.type_string())
+        ]) }} as snapshot_key,
         {{ add_days_to_date('cast(snapshot_times.snapshot_at as date)', -1) }} as rate_day,
         opportunities.is_closed,
         opportunities.is_won,

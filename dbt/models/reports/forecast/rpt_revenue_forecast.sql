@@ -50,10 +50,10 @@ rolled_up as (
             quarter_start,
             {{ segment or "'All'" }},
             {{ region or "'All'" }},
-            sum(booked_usd) as booked_usd,
-            sum(open_pipeline_usd) as open_pipeline_usd,
-            sum(new_pipeline_usd) as new_pipeline_usd,
-            sum(open_pipeline_variance + new_pipeline_variance) as bookings_variance
+            {{ exact_sum('booked_usd') }} as booked_usd,
+            {{ exact_sum('open_pipeline_usd') }} as open_pipeline_usd,
+            {{ exact_sum('new_pipeline_usd') }} as new_pipeline_usd,
+            {{ exact_sum('open_pipeline_variance + new_pipeline_variance') }} as bookings_variance
 
         from expected
         group by quarter_start{{ ', ' ~ segment if segment }}{{ ', ' ~ region if region }}

@@ -44,6 +44,14 @@ actuals as (
 
 ),
 
+segments as (
+
+    select segment from expected
+    union
+    select segment from actuals
+
+),
+
 -- Every cutoff at every grain, whether or not it forecast or won anything there.
 grains as (
 
@@ -51,15 +59,11 @@ grains as (
         select distinct
             cutoffs.cutoff_at,
             cutoffs.first_quarter_start as quarter_start,
-            {{ 'segments.segment' if segment else "'All'" }}
+            {% if segment %}segments.segment{% else %}'All' as segment{% endif %}
 
         from cutoffs
         {% if segment -%}
-            cross join (
-                select segment from expected
-                union
-                select segment from actuals
-            ) as segments
+            cross join segments
         {%- endif %}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -71,9 +75,11 @@ forecast as (
     {% for segment in rollups -%}
         select
             expected.cutoff_at,
-            {{ 'expected.segment' if segment else "'All'" }},
-            sum(expected.booked_usd + expected.open_pipeline_usd + expected.new_pipeline_usd) as forecast_usd,
-            sum(expected.open_pipeline_variance + expected.new_pipeline_variance) as forecast_variance
+            {% if segment %}expected.segment{% else %}'All' as segment{% endif %},
+            {{ exact_sum('expected.booked_usd + expected.open_pipeline_usd + expected.new_pipeline_usd') }}
+                as forecast_usd,
+            {{ exact_sum('expected.open_pipeline_variance + expected.new_pipeline_variance') }}
+                as forecast_variance
 
         from expected
         inner join cutoffs
@@ -91,8 +97,8 @@ actual as (
     {% for segment in rollups -%}
         select
             cutoff_at,
-            {{ 'segment' if segment else "'All'" }},
-            sum(won_usd) as actual_usd
+            {% if segment %}segment{% else %}'All' as segment{% endif %},
+            {{ exact_sum('won_usd') }} as actual_usd
 
         from actuals
         group by cutoff_at{{ ', segment' if segment }}
