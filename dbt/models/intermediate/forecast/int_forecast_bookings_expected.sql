@@ -25,7 +25,7 @@ new_pipeline as (
 
 opportunities as (
 
-    select * from {{ ref('dim_opportunities') }}
+    select * from {{ ref('int_opportunities_converted') }}
 
 ),
 

@@ -27,10 +27,9 @@ prospects as (
 
 ),
 
-lead_events as (
+leads as (
 
-    select * from {{ ref('fct_funnel_events') }}
-    where entity_type = 'lead' and stage = 'lead'
+    select * from {{ ref('int_leads_progressed') }}
 
 ),
 
@@ -97,19 +96,19 @@ lead_rates as (
 
     select
         cutoffs.cutoff_at,
-        coalesce(lead_events.segment, '(none)') as segment,
-        coalesce(lead_events.region, '(none)') as region,
+        coalesce(leads.segment, '(none)') as segment,
+        coalesce(leads.region, '(none)') as region,
         cast(count(*) as double) / 365 as leads_per_day
 
     from cutoffs
-    inner join lead_events
+    inner join leads
         on
-            cutoffs.cutoff_at > lead_events.reached_at
-            and lead_events.reached_at >= {{ add_days('cutoffs.cutoff_at', -365) }}
+            cutoffs.cutoff_at > leads.lead_created_at
+            and leads.lead_created_at >= {{ add_days('cutoffs.cutoff_at', -365) }}
     group by
         cutoffs.cutoff_at,
-        coalesce(lead_events.segment, '(none)'),
-        coalesce(lead_events.region, '(none)')
+        coalesce(leads.segment, '(none)'),
+        coalesce(leads.region, '(none)')
 
 ),
 

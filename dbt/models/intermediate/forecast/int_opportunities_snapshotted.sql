@@ -11,7 +11,7 @@ with
 
 opportunities as (
 
-    select * from {{ ref('dim_opportunities') }}
+    select * from {{ ref('int_opportunities_converted') }}
 
 ),
 

@@ -7,16 +7,15 @@
 
 with
 
-events as (
+leads as (
 
-    select * from {{ ref('fct_funnel_events') }}
-    where entity_type = 'lead'
+    select * from {{ ref('int_leads_progressed') }}
 
 ),
 
 opportunities as (
 
-    select * from {{ ref('dim_opportunities') }}
+    select * from {{ ref('int_opportunities_converted') }}
 
 ),
 
@@ -40,33 +39,15 @@ snapshot_times as (
 
 ),
 
-leads as (
-
-    select
-        entity_id as contact_id,
-        max(segment) as segment,
-        max(region) as region,
-        max(case when stage = 'lead' then reached_at end) as lead_at,
-        max(case when stage = 'mql' then reached_at end) as mql_at,
-        max(case when stage = 'sql' then reached_at end) as sql_at,
-        max(case when stage = 'opportunity' then reached_at end) as opportunity_at,
-        max(case when stage = 'won' then reached_at end) as won_at,
-        max(case when stage = 'won' then opportunity_id end) as won_opportunity_id
-
-    from events
-    group by entity_id
-
-),
-
 leads_per_won_deal as (
 
     select
-        won_opportunity_id,
+        opportunity_id,
         count(*) as converted_leads
 
     from leads
-    where won_opportunity_id is not null
-    group by won_opportunity_id
+    where won_at is not null
+    group by opportunity_id
 
 ),
 
@@ -79,9 +60,11 @@ valued as (
 
     from leads
     left join leads_per_won_deal
-        on leads.won_opportunity_id = leads_per_won_deal.won_opportunity_id
+        on
+            leads.opportunity_id = leads_per_won_deal.opportunity_id
+            and leads.won_at is not null
     left join opportunities
-        on leads.won_opportunity_id = opportunities.opportunity_id
+        on leads_per_won_deal.opportunity_id = opportunities.opportunity_id
 
 ),
 
@@ -103,9 +86,9 @@ final as (
     from valued
     inner join snapshot_times
         on
-            valued.lead_at < snapshot_times.snapshot_at
+            valued.lead_created_at < snapshot_times.snapshot_at
             and (valued.sql_at is null or valued.sql_at >= snapshot_times.snapshot_at)
-            and (valued.opportunity_at is null or valued.opportunity_at >= snapshot_times.snapshot_at)
+            and (valued.opportunity_created_at is null or valued.opportunity_created_at >= snapshot_times.snapshot_at)
 
 )
 
