@@ -83,6 +83,9 @@ targets_rolled_up as (
 final as (
 
     select
+        {{ dbt.concat([
+            dbt.cast('rolled_up.quarter_start', dbt.type_string()), "'|'", 'rolled_up.segment', "'|'", 'rolled_up.region',
+        ]) }} as report_row_id,
         rolled_up.quarter_start,
         rolled_up.segment,
         rolled_up.region,

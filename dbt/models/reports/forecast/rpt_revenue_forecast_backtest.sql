@@ -137,6 +137,7 @@ compared as (
 final as (
 
     select
+        {{ dbt.concat([dbt.cast('quarter_start', dbt.type_string()), "'|'", 'segment']) }} as report_row_id,
         cutoff_at,
         quarter_start,
         segment,
