@@ -27,6 +27,7 @@ KNOWN_AT_CUTOFF = {
     "intermediate.int_forecast_prospect_values_learned": "cutoff_at",
     "intermediate.int_forecast_open_pipeline_expected": "cutoff_at",
     "intermediate.int_forecast_new_pipeline_expected": "cutoff_at",
+    "intermediate.int_forecast_new_opportunities_expected": "cutoff_at",
     "intermediate.int_forecast_bookings_expected": "cutoff_at",
 }
 

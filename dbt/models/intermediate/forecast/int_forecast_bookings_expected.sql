@@ -2,6 +2,13 @@
 -- the bookings already won in the quarter before the cutoff, the expected bookings of the open
 -- deals and of the pipeline not created yet, and their variances. What the forecast report and
 -- its backtest roll up (a deal expected beyond the fourth quarter adds to none).
+--
+-- Pipeline not created yet comes from the prospects in the cutoff's own quarter (what closes
+-- within it comes from leads and MQLs already in the funnel) and from the run rate of new deals
+-- in the three after it (what closes then is mostly created later, at the usual pace). The
+-- backtest chose this blend on the sample: mean absolute error by quarters ahead 15%, 41%, 47%,
+-- 51%, against 15%, 63%, 88%, 100% for the prospects alone and 27%, 41%, 47%, 51% for the run
+-- rate alone (docs/forecast.md).
 
 with
 
@@ -17,9 +24,49 @@ open_pipeline as (
 
 ),
 
-new_pipeline as (
+prospect_pipeline as (
 
     select * from {{ ref('int_forecast_new_pipeline_expected') }}
+
+),
+
+new_deal_pipeline as (
+
+    select * from {{ ref('int_forecast_new_opportunities_expected') }}
+
+),
+
+new_pipeline as (
+
+    select
+        prospect_pipeline.cutoff_at,
+        prospect_pipeline.expected_quarter_start,
+        prospect_pipeline.segment,
+        prospect_pipeline.region,
+        prospect_pipeline.expected_bookings_usd,
+        prospect_pipeline.bookings_variance
+
+    from prospect_pipeline
+    inner join cutoffs
+        on
+            prospect_pipeline.cutoff_at = cutoffs.cutoff_at
+            and prospect_pipeline.expected_quarter_start = cutoffs.first_quarter_start
+
+    union all
+
+    select
+        new_deal_pipeline.cutoff_at,
+        new_deal_pipeline.expected_quarter_start,
+        new_deal_pipeline.segment,
+        new_deal_pipeline.region,
+        new_deal_pipeline.expected_bookings_usd,
+        new_deal_pipeline.bookings_variance
+
+    from new_deal_pipeline
+    inner join cutoffs
+        on
+            new_deal_pipeline.cutoff_at = cutoffs.cutoff_at
+            and new_deal_pipeline.expected_quarter_start > cutoffs.first_quarter_start
 
 ),
 

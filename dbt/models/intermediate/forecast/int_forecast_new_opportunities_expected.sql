@@ -26,22 +26,33 @@ quarter_offsets as (
 
 ),
 
-creation_spans as (
+quarters as (
 
     select
         cutoffs.cutoff_at,
-        case
-            when {{ add_months_to_date('cutoffs.first_quarter_start', '3 * quarter_offsets.quarter_offset') }}
-                > cast(cutoffs.cutoff_at as date)
-                then {{ add_months_to_date('cutoffs.first_quarter_start', '3 * quarter_offsets.quarter_offset') }}
-            else cast(cutoffs.cutoff_at as date)
-        end as span_start,
+        {{ add_months_to_date('cutoffs.first_quarter_start', '3 * quarter_offsets.quarter_offset') }}
+            as quarter_start,
         {{ add_months_to_date('cutoffs.first_quarter_start', '3 * quarter_offsets.quarter_offset + 3') }}
             as span_end
 
     from cutoffs
     cross join quarter_offsets
     where quarter_offsets.quarter_offset < 4
+
+),
+
+-- The days of each quarter after the cutoff, in which new deals are still to be created.
+creation_spans as (
+
+    select
+        cutoff_at,
+        case
+            when quarter_start > cast(cutoff_at as date) then quarter_start
+            else cast(cutoff_at as date)
+        end as span_start,
+        span_end
+
+    from quarters
 
 ),
 
@@ -180,6 +191,7 @@ final as (
         picked.cutoff_at,
         picked.segment,
         picked.region,
+        picked.counted_from,
         picked.deals,
         lags_learned.lag_bucket,
         cast({{ dbt.date_trunc('quarter', add_days_to_date(
