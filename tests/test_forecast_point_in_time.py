@@ -23,7 +23,6 @@ CUTOFF_DAY = CUTOFF[:10]
 # What each cutoff knew, by the model that holds it.
 KNOWN_AT_CUTOFF = {
     "intermediate.int_forecast_rates_learned": "cutoff_at",
-    "intermediate.int_forecast_close_lags_learned": "cutoff_at",
     "intermediate.int_forecast_prospect_values_learned": "cutoff_at",
     "intermediate.int_forecast_open_pipeline_expected": "cutoff_at",
     "intermediate.int_forecast_new_pipeline_expected": "cutoff_at",

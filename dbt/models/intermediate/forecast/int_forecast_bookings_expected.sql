@@ -36,6 +36,26 @@ new_deal_pipeline as (
 
 ),
 
+-- The run rate's part per quarter, segment and region: the wins' and the values' variances,
+-- and the run rate's own (its relative variance, 1 / the deals it was counted from, applies to
+-- the whole part at once: every bucket shares the one rate).
+new_deals_expected as (
+
+    select
+        cutoff_at,
+        expected_quarter_start,
+        segment,
+        region,
+        {{ exact_sum('expected_bookings_usd') }} as expected_bookings_usd,
+        {{ exact_sum('bookings_variance + value_variance') }}
+        + {{ exact_sum('expected_bookings_usd') }} * {{ exact_sum('expected_bookings_usd') }} / max(created_deals)
+            as bookings_variance
+
+    from new_deal_pipeline
+    group by cutoff_at, expected_quarter_start, segment, region
+
+),
+
 new_pipeline as (
 
     select
@@ -55,18 +75,18 @@ new_pipeline as (
     union all
 
     select
-        new_deal_pipeline.cutoff_at,
-        new_deal_pipeline.expected_quarter_start,
-        new_deal_pipeline.segment,
-        new_deal_pipeline.region,
-        new_deal_pipeline.expected_bookings_usd,
-        new_deal_pipeline.bookings_variance
+        new_deals_expected.cutoff_at,
+        new_deals_expected.expected_quarter_start,
+        new_deals_expected.segment,
+        new_deals_expected.region,
+        new_deals_expected.expected_bookings_usd,
+        new_deals_expected.bookings_variance
 
-    from new_deal_pipeline
+    from new_deals_expected
     inner join cutoffs
         on
-            new_deal_pipeline.cutoff_at = cutoffs.cutoff_at
-            and new_deal_pipeline.expected_quarter_start > cutoffs.first_quarter_start
+            new_deals_expected.cutoff_at = cutoffs.cutoff_at
+            and new_deals_expected.expected_quarter_start > cutoffs.first_quarter_start
 
 ),
 
