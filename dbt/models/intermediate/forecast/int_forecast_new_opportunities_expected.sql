@@ -1,5 +1,6 @@
 -- Each cutoff's bookings from deals not created yet, by their run rate: per segment and region,
--- the deals created per day over the 365 days before the cutoff, created on every day from the
+-- the deals created per day over the `forecast_run_rate_days` (91) days before the cutoff (the
+-- latest pace: a growing business outruns a year's average), created on every day from the
 -- cutoff to the end of its fourth quarter. What a new deal is worth, per 30-day bucket b from
 -- creation to close: among the deals of its segment created at least 30 (b + 1) days before
 -- the cutoff (so the bucket has passed for each), the USD won in bucket b per deal. Like the
@@ -78,13 +79,13 @@ creation_rates as (
         coalesce(opportunities.segment, '(none)') as segment,
         coalesce(opportunities.region, '(none)') as region,
         count(*) as created_deals,
-        cast(count(*) as double) / 365 as deals_per_day
+        cast(count(*) as double) / {{ var('forecast_run_rate_days') }} as deals_per_day
 
     from cutoffs
     inner join opportunities
         on
             cutoffs.cutoff_at > opportunities.created_at
-            and {{ add_days('cutoffs.cutoff_at', -365) }} <= opportunities.created_at
+            and {{ add_days('cutoffs.cutoff_at', -var('forecast_run_rate_days')) }} <= opportunities.created_at
     group by
         cutoffs.cutoff_at,
         coalesce(opportunities.segment, '(none)'),

@@ -1,8 +1,8 @@
 -- Each cutoff's bookings from pipeline not created yet, per segment, region and the quarter
 -- they are expected to close in: the prospects open at the cutoff (leads and MQLs) and the
 -- leads expected to be created in the forecast's four quarters (the segment and region's
--- daily rate over the 365 days before the cutoff), each worth what its kind won within the
--- horizon (int_forecast_prospect_values_learned, pooled like the open deals' rates), spread
+-- daily rate over the `forecast_run_rate_days` (91) days before the cutoff), each worth what
+-- its kind won within the horizon (int_forecast_prospect_values_learned, pooled like the open deals' rates), spread
 -- over the 30-day lag buckets its kind won in (new leads counted from the middle of the days
 -- they are created in). Variance: each bucket's wins counted as Poisson, each paying that
 -- bucket's mean won amount.
@@ -98,13 +98,13 @@ lead_rates as (
         cutoffs.cutoff_at,
         coalesce(leads.segment, '(none)') as segment,
         coalesce(leads.region, '(none)') as region,
-        cast(count(*) as double) / 365 as leads_per_day
+        cast(count(*) as double) / {{ var('forecast_run_rate_days') }} as leads_per_day
 
     from cutoffs
     inner join leads
         on
             cutoffs.cutoff_at > leads.lead_created_at
-            and leads.lead_created_at >= {{ add_days('cutoffs.cutoff_at', -365) }}
+            and leads.lead_created_at >= {{ add_days('cutoffs.cutoff_at', -var('forecast_run_rate_days')) }}
     group by
         cutoffs.cutoff_at,
         coalesce(leads.segment, '(none)'),

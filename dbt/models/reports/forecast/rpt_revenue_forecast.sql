@@ -1,8 +1,9 @@
 -- "Will we make the number?": for each of the four quarters from the one the as-of time falls
 -- in, per segment and region and rolled up to 'All', the bookings won so far in the quarter,
 -- the expected bookings of the open deals and of the pipeline not created yet, their total
--- with a 90% range (+- 1.645 standard deviations, the low end floored at 0), the bookings
--- target and the gap to it (docs/forecast.md).
+-- with a 90% range (+- 1.645 standard deviations, the low end not below what is booked; the
+-- variance adds the method's own past error at the quarter's horizon to chance's,
+-- int_forecast_errors_learned), the bookings target and the gap to it (docs/forecast.md).
 
 {%- set rollups = [
     ('segment', 'region'),
@@ -17,6 +18,43 @@ expected as (
 
     select * from {{ ref('int_forecast_bookings_expected') }}
     where cutoff_kind = 'forecast'
+
+),
+
+forecast_cutoff as (
+
+    select * from {{ ref('int_forecast_cutoffs_listed') }}
+    where cutoff_kind = 'forecast'
+
+),
+
+errors as (
+
+    select * from {{ ref('int_forecast_errors_learned') }}
+
+),
+
+quarter_offsets as (
+
+    {{ integer_series(1, 'quarters_ahead') }}
+
+),
+
+-- The method's past mean squared relative error at each quarter's horizon.
+model_errors as (
+
+    select
+        {{ add_months_to_date('forecast_cutoff.first_quarter_start', '3 * quarter_offsets.quarters_ahead') }}
+            as quarter_start,
+        errors.mean_squared_error_share
+
+    from forecast_cutoff
+    cross join quarter_offsets
+    inner join errors
+        on
+            forecast_cutoff.cutoff_at = errors.cutoff_at
+            and quarter_offsets.quarters_ahead = errors.quarters_ahead
+    where quarter_offsets.quarters_ahead < 4
 
 ),
 
@@ -62,6 +100,26 @@ rolled_up as (
 
 ),
 
+with_error as (
+
+    select
+        rolled_up.quarter_start,
+        rolled_up.segment,
+        rolled_up.region,
+        rolled_up.booked_usd,
+        rolled_up.open_pipeline_usd,
+        rolled_up.new_pipeline_usd,
+        rolled_up.bookings_variance
+        + coalesce(model_errors.mean_squared_error_share, 0)
+        * (rolled_up.booked_usd + rolled_up.open_pipeline_usd + rolled_up.new_pipeline_usd)
+        * (rolled_up.booked_usd + rolled_up.open_pipeline_usd + rolled_up.new_pipeline_usd) as bookings_variance
+
+    from rolled_up
+    left join model_errors
+        on rolled_up.quarter_start = model_errors.quarter_start
+
+),
+
 -- A row's target: the targets set at exactly its grain, else the sum of those set below it.
 targets_rolled_up as (
 
@@ -84,41 +142,41 @@ final as (
 
     select
         {{ dbt.concat([
-            dbt.cast('rolled_up.quarter_start', dbt.type_string()), "'|'", 'rolled_up.segment', "'|'", 'rolled_up.region',
+            dbt.cast('with_error.quarter_start', dbt.type_string()), "'|'", 'with_error.segment', "'|'", 'with_error.region',
         ]) }} as report_row_id,
-        rolled_up.quarter_start,
-        rolled_up.segment,
-        rolled_up.region,
-        rolled_up.booked_usd,
-        rolled_up.open_pipeline_usd,
-        rolled_up.new_pipeline_usd,
-        rolled_up.booked_usd + rolled_up.open_pipeline_usd + rolled_up.new_pipeline_usd as expected_bookings_usd,
+        with_error.quarter_start,
+        with_error.segment,
+        with_error.region,
+        with_error.booked_usd,
+        with_error.open_pipeline_usd,
+        with_error.new_pipeline_usd,
+        with_error.booked_usd + with_error.open_pipeline_usd + with_error.new_pipeline_usd as expected_bookings_usd,
         case
             when
-                rolled_up.booked_usd + rolled_up.open_pipeline_usd + rolled_up.new_pipeline_usd
-                - 1.645 * sqrt(rolled_up.bookings_variance) < rolled_up.booked_usd
-                then rolled_up.booked_usd
+                with_error.booked_usd + with_error.open_pipeline_usd + with_error.new_pipeline_usd
+                - 1.645 * sqrt(with_error.bookings_variance) < with_error.booked_usd
+                then with_error.booked_usd
             else
-                rolled_up.booked_usd + rolled_up.open_pipeline_usd + rolled_up.new_pipeline_usd
-                - 1.645 * sqrt(rolled_up.bookings_variance)
+                with_error.booked_usd + with_error.open_pipeline_usd + with_error.new_pipeline_usd
+                - 1.645 * sqrt(with_error.bookings_variance)
         end as low_usd,
-        rolled_up.booked_usd + rolled_up.open_pipeline_usd + rolled_up.new_pipeline_usd
-        + 1.645 * sqrt(rolled_up.bookings_variance) as high_usd,
+        with_error.booked_usd + with_error.open_pipeline_usd + with_error.new_pipeline_usd
+        + 1.645 * sqrt(with_error.bookings_variance) as high_usd,
         cast(coalesce(exact_targets.target_usd, nested_targets.target_usd) as double) as target_usd,
         cast(coalesce(exact_targets.target_usd, nested_targets.target_usd) as double)
-        - (rolled_up.booked_usd + rolled_up.open_pipeline_usd + rolled_up.new_pipeline_usd) as gap_usd
+        - (with_error.booked_usd + with_error.open_pipeline_usd + with_error.new_pipeline_usd) as gap_usd
 
-    from rolled_up
+    from with_error
     left join targets_by_quarter as exact_targets
         on
-            rolled_up.quarter_start = exact_targets.quarter_start
-            and rolled_up.segment = exact_targets.segment
-            and rolled_up.region = exact_targets.region
+            with_error.quarter_start = exact_targets.quarter_start
+            and with_error.segment = exact_targets.segment
+            and with_error.region = exact_targets.region
     left join targets_rolled_up as nested_targets
         on
-            rolled_up.quarter_start = nested_targets.quarter_start
-            and rolled_up.segment = nested_targets.segment
-            and rolled_up.region = nested_targets.region
+            with_error.quarter_start = nested_targets.quarter_start
+            and with_error.segment = nested_targets.segment
+            and with_error.region = nested_targets.region
 
 )
 

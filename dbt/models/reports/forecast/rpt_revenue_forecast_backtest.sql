@@ -28,6 +28,12 @@ as_of as (
 
 ),
 
+errors as (
+
+    select * from {{ ref('int_forecast_errors_learned') }}
+
+),
+
 opportunities as (
 
     select * from {{ ref('dim_opportunities') }}
@@ -143,7 +149,9 @@ compared as (
         grains.quarter_start,
         grains.segment,
         coalesce(forecast.forecast_usd, 0) as forecast_usd,
-        coalesce(forecast.forecast_variance, 0) as forecast_variance,
+        coalesce(forecast.forecast_variance, 0)
+        + coalesce(errors.mean_squared_error_share, 0)
+        * coalesce(forecast.forecast_usd, 0) * coalesce(forecast.forecast_usd, 0) as forecast_variance,
         cast(coalesce(actual.actual_usd, 0) as double) as actual_usd
 
     from grains
@@ -156,6 +164,10 @@ compared as (
         on
             grains.quarter_start = actual.quarter_start
             and grains.segment = actual.segment
+    left join errors
+        on
+            grains.cutoff_at = errors.cutoff_at
+            and grains.quarters_ahead = errors.quarters_ahead
 
 ),
 
