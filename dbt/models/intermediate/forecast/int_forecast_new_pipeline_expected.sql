@@ -7,11 +7,7 @@
 -- they are created in). Variance: each bucket's wins counted as Poisson, each paying that
 -- bucket's mean won amount.
 
-{%- set poolings = [
-    ('stage_segment', ['prospect_stage', 'segment']),
-    ('stage', ['prospect_stage']),
-    ('all', []),
-] %}
+{%- set poolings = forecast_prospect_poolings() %}
 
 with
 

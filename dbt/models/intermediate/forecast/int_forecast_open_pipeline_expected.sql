@@ -6,12 +6,7 @@
 -- expected bookings (chance x amount) and their variance as a coin that pays the amount in that
 -- bucket or not (p x (1 - p) x amount^2).
 
-{%- set poolings = [
-    ('cell', ['stage_name', 'segment', 'age_band']),
-    ('stage_segment', ['stage_name', 'segment']),
-    ('stage', ['stage_name']),
-    ('all', []),
-] %}
+{%- set poolings = forecast_deal_poolings() %}
 
 with
 

@@ -7,11 +7,7 @@
 -- buckets as the USD was; later wins are beyond the horizon the forecast looks at.
 
 {%- set horizon = var('forecast_prospect_horizon_days') %}
-{%- set levels = [
-    ('stage_segment', ['prospect_stage', 'segment']),
-    ('stage', ['prospect_stage']),
-    ('all', []),
-] %}
+{%- set levels = forecast_prospect_poolings() %}
 
 with
 

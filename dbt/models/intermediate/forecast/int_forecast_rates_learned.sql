@@ -12,12 +12,7 @@
 -- has passed. Every count is known at the cutoff: a win in a bucket exposed in full closed
 -- before it.
 
-{%- set levels = [
-    ('cell', ['stage_name', 'segment', 'age_band']),
-    ('stage_segment', ['stage_name', 'segment']),
-    ('stage', ['stage_name']),
-    ('all', []),
-] %}
+{%- set levels = forecast_deal_poolings() %}
 
 with
 

@@ -21,23 +21,9 @@ stage_history as (
 
 ),
 
-months as (
-
-    select * from {{ ref('int_months_spined') }}
-
-),
-
-as_of as (
-
-    select as_of_at from {{ ref('int_as_of_resolved') }}
-
-),
-
 snapshot_times as (
 
-    select cast(month_start as {{ dbt.type_timestamp() }}) as snapshot_at from months
-    union
-    select as_of_at as snapshot_at from as_of
+    select * from {{ ref('int_forecast_snapshot_times_listed') }}
 
 ),
 
