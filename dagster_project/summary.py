@@ -14,9 +14,12 @@ from pathlib import Path
 import pandas as pd
 
 from dagster_project.defs.publish.report_data import (
+    FORECAST_SQL,
+    FORECAST_TRACK_RECORD_SQL,
     PLAN_TOTALS_SQL,
     attribution_by_channel_sql,
     pivot_by_channel,
+    track_record_sentence,
 )
 from dagster_project.defs.publish.report_html import count, pct
 from dagster_project.lib.warehouse import WarehouseResource
@@ -36,6 +39,7 @@ REPORT_STEP = "leadership_report"
 ATTRIBUTION_REPORT = "reports.rpt_attribution_by_channel"
 PLAN_REPORT = "reports.rpt_plan_vs_actual"
 DATA_DRIVEN_REPORT = "reports.rpt_data_driven_channel_weights"
+FORECAST_REPORT = "reports.rpt_revenue_forecast"
 NO_FITTING_JOURNEYS = (
     "No closed deal with a touch yet: the data-driven models (markov, shapley) have nothing"
     " to learn from, and credit every deal linearly."
@@ -45,6 +49,7 @@ NO_REPORTS = "No attribution yet: the run stopped before dbt built the reports."
 NO_OPPORTUNITIES = "No opportunities yet: attribution needs crm/opportunities."
 NO_WON_DEALS = "No closed-won deals yet."
 NO_TARGETS = "No targets provided: plan vs actual needs revenue/targets."
+NO_FORECAST = "No forecast yet: it learns from the deals created and closed before the as-of time."
 NO_COMPLETE_QUARTER = "No complete quarter with targets yet: plan vs actual starts after one."
 INDENT = " " * 9  # explanations line up under the check's name
 
@@ -109,6 +114,34 @@ def _plan_section(warehouse: WarehouseResource) -> list[str]:
     ]
 
 
+def _forecast_section(warehouse: WarehouseResource) -> list[str]:
+    """The four quarters' bookings forecast with its range and target, and its track record."""
+    if not warehouse.has_table(FORECAST_REPORT):
+        return []
+    forecast = warehouse.query(FORECAST_SQL)
+    if forecast.empty:
+        return [NO_FORECAST, ""]
+    shown = pd.DataFrame(
+        {
+            "quarter": forecast["quarter_start"].astype(str).str[:10],
+            "expected": forecast["expected_bookings_usd"].map(count),
+            "90% range": [
+                f"{count(low)} - {count(high)}"
+                for low, high in zip(forecast["low_usd"], forecast["high_usd"], strict=True)
+            ],
+            "target": forecast["target_usd"].map(count),
+            "gap": forecast["gap_usd"].map(count),
+        }
+    )
+    record = warehouse.query(FORECAST_TRACK_RECORD_SQL).iloc[0]
+    return [
+        "Will we make the number? Bookings forecast (USD, all segments and regions)",
+        shown.to_string(index=False),
+        track_record_sentence(record),
+        "",
+    ]
+
+
 def _weight_shown(row: pd.Series) -> str:
     """Markov's weight with its interval; shapley's weight with its coefficient's interval,
     which its `*` is read from (its weight is not resampled: the bootstrap would need every
@@ -153,6 +186,7 @@ def _numbers(warehouse: WarehouseResource, run_ok: bool) -> list[str]:
             _attribution_section(warehouse)
             + _data_driven_section(warehouse)
             + _plan_section(warehouse)
+            + _forecast_section(warehouse)
         )
     except Exception as error:  # a warehouse that exists but cannot be read (locked, say)
         return [

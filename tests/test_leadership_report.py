@@ -34,6 +34,7 @@ SECTIONS = {
     "roi": "Top campaigns by ROI",
     "funnel": "Funnel and velocity",
     "plan": "Plan vs actual",
+    "forecast": "Will we make the number?",
     "checks": "Checks and freshness",
     "glossary": "Glossary",
 }
@@ -209,6 +210,43 @@ def test_plan_vs_actual_puts_the_shortfalls_first(
     detail = _cells(page, "plan-shortfalls")
     worst = [float(row[5].rstrip("%")) for row in detail]
     assert worst == sorted(worst) and all(value < 100 for value in worst)
+
+
+def test_will_we_make_the_number_shows_the_forecast_and_its_track_record(
+    page: WebDriver, serving: duckdb.DuckDBPyConnection
+) -> None:
+    forecast = serving.execute(
+        """
+        select quarter_start, expected_bookings_usd, low_usd, high_usd, target_usd
+        from reports.rpt_revenue_forecast
+        where segment = 'All' and region = 'All'
+        order by quarter_start
+        """
+    ).fetchall()
+    rows = _cells(page, "forecast-quarters")
+    assert [row[0] for row in rows] == [str(quarter) for quarter, *_ in forecast]
+    assert len(rows) == 4
+    for row, (_, expected, low, high, target) in zip(rows, forecast, strict=True):
+        assert row[4] == usd(expected)
+        assert row[5] == f"{usd(low)} to {usd(high)}"
+        assert row[6] == usd(target)
+    # The track record, recomputed here from the backtest's rows: each of the last four
+    # quarters as forecast at its own start.
+    backtest = serving.execute(
+        """
+        select is_within_range, forecast_usd, actual_usd
+        from reports.rpt_revenue_forecast_backtest
+        where segment = 'All' and quarters_ahead = 0
+        order by quarter_start desc
+        limit 4
+        """
+    ).fetchall()
+    assert len(backtest) == 4
+    within = sum(1 for inside, *_ in backtest if inside)
+    error = sum(abs(forecast - actual) / actual for _, forecast, actual in backtest) / 4
+    assert page.find_element(By.ID, "forecast-track-record").text == (
+        f"Last 4 quarters: actual within range {within} of 4, mean absolute error {error:.0%}."
+    )
 
 
 def test_check_status_and_freshness_are_shown(page: WebDriver) -> None:

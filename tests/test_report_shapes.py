@@ -154,7 +154,16 @@ def test_every_shape_renders_every_section_with_definitions(
         event.materialization.metadata["path"].value == shape.built.resource.leadership_report_path
     )
     page = shape.page
-    for section in ("contribution", "attribution", "roi", "funnel", "plan", "checks", "glossary"):
+    for section in (
+        "contribution",
+        "attribution",
+        "roi",
+        "funnel",
+        "plan",
+        "forecast",
+        "checks",
+        "glossary",
+    ):
         assert page.section(section).find_all("h2"), section
     header = page.root.find_all("header")[0].text()
     assert f"{shape.window[0]} to {shape.window[1]} (exclusive)" in header

@@ -254,3 +254,33 @@ def test_blended_cac_and_funnel_conversion_by_month(
         semantic["lead_to_mql_rate"].notna(), ["metric_time__month", "lead_to_mql_rate"]
     ]
     assert_same(rates, funnel, ["metric_time__month"], {"lead_to_mql_rate": RATIO})
+
+
+def test_forecast_bookings_by_quarter_and_segment(
+    built_warehouse: BuiltWarehouse, mf_project: Path
+) -> None:
+    """The forecast's finest rows summed by MetricFlow give the report's segment rollups."""
+    semantic = mf_query(
+        built_warehouse,
+        mf_project,
+        ["forecast_bookings", "forecast_open_pipeline", "forecast_new_pipeline"],
+        ["metric_time__quarter", "forecast_row__segment"],
+    ).rename(columns={"forecast_row__segment": "segment"})
+    expected = marts(
+        built_warehouse,
+        """
+        select quarter_start as metric_time__quarter, segment,
+            expected_bookings_usd as forecast_bookings,
+            open_pipeline_usd as forecast_open_pipeline,
+            new_pipeline_usd as forecast_new_pipeline
+        from reports.rpt_revenue_forecast
+        where segment != 'All' and region = 'All'
+        """,
+    )
+    assert len(expected) >= 4
+    tolerances = {
+        "forecast_bookings": CENT,
+        "forecast_open_pipeline": CENT,
+        "forecast_new_pipeline": CENT,
+    }
+    assert_same(semantic, expected, ["metric_time__quarter", "segment"], tolerances)

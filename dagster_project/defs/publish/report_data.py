@@ -57,6 +57,9 @@ class ReportData:
     # marts.dim_sources: per source, provided or not, and rows read, loaded, quarantined and
     # not converted to USD (the ingestion counts that prove nothing was lost).
     sources: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # rpt_revenue_forecast at All x All (four quarters) and the backtest's one-line record.
+    forecast: pd.DataFrame = field(default_factory=pd.DataFrame)
+    forecast_track_record: str = ""
 
     @property
     def models(self) -> list[str]:
@@ -190,6 +193,50 @@ where plan.period_type = 'quarter'
 group by plan.metric
 order by attainment, plan.metric
 """
+
+
+# "Will we make the number?": the four quarters' bookings forecast for the whole company.
+FORECAST_SQL = """
+select
+    quarter_start, booked_usd, open_pipeline_usd, new_pipeline_usd, expected_bookings_usd,
+    low_usd, high_usd, target_usd, gap_usd
+from reports.rpt_revenue_forecast
+where segment = 'All' and region = 'All'
+order by quarter_start
+"""
+# The forecast's track record in one line: each of the last four backtested quarters as
+# forecast at its own start, against what it won.
+TRACK_RECORD_QUARTERS = 4
+FORECAST_TRACK_RECORD_SQL = f"""
+with last_quarters as (
+    select is_within_range, error_share
+    from reports.rpt_revenue_forecast_backtest
+    where segment = 'All' and quarters_ahead = 0
+    order by quarter_start desc
+    limit {TRACK_RECORD_QUARTERS}
+)
+select
+    count(*) as quarters,
+    sum(case when is_within_range then 1 else 0 end) as within_range,
+    avg(abs(error_share)) as mean_absolute_error
+from last_quarters
+"""
+
+
+def track_record_sentence(row: pd.Series) -> str:
+    """The backtest in the words leadership reads it in."""
+    quarters = int(row["quarters"])
+    if quarters == 0:
+        return (
+            "No track record yet: the backtest starts once a quarter has begun with a year of"
+            " history before it."
+        )
+    error = row["mean_absolute_error"]
+    error_text = "n/a" if pd.isna(error) else f"{float(error):.0%}"
+    return (
+        f"Last {quarters} quarter{'s' if quarters > 1 else ''}: actual within range"
+        f" {int(row['within_range'] or 0)} of {quarters}, mean absolute error {error_text}."
+    )
 
 
 def _by_channel(
@@ -453,5 +500,9 @@ def load_report_data(
                 from marts.dim_sources
                 order by source
                 """,
+            ),
+            forecast=_frame(con, FORECAST_SQL),
+            forecast_track_record=track_record_sentence(
+                _frame(con, FORECAST_TRACK_RECORD_SQL).iloc[0]
             ),
         )

@@ -86,6 +86,14 @@ TERMS: dict[str, tuple[str, str]] = {
     "actual": ("Actual", "rpt_plan_vs_actual.actual"),
     "attainment": ("Attainment", "rpt_plan_vs_actual.attainment"),
     "gap": ("Gap", "rpt_plan_vs_actual.gap"),
+    "booked": ("Booked so far", "rpt_revenue_forecast.booked_usd"),
+    "open_pipeline": ("Open pipeline", "rpt_revenue_forecast.open_pipeline_usd"),
+    "new_pipeline": ("Not yet created", "rpt_revenue_forecast.new_pipeline_usd"),
+    "expected_bookings": ("Expected bookings", "rpt_revenue_forecast.expected_bookings_usd"),
+    "forecast_low": ("Low", "rpt_revenue_forecast.low_usd"),
+    "forecast_high": ("High", "rpt_revenue_forecast.high_usd"),
+    "forecast_target": ("Bookings target", "rpt_revenue_forecast.target_usd"),
+    "forecast_gap": ("Gap to target", "rpt_revenue_forecast.gap_usd"),
     # The words that say why a section is empty, and the freshness rows.
     "won_opportunities": ("Closed-won deals", "rpt_marketing_contribution.won_opportunities"),
     "as_of": ("As-of time", "dim_attribution_models.as_of_at"),
@@ -225,6 +233,7 @@ class EmptyNotes:
     no_velocity: Markup | None
     no_sales_velocity: Markup | None
     no_plan: Markup | None
+    no_forecast: Markup | None = None
 
 
 def empty_notes(data: ReportData, g: Glossary) -> EmptyNotes:
@@ -307,6 +316,11 @@ def empty_notes(data: ReportData, g: Glossary) -> EmptyNotes:
         if data.sales_velocity.empty
         else None,
         no_plan=no_plan,
+        no_forecast=Markup("No forecast yet: it learns from the {} before {}{}.").format(
+            g.term("opportunities", "deals created and closed"), as_of, needs("crm/opportunities")
+        )
+        if data.forecast.empty
+        else None,
     )
 
 
