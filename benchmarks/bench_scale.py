@@ -59,7 +59,7 @@ BIN = REPO / ".venv" / "bin"
 # fct_touchpoints rows per unit of generator scale (scale 45 gave 1,147,616).
 TOUCHPOINTS_PER_SCALE = 25_500
 AS_OF = "2026-10-01 00:00:00"
-DBT_STEP_NAMES = ("dbt_build", "dbt_data_driven")  # each keeps run_results.<step>.json
+DBT_STEP_NAMES = ("dbt_build", "dbt_after_fits")  # each keeps run_results.<step>.json
 STAGES = (
     "landing",
     "dbt models",
@@ -135,6 +135,8 @@ def _stage(step: str) -> str:
         return "dbt"
     if step == "data_driven_fit":
         return "data-driven fit"
+    if step == "propensity_scores":
+        return "propensity"
     if step == "serving_database":
         return "publish"
     if step == "leadership_report":

@@ -21,6 +21,7 @@ from dagster_project.defs.ingest.assets import ingestion_assets
 from dagster_project.defs.ingest.checks import ingestion_checks
 from dagster_project.defs.ingest.log import ingestion_log_assets
 from dagster_project.defs.ingest.sensors import new_source_files
+from dagster_project.defs.propensity.assets import propensity_assets
 from dagster_project.defs.publish.assets import publish_assets
 from dagster_project.defs.publish.report import report_assets
 from dagster_project.lib.warehouse import WarehouseResource
@@ -51,6 +52,7 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> Definitions
             *ingestion_log_assets,
             *DBT_STEPS,
             *data_driven_assets,
+            *propensity_assets,
             *publish_assets,
             *report_assets,
         ],

@@ -134,7 +134,8 @@ def test_a_small_valid_build_prints_words_where_tables_are_empty(
 ) -> None:
     outcome = run_outcome(small_build.result)
     # The models, reports and checks all built (the HTML report is another matter).
-    assert {"dbt_build", "data_driven_fit", "dbt_data_driven"} <= set(outcome.steps_done)
+    steps = {"dbt_build", "data_driven_fit", "propensity_scores", "dbt_after_fits"}
+    assert steps <= set(outcome.steps_done)
     assert not [c for c in outcome.checks if c.is_error]
     text = render_summary(small_build.resource, outcome)
     lines = text.splitlines()

@@ -4,7 +4,11 @@ shown by the path they would type."""
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from dagster_project.settings import REPO_ROOT
 
@@ -15,6 +19,15 @@ def write_text_atomically(path: Path, text: str) -> Path:
     partial = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)
+    return path
+
+
+def write_parquet_atomically(path: Path, table: pa.Table) -> Path:
+    """Replace a Parquet file the same way: a reader (dbt's source) sees one whole table."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staged = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    pq.write_table(table, staged)
+    os.replace(staged, path)
     return path
 
 

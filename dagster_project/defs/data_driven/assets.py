@@ -10,14 +10,11 @@ Dagster runs the dbt assets upstream of this one first and the rest after it, as
 of the same run.
 """
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 from dagster_dbt import get_asset_key_for_model
 
@@ -25,6 +22,7 @@ from dagster_project.defs.asset_keys import written_asset_key
 from dagster_project.defs.dbt.assets import dbt_build
 from dagster_project.lib.data_driven.fit import FitSettings, Fitter, fit_channel_weights, set_shares
 from dagster_project.lib.data_driven.journeys import PATH_SEPARATOR, SET_SEPARATOR, Journeys
+from dagster_project.lib.files import write_parquet_atomically
 from dagster_project.lib.warehouse import WarehouseResource
 
 SOURCE = "data_driven"
@@ -136,16 +134,10 @@ def read_inputs(
 
 
 def write_table(raw_dir: str, table: str, frame: pd.DataFrame) -> Path:
-    """Replace the table's one file in the raw area: written beside it, then renamed over it,
-    so a reader sees the old fit or the new one, never half of one."""
-    folder = Path(raw_dir) / SOURCE / table
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / FILE_NAME
-    staged = folder / f".{FILE_NAME}.{uuid.uuid4().hex}"
+    """Replace the table's one file in the raw area, whole (a reader sees the old fit or the
+    new one, never half of one)."""
     arrow = pa.Table.from_pandas(frame, schema=SCHEMAS[table], preserve_index=False)
-    pq.write_table(arrow, staged)
-    os.replace(staged, target)
-    return target
+    return write_parquet_atomically(Path(raw_dir) / SOURCE / table / FILE_NAME, arrow)
 
 
 @multi_asset(

@@ -1,13 +1,15 @@
 """Every dbt seed, model and test as Dagster assets and checks, built in two steps around
-the data-driven fit.
+the Python fits.
 
-`dbt_build` builds everything the fit does not feed; the data_driven_fit asset (a small
-solve in Python, defs/data_driven) reads its journeys and writes the source `data_driven`;
-`dbt_data_driven` builds what reads that source. Each step costs a dbt start-up and a load of
-the saved parse (about 5 s on the sample), so there are no more steps than that: a separate
-step for the reports bought nothing a reader sees. Readers never open the warehouse: what the
-blocking checks gate is the serving database and the leadership report, which start only
-once the checks passed, and dbt itself skips every model downstream of a failed test.
+`dbt_build` builds everything the fits do not feed; the data_driven_fit asset (a small
+solve in Python, defs/data_driven) reads its journeys and writes the source `data_driven`, and
+the propensity_scores asset (scikit-learn, defs/propensity) reads the propensity features and
+writes the source `propensity`; `dbt_after_fits` builds what reads those sources. Each step
+costs a dbt start-up and a load of the saved parse (about 5 s on the sample), so there are no
+more steps than that: a separate step for the reports bought nothing a reader sees. Readers
+never open the warehouse: what the blocking checks gate is the serving database and the
+leadership report, which start only once the checks passed, and dbt itself skips every model
+downstream of a failed test.
 """
 
 import os
@@ -25,7 +27,7 @@ from dagster_project.defs.dbt.row_counts import with_row_counts
 from dagster_project.defs.dbt.translator import AttributionDbtTranslator
 from dagster_project.lib.warehouse import WarehouseResource
 
-DATA_DRIVEN_SELECTION = "source:data_driven+"
+FITTED_SELECTION = "source:data_driven+ source:propensity+"
 
 
 def _build(
@@ -82,14 +84,14 @@ def _keep_run_results(target_path: Path, step: str) -> None:
     manifest=manifest_path(),
     project=attribution_dbt_project,
     dagster_dbt_translator=AttributionDbtTranslator(),
-    exclude=DATA_DRIVEN_SELECTION,
+    exclude=FITTED_SELECTION,
     name="dbt_build",
 )
 def dbt_build(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
     """Lookups, staging, intermediate, the public marts, the reports and the semantic layer,
-    with their dbt tests: all but what reads the data-driven fit."""
+    with their dbt tests: all but what reads the Python fits."""
     yield from _build(context, dbt, warehouse)
 
 
@@ -97,14 +99,15 @@ def dbt_build(
     manifest=manifest_path(),
     project=attribution_dbt_project,
     dagster_dbt_translator=AttributionDbtTranslator(),
-    select=DATA_DRIVEN_SELECTION,
-    name="dbt_data_driven",
+    select=FITTED_SELECTION,
+    name="dbt_after_fits",
 )
-def dbt_data_driven(
+def dbt_after_fits(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
-    """What reads the data-driven fit (the source `data_driven`), with its dbt tests."""
+    """What reads the Python fits (the sources `data_driven` and `propensity`), with its dbt
+    tests."""
     yield from _build(context, dbt, warehouse)
 
 
-DBT_STEPS = (dbt_build, dbt_data_driven)
+DBT_STEPS = (dbt_build, dbt_after_fits)
