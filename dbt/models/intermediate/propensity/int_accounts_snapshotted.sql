@@ -147,7 +147,7 @@ deal_history as (
     inner join opportunities
         on
             candidates.account_id = opportunities.account_id
-            and opportunities.created_at < candidates.snapshot_at
+            and candidates.snapshot_at > opportunities.created_at
     group by
         candidates.account_id,
         candidates.snapshot_at
@@ -187,7 +187,7 @@ funnel as (
     inner join contacts
         on
             candidates.account_id = contacts.account_id
-            and contacts.lead_created_at < candidates.snapshot_at
+            and candidates.snapshot_at > contacts.lead_created_at
     group by
         candidates.account_id,
         candidates.snapshot_at
@@ -206,7 +206,7 @@ outcomes as (
     inner join opportunities
         on
             candidates.account_id = opportunities.account_id
-            and opportunities.created_at >= candidates.snapshot_at
+            and candidates.snapshot_at <= opportunities.created_at
             and opportunities.created_at < {{ add_days('candidates.snapshot_at', 'settings.horizon_days') }}
             and coalesce(opportunities.opportunity_type, '') != 'Renewal'
     group by
