@@ -1,10 +1,14 @@
-"""The forecast made at a past cutoff uses only what was known then (docs/forecast.md).
+"""The forecast and the propensity features at a past cutoff use only what was known then
+(docs/forecast.md, docs/propensity.md).
 
 The sample is built twice with the same as-of time: as committed, and with everything after
 the 1 Apr 2026 cutoff changed (outcomes of the deals that closed later flipped, later stage
 entries and amounts doubled, a deal created later, later fx rates moved, later MQL and SQL
-milestones removed). Everything the forecast knew at that cutoff and at the earlier ones is
-identical row for row; the later cutoffs see the changes, so the changes do reach the models.
+milestones removed, the web sessions of the later quarters gone). Everything the forecast knew
+at that cutoff and at the earlier ones is identical row for row, and so is every propensity
+feature of a snapshot taken by then (its outcome, which comes later, aside) and the whole
+training set the propensity models' metrics come from; the later cutoffs and snapshots see the
+changes, so the changes do reach the models.
 """
 
 from __future__ import annotations
@@ -29,6 +33,16 @@ KNOWN_AT_CUTOFF = {
     "intermediate.int_forecast_new_opportunities_expected": "cutoff_at",
     "intermediate.int_forecast_bookings_expected": "cutoff_at",
     "intermediate.int_forecast_errors_learned": "cutoff_at",
+}
+# The propensity features of a snapshot, by model: its instant and the outcome columns, which
+# are read only once known (never at the snapshot).
+PROPENSITY_FEATURES = {
+    "intermediate.int_account_engagement_snapshotted": ("snapshot_at", ()),
+    "intermediate.int_accounts_snapshotted": ("snapshot_at", ("has_new_opportunity",)),
+    "intermediate.int_opportunity_snapshots_enriched": (
+        "snapshot_at",
+        ("is_won", "outcome_known_at"),
+    ),
 }
 
 
@@ -79,6 +93,10 @@ def _changed_after_cutoff(target: Path) -> Path:
         "{:.6f}".format
     )
     rates.to_csv(target / "revenue" / "fx_rates.csv", index=False)
+
+    # The quarters after the cutoff had no web visits at all (the sample has a file per quarter).
+    for later_quarter in ("2026-q2.csv", "2026-q3.csv"):
+        (target / "campaign" / "web_sessions" / later_quarter).unlink()
     return target
 
 
@@ -99,16 +117,20 @@ def builds(
     return built_warehouse, changed
 
 
-def _rows(built: BuiltWarehouse, table: str, column: str, known: bool) -> pd.DataFrame:
+def _select(built: BuiltWarehouse, sql: str) -> pd.DataFrame:
     con = duckdb.connect(str(built.warehouse_path), read_only=True)
     try:
-        condition = "<=" if known else ">"
-        frame = con.execute(
-            f"select * from {table} where {column} {condition} cast('{CUTOFF_DAY}' as timestamp)"
-        ).df()
+        frame = con.execute(sql).df()
     finally:
         con.close()
     return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+
+def _rows(built: BuiltWarehouse, table: str, column: str, known: bool) -> pd.DataFrame:
+    condition = "<=" if known else ">"
+    return _select(
+        built, f"select * from {table} where {column} {condition} cast('{CUTOFF_DAY}' as timestamp)"
+    )
 
 
 @pytest.mark.parametrize("table", sorted(KNOWN_AT_CUTOFF))
@@ -132,3 +154,36 @@ def test_the_later_cutoffs_see_the_changes(
     before = _rows(original, table, "cutoff_at", known=False)
     after = _rows(changed, table, "cutoff_at", known=False)
     assert not before.equals(after)
+
+
+@pytest.mark.parametrize("table", sorted(PROPENSITY_FEATURES))
+def test_propensity_features_read_nothing_after_their_snapshot(
+    builds: tuple[BuiltWarehouse, BuiltWarehouse], table: str
+) -> None:
+    original, changed = builds
+    column, outcomes = PROPENSITY_FEATURES[table]
+    before = _rows(original, table, column, known=True).drop(columns=list(outcomes))
+    after = _rows(changed, table, column, known=True).drop(columns=list(outcomes))
+    assert len(before) > 0, f"{table} has no snapshot at or before the cutoff"
+    pd.testing.assert_frame_equal(before, after, check_exact=True)
+    later_before = _rows(original, table, column, known=False)
+    later_after = _rows(changed, table, column, known=False)
+    assert not later_before.equals(later_after), f"the changes reach no later row of {table}"
+
+
+@pytest.mark.parametrize(
+    "table", ["int_accounts_snapshotted", "int_opportunity_snapshots_enriched"]
+)
+def test_the_propensity_training_set_of_a_cutoff_is_unchanged_by_later_data(
+    builds: tuple[BuiltWarehouse, BuiltWarehouse], table: str
+) -> None:
+    """What a model judged at this cutoff trains on (lib/propensity/train.py: taken before
+    the cutoff, outcome known by it), outcomes included."""
+    sql = (
+        f"select * from intermediate.{table} where snapshot_at < cast('{CUTOFF_DAY}' as timestamp)"
+        f" and outcome_known_at <= cast('{CUTOFF_DAY}' as timestamp)"
+    )
+    original, changed = builds
+    before = _select(original, sql)
+    assert len(before) > 0
+    pd.testing.assert_frame_equal(before, _select(changed, sql), check_exact=True)
