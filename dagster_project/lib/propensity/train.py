@@ -108,7 +108,7 @@ def _predict(
     return model.predict_proba(features(rows, spec))[:, 1]
 
 
-def _fitted(kind: str, rows: pd.DataFrame, spec: ModelSpec, seed: int) -> Pipeline | None:
+def fitted(kind: str, rows: pd.DataFrame, spec: ModelSpec, seed: int) -> Pipeline | None:
     """None when the rows hold one outcome only: nothing to tell apart (scores are the rate)."""
     labels = rows[spec.outcome].astype(int).to_numpy()
     if len(np.unique(labels)) < 2:
@@ -177,13 +177,13 @@ def run(frame: pd.DataFrame, spec: ModelSpec, settings: Settings) -> Result:
     outcomes = evaluation[spec.outcome].astype(int)
     judged = {}
     for kind in (LOGISTIC, BOOSTING):
-        model = _fitted(kind, training, spec, settings.seed)
+        model = fitted(kind, training, spec, settings.seed)
         base = float(training[spec.outcome].mean()) if len(training) else 0.0
         judged[kind] = pd.Series(_predict(model, evaluation, spec, base), index=evaluation.index)
     aucs = {kind: metrics.auc(outcomes.to_numpy(), s.to_numpy()) for kind, s in judged.items()}
     kind = BOOSTING if (aucs[BOOSTING] or 0) > (aucs[LOGISTIC] or 0) else LOGISTIC
     summary = metrics.summary(outcomes, judged[kind], evaluation[spec.key])
-    final = _fitted(kind, refit, spec, settings.seed)
+    final = fitted(kind, refit, spec, settings.seed)
     rate = float(refit[spec.outcome].mean()) if len(refit) else 0.0
     score = pd.Series(_predict(final, scoring, spec, rate), index=scoring.index)
     scores = pd.DataFrame(

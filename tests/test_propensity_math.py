@@ -1,0 +1,153 @@
+"""Buyer propensity's math on data the test writes, checked against values worked out by hand:
+deciles, AUC, Brier, lift and calibration; which snapshots train, judge and get scored; the
+drivers named; and a model that must not fail on a user's thin data (one outcome, nothing to
+score, nothing at all)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dagster_project.lib.propensity import metrics
+from dagster_project.lib.propensity.specs import ModelSpec
+from dagster_project.lib.propensity.train import LOGISTIC, Settings, drivers, fitted, run, split
+
+SPEC = ModelSpec(
+    name="toy",
+    table="toy",
+    key="snapshot_id",
+    entity="entity_id",
+    outcome="outcome",
+    numeric=("signal", "noise"),
+    log_features=("noise",),
+    categorical=("segment",),
+)
+CUTOFF = pd.Timestamp("2026-04-01")
+AS_OF = pd.Timestamp("2026-10-01")
+SETTINGS = Settings(cutoff_at=CUTOFF, as_of_at=AS_OF, seed=7)
+
+
+def test_deciles_count_from_the_top_and_break_ties_by_key() -> None:
+    scores = pd.Series([0.5] * 10 + [0.9] * 10)
+    keys = pd.Series([f"k{i:02d}" for i in range(20)])
+    got = metrics.deciles(scores, keys)
+    # The ten 0.9s fill deciles 1-5 (two each) in key order k10, k11, ...; the 0.5s 6-10.
+    assert got.tolist() == [6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+
+
+def test_auc_brier_and_lift_by_hand() -> None:
+    outcomes = pd.Series([0, 0, 1, 1] * 5)
+    scores = pd.Series([0.1, 0.4, 0.35, 0.8] * 5)
+    keys = pd.Series([f"k{i:02d}" for i in range(20)])
+    got = metrics.summary(outcomes, scores, keys)
+    # Pairs (won, lost): 0.35 beats 0.1 but not 0.4; 0.8 beats both: 3 of 4 orderings right,
+    # and every tie across the copies counts one half: (25 x 3 + 0) / 100 = 0.75.
+    assert got["auc"] == pytest.approx(0.75)
+    # Brier: mean of 0.01, 0.16, 0.4225, 0.04 = 0.158125.
+    assert got["brier"] == pytest.approx(0.158125)
+    assert got["base_rate"] == pytest.approx(0.5)
+    # The top tenth: the two highest (0.8, both won): rate 1, lift 1 / 0.5 = 2.
+    assert got["top_decile_rate"] == pytest.approx(1.0)
+    assert got["top_decile_lift"] == pytest.approx(2.0)
+
+
+def test_calibration_by_hand() -> None:
+    scores = pd.Series(np.linspace(0.05, 0.95, 20))
+    outcomes = pd.Series([0] * 10 + [1] * 10)
+    keys = pd.Series([f"k{i:02d}" for i in range(20)])
+    table = metrics.calibration(outcomes, scores, keys)
+    assert table["decile"].tolist() == list(range(1, 11))
+    assert table["evaluated_rows"].tolist() == [2] * 10
+    assert table["observed_rate"].tolist() == [1.0] * 5 + [0.0] * 5
+    top = table.iloc[0]
+    assert top["mean_score"] == pytest.approx((0.95 + scores.iloc[18]) / 2)
+
+
+def test_auc_is_undefined_on_one_outcome() -> None:
+    assert metrics.auc(np.array([1, 1]), np.array([0.2, 0.3])) is None
+
+
+def _frame(rows: int, seed: int = 1, signal: float = 2.0) -> pd.DataFrame:
+    """Monthly snapshots of entities whose outcome follows `signal` (and not `noise`)."""
+    rng = np.random.default_rng(seed)
+    months = pd.date_range("2025-01-01", AS_OF, freq="MS")
+    taken = pd.Series(rng.choice(months, rows))
+    x = rng.normal(size=rows)
+    won = (rng.random(rows) < 1 / (1 + np.exp(-signal * x))).astype(int)
+    known_at = taken + pd.to_timedelta(rng.integers(1, 120, rows), unit="D")
+    frame = pd.DataFrame(
+        {
+            "snapshot_id": [f"s{i:05d}" for i in range(rows)],
+            "entity_id": [f"e{i:05d}" for i in range(rows)],
+            "snapshot_at": taken,
+            "signal": x,
+            "noise": rng.poisson(3, rows).astype(float),
+            "segment": rng.choice(["SMB", "Enterprise"], rows),
+            "outcome": won.astype(float),
+            "outcome_known_at": known_at,
+        }
+    )
+    scored = frame["snapshot_at"] == AS_OF
+    frame.loc[scored, ["outcome", "outcome_known_at"]] = [np.nan, pd.NaT]
+    return frame
+
+
+def test_training_is_before_the_cutoff_and_evaluation_after() -> None:
+    frame = _frame(600)
+    training, evaluation, refit, scoring = split(frame, SPEC, SETTINGS)
+    assert (training["snapshot_at"] < CUTOFF).all()
+    assert (training["outcome_known_at"] <= CUTOFF).all()
+    assert (evaluation["snapshot_at"] >= CUTOFF).all()
+    assert (evaluation["snapshot_at"] < AS_OF).all()
+    assert (evaluation["outcome_known_at"] <= AS_OF).all()
+    assert (scoring["snapshot_at"] == AS_OF).all()
+    # Every row with a known outcome before the as-of time is refitted on, none twice.
+    known = frame[frame["outcome"].notna() & (frame["outcome_known_at"] <= AS_OF)]
+    assert sorted(refit["snapshot_id"]) == sorted(known["snapshot_id"])
+    # A snapshot before the cutoff whose outcome came after it is in neither set.
+    late = frame[(frame["snapshot_at"] < CUTOFF) & (frame["outcome_known_at"] > CUTOFF)]
+    assert len(late) > 0
+    assert not set(late["snapshot_id"]) & set(training["snapshot_id"])
+    assert not set(late["snapshot_id"]) & set(evaluation["snapshot_id"])
+
+
+def test_a_real_signal_is_found_and_shuffled_labels_find_none() -> None:
+    result = run(_frame(3000), SPEC, SETTINGS)
+    assert result.metrics["auc"] > 0.75
+    assert abs(result.metrics["shuffled_auc"] - 0.5) < 0.05
+    assert result.calibration["evaluated_rows"].sum() == result.metrics["evaluation_rows"]
+    assert set(result.scores["decile"]) == set(range(1, 11))
+
+
+def test_the_driver_named_first_is_the_feature_that_raises_the_score() -> None:
+    frame = _frame(3000)
+    _, _, refit, _ = split(frame, SPEC, SETTINGS)
+    model = fitted(LOGISTIC, refit, SPEC, 7)
+    rows = refit.head(2).copy()
+    rows["signal"] = [3.0, -3.0]  # far above and far below the typical value (about 0)
+    named = drivers(model, rows, refit, SPEC)
+    assert named.iloc[0]["driver_1"] == "signal: 3"
+    # A low signal lowers the score: it is never named as raising it.
+    assert not any(str(v).startswith("signal") for v in named.iloc[1].dropna())
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["one outcome only", "nothing to score", "no rows at all", "nothing before the cutoff"],
+)
+def test_thin_data_scores_without_failing(shape: str) -> None:
+    frame = _frame(400)
+    if shape == "one outcome only":
+        frame.loc[frame["outcome"].notna(), "outcome"] = 0.0
+    elif shape == "nothing to score":
+        frame = frame[frame["snapshot_at"] < AS_OF]
+    elif shape == "no rows at all":
+        frame = frame.iloc[0:0]
+    else:
+        frame = frame[frame["snapshot_at"] >= CUTOFF]
+    result = run(frame, SPEC, SETTINGS)
+    scored = frame["snapshot_at"] == AS_OF
+    assert len(result.scores) == int(scored.sum())
+    assert result.scores["score"].between(0, 1).all()
+    assert result.metrics["scored_rows"] == int(scored.sum())
