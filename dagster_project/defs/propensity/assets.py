@@ -112,6 +112,7 @@ def settings_from(frame: pd.DataFrame) -> Settings:
         cutoff_at=pd.Timestamp(row["cutoff_at"]),
         as_of_at=pd.Timestamp(row["as_of_at"]),
         seed=int(row["seed"]),
+        max_rows=int(row["max_rows"]),
     )
 
 

@@ -19,7 +19,8 @@ final as (
             dbt.date_trunc('month', 'as_of.as_of_at'), -var('propensity_evaluation_months')
         ) }} as {{ dbt.type_timestamp() }}) as cutoff_at,
         cast({{ var('propensity_horizon_days') }} as integer) as horizon_days,
-        cast({{ var('propensity_seed') }} as bigint) as seed
+        cast({{ var('propensity_seed') }} as bigint) as seed,
+        cast({{ var('propensity_max_rows') }} as bigint) as max_rows
 
     from as_of
 
