@@ -151,3 +151,17 @@ def test_thin_data_scores_without_failing(shape: str) -> None:
     assert len(result.scores) == int(scored.sum())
     assert result.scores["score"].between(0, 1).all()
     assert result.metrics["scored_rows"] == int(scored.sum())
+
+
+def test_large_sets_are_sampled_down_the_same_way_every_time() -> None:
+    frame = _frame(2000)
+    small = Settings(cutoff_at=CUTOFF, as_of_at=AS_OF, seed=7, max_rows=100)
+    first = split(frame, SPEC, small)
+    again = split(frame.sample(frac=1, random_state=3), SPEC, small)
+    full = split(frame, SPEC, SETTINGS)
+    for part, same, whole in zip(first[:3], again[:3], full[:3], strict=True):
+        assert len(part) == min(100, len(whole))
+        assert part["snapshot_id"].tolist() == same["snapshot_id"].tolist()
+        assert set(part["snapshot_id"]) <= set(whole["snapshot_id"])
+    # What is scored is never sampled.
+    assert len(first[3]) == len(full[3])
