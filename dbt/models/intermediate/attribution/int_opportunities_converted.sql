@@ -36,16 +36,7 @@ account_as_of_creation as (
         account_versions.segment,
         account_versions.region,
         account_versions.industry,
-        row_number() over (
-            partition by opportunities.opportunity_id
-            order by
-                case when account_versions.valid_from <= opportunities.created_at then 0 else 1 end,
-                case
-                    when account_versions.valid_from <= opportunities.created_at
-                        then account_versions.version_number
-                    else -account_versions.version_number
-                end desc
-        ) as version_rank
+        {{ account_version_rank(['opportunities.opportunity_id'], 'opportunities.created_at') }} as version_rank
 
     from opportunities
     inner join account_versions

@@ -61,16 +61,7 @@ account_as_of_lead_creation as (
         leads.contact_id,
         account_versions.segment,
         account_versions.region,
-        row_number() over (
-            partition by leads.contact_id
-            order by
-                case when account_versions.valid_from <= leads.lead_created_at then 0 else 1 end,
-                case
-                    when account_versions.valid_from <= leads.lead_created_at
-                        then account_versions.version_number
-                    else -account_versions.version_number
-                end desc
-        ) as version_rank
+        {{ account_version_rank(['leads.contact_id'], 'leads.lead_created_at') }} as version_rank
 
     from leads
     inner join account_versions

@@ -33,6 +33,12 @@ opportunities as (
 
 ),
 
+open_deal_snapshots as (
+
+    select * from {{ ref('int_opportunity_snapshots_enriched') }}
+
+),
+
 engagement as (
 
     select * from {{ ref('int_account_engagement_snapshotted') }}
@@ -63,22 +69,15 @@ existing as (
 
 ),
 
--- Open at the snapshot: created before it and not closed on a day before it (as the forecast's
--- int_opportunities_snapshotted counts them).
+-- An account with a deal open at the snapshot (as the forecast counts them: created before it,
+-- not closed on a day before it) is the win model's, not this one's.
 with_open_deal as (
 
     select distinct
-        opportunities.account_id,
-        snapshot_times.snapshot_at
+        account_id,
+        snapshot_at
 
-    from opportunities
-    inner join snapshot_times
-        on
-            opportunities.created_at < snapshot_times.snapshot_at
-            and (
-                not opportunities.is_closed
-                or opportunities.close_date >= cast(snapshot_times.snapshot_at as date)
-            )
+    from open_deal_snapshots
 
 ),
 
@@ -103,16 +102,9 @@ version_then as (
         account_versions.segment,
         account_versions.region,
         account_versions.industry,
-        row_number() over (
-            partition by candidates.account_id, candidates.snapshot_at
-            order by
-                case when account_versions.valid_from <= candidates.snapshot_at then 0 else 1 end,
-                case
-                    when account_versions.valid_from <= candidates.snapshot_at
-                        then account_versions.version_number
-                    else -account_versions.version_number
-                end desc
-        ) as version_rank
+        {{ account_version_rank(
+            ['candidates.account_id', 'candidates.snapshot_at'], 'candidates.snapshot_at'
+        ) }} as version_rank
 
     from candidates
     inner join account_versions
