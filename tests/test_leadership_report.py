@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
@@ -16,6 +17,7 @@ from dagster_project.defs.publish.assets import PUBLISHED_CHECKS
 from dagster_project.defs.publish.report import published_checks
 from dagster_project.defs.publish.report_data import HEADLINE_MODEL, load_report_data
 from dagster_project.defs.publish.report_html import (
+    DASH,
     CheckStatus,
     Glossary,
     MissingDefinition,
@@ -35,6 +37,7 @@ SECTIONS = {
     "funnel": "Funnel and velocity",
     "plan": "Plan vs actual",
     "forecast": "Will we make the number?",
+    "buyers": "Most likely buyers",
     "checks": "Checks and freshness",
     "glossary": "Glossary",
 }
@@ -247,6 +250,75 @@ def test_will_we_make_the_number_shows_the_forecast_and_its_track_record(
     assert page.find_element(By.ID, "forecast-track-record").text == (
         f"Last 4 quarters: actual within range {within} of 4, mean absolute error {error:.0%}."
     )
+
+
+def test_most_likely_buyers_are_the_top_scores_with_their_drivers_and_track_record(
+    page: WebDriver, serving: duckdb.DuckDBPyConnection
+) -> None:
+    """The ten open deals and the ten accounts scored highest, recomputed here from the marts
+    with pandas (ties: the larger expected value, then the id), and each model's AUC."""
+
+    def drivers(frame: pd.DataFrame) -> list[str]:
+        columns = frame[["driver_1", "driver_2", "driver_3"]].itertuples(index=False)
+        return ["; ".join(d for d in row if isinstance(d, str)) or DASH for row in columns]
+
+    deals = serving.execute("select * from marts.fct_opportunity_scores").df()
+    names = serving.execute(
+        "select opportunity_id, opportunity_name from marts.dim_opportunities"
+    ).df()
+    accounts = serving.execute("select account_id, account_name from marts.dim_accounts").df()
+    top = (
+        deals.sort_values(
+            ["score", "expected_value_usd", "opportunity_id"], ascending=[False, False, True]
+        )
+        .head(10)
+        .merge(names, on="opportunity_id", how="left")
+        .merge(accounts, on="account_id", how="left")
+    )
+    assert len(top) == 10 and len(deals) > 10
+    rows = _cells(page, "buyers-opportunities")
+    assert [row[0] for row in rows] == list(top["opportunity_name"])
+    assert [row[1] for row in rows] == list(top["account_name"])
+    assert [row[2] for row in rows] == list(top["stage_name"])
+    assert [row[3] for row in rows] == [usd_full(amount) for amount in top["amount_usd"]]
+    assert [row[4] for row in rows] == [f"{score:.0%}" for score in top["score"]]
+    assert [row[5] for row in rows] == drivers(top)
+
+    scored = serving.execute("select * from marts.fct_account_scores").df()
+    likeliest = (
+        scored.sort_values(["score", "account_id"], ascending=[False, True])
+        .head(10)
+        .merge(accounts, on="account_id", how="left")
+    )
+    assert len(likeliest) == 10 and len(scored) > 10
+    rows = _cells(page, "buyers-accounts")
+    assert [row[0] for row in rows] == list(likeliest["account_name"])
+    assert [row[1:3] for row in rows] == likeliest[["segment", "industry"]].to_numpy().tolist()
+    assert [row[3] for row in rows] == [f"{score:.0%}" for score in likeliest["score"]]
+    assert [row[4] for row in rows] == drivers(likeliest)
+    # No contact's name or email: companies and deals only.
+    section = page.find_element(By.ID, "buyers").text
+    assert "@" not in section
+
+    performance = {
+        model: (int(tested), auc, top_rate, base)
+        for model, tested, auc, top_rate, base in serving.execute(
+            "select model, evaluation_rows, auc, top_decile_rate, base_rate"
+            " from reports.rpt_propensity_performance"
+        ).fetchall()
+    }
+    assert set(performance) == {"opportunity", "account"}
+    for model, who, outcome in (
+        ("opportunity", "Open deals", "won"),
+        ("account", "Accounts", "opened a new opportunity within 90 days"),
+    ):
+        tested, auc, top_rate, base = performance[model]
+        sentence = page.find_element(By.ID, f"buyers-record-{model}").text
+        assert sentence.startswith(f"{who}: tested on {tested:,} snapshots since "), sentence
+        assert f", AUC {auc:.2f} (0.5 is chance); " in sentence, sentence
+        assert sentence.endswith(
+            f"{top_rate:.0%} of the top tenth {outcome}, against {base:.0%} overall."
+        ), sentence
 
 
 def test_check_status_and_freshness_are_shown(page: WebDriver) -> None:

@@ -29,11 +29,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 
 from dagster_project.defs.publish.report_data import (
     HEADLINE_MODEL,
+    PROPENSITY_HORIZON_DAYS,
     load_report_data,
     pivot_by_channel,
+    propensity_sentence,
 )
 from dagster_project.defs.publish.report_html import (
     DASH,
@@ -44,6 +47,7 @@ from dagster_project.defs.publish.report_html import (
     usd_full,
 )
 from dagster_project.lib.svg import Bar, bar_chart, range_dot_plot
+from dagster_project.settings import DBT_PROJECT_DIR
 from tests.helpers.exports import Exports
 from tests.helpers.report_page import Page
 from tests.helpers.shapes import STALE_TARGETS, ShapeBuilds
@@ -161,6 +165,7 @@ def test_every_shape_renders_every_section_with_definitions(
         "funnel",
         "plan",
         "forecast",
+        "buyers",
         "checks",
         "glossary",
     ):
@@ -178,6 +183,43 @@ def test_every_shape_renders_every_section_with_definitions(
     # No undefined value leaks into the page, as text or as a coordinate.
     body = re.sub(r"<style>.*?</style>", "", shape.html, flags=re.DOTALL)
     assert not re.search(r"\b(nan|NaN|None|inf)\b", body)
+
+
+# Open deals and accounts without one in each shape, as its exports make them.
+BUYERS = {"open_deal": (1, 0), "stale": (0, None), "won": (0, None)}
+
+
+@pytest.mark.parametrize("name", ["open_deal", "stale", "won"])
+def test_most_likely_buyers_are_listed_or_said_to_be_none(
+    name: str, shape_builds: ShapeBuilds
+) -> None:
+    shape = _shape(shape_builds, name)
+    page = shape.page
+    with shape.serving() as con:
+        deals = int(_value(con, "select count(*) from marts.fct_opportunity_scores", []))
+        accounts = int(_value(con, "select count(*) from marts.fct_account_scores", []))
+    expected_deals, expected_accounts = BUYERS[name]
+    assert deals == expected_deals
+    assert expected_accounts is None or accounts == expected_accounts
+    if deals:
+        assert len(page.rows("buyers-opportunities")) == min(deals, 10)
+        assert page.by_id("buyers-opportunities-empty") is None
+    else:
+        assert page.by_id("buyers-opportunities") is None
+        assert page.text("buyers-opportunities-empty") == (
+            "No deal open at the as-of time: no deal to score."
+        )
+    if accounts:
+        assert len(page.rows("buyers-accounts")) == min(accounts, 10)
+        assert page.by_id("buyers-accounts-empty") is None
+    else:
+        assert page.by_id("buyers-accounts") is None
+        assert page.text("buyers-accounts-empty") == (
+            "No account without an open deal at the as-of time: no account to score."
+        )
+    # One sentence per model, whatever the data taught it.
+    assert page.text("buyers-record-opportunity").startswith("Open deals: ")
+    assert page.text("buyers-record-account").startswith("Accounts: ")
 
 
 # ------------------------------------------------------------------ one open deal, one channel
@@ -482,6 +524,40 @@ def test_a_chart_with_nothing_to_draw_is_not_emitted() -> None:
         {"Email": {"linear": 0.0, "w_shaped": nan}}, ["linear", "w_shaped"], label="x", fmt=usd
     )
     assert dots.startswith("<svg") and "nan" not in dots
+
+
+def test_the_propensity_sentences_say_what_each_model_did() -> None:
+    performance = pd.DataFrame(
+        {
+            "model": ["opportunity", "account"],
+            "cutoff_at": pd.to_datetime(["2026-04-01", "2026-04-01"]),
+            "evaluation_rows": [1341, 0],
+            "auc": [0.8621, None],
+            "base_rate": [0.349, None],
+            "top_decile_rate": [0.9429, None],
+        }
+    )
+    assert propensity_sentence("opportunity", performance) == (
+        "Open deals: tested on 1,341 snapshots since 2026-04-01, AUC 0.86 (0.5 is chance);"
+        " 94% of the top tenth won, against 35% overall."
+    )
+    untested = (
+        "Accounts: not tested yet: no snapshot after the cutoff has a known outcome, so the"
+        " scores have no track record."
+    )
+    assert propensity_sentence("account", performance) == untested
+    assert propensity_sentence("account", performance.iloc[0:0]) == untested
+    assert propensity_sentence("account", pd.DataFrame()) == untested
+    one_outcome = performance.assign(auc=None)
+    assert propensity_sentence("opportunity", one_outcome).startswith(
+        "Open deals: tested on 1,341 snapshots since 2026-04-01, AUC n/a (every snapshot ended"
+        " the same way);"
+    )
+
+
+def test_the_horizon_the_report_names_is_dbts() -> None:
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    assert project["vars"]["propensity_horizon_days"] == PROPENSITY_HORIZON_DAYS
 
 
 def test_money_formats_huge_and_exact_numbers() -> None:

@@ -60,6 +60,12 @@ class ReportData:
     # rpt_revenue_forecast at All x All (four quarters) and the backtest's one-line record.
     forecast: pd.DataFrame = field(default_factory=pd.DataFrame)
     forecast_track_record: str = ""
+    # "Most likely buyers": the open deals likeliest to win and the accounts without an open
+    # deal likeliest to open one (top TOP_BUYERS each, names and drivers), and each propensity
+    # model's record on the snapshots after its cutoff, one sentence per model.
+    buyers_opportunities: pd.DataFrame = field(default_factory=pd.DataFrame)
+    buyers_accounts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    buyers_track_record: dict[str, str] = field(default_factory=dict)
 
     @property
     def models(self) -> list[str]:
@@ -236,6 +242,78 @@ def track_record_sentence(row: pd.Series) -> str:
     return (
         f"Last {quarters} quarter{'s' if quarters > 1 else ''}: actual within range"
         f" {int(row['within_range'] or 0)} of {quarters}, mean absolute error {error_text}."
+    )
+
+
+# "Most likely buyers": the open deals and the accounts without one that sales should call
+# first, by score (ties: the larger expected value, then the id), with the three features that
+# raise each score most, joined in one cell (a NULL driver is left out).
+TOP_BUYERS = 10
+# dbt_project.yml's propensity_horizon_days, the window of an account's outcome (no run sets it
+# otherwise): tests/test_report_shapes.py holds the two equal.
+PROPENSITY_HORIZON_DAYS = 90
+_DRIVERS = "nullif(concat_ws('; ', scores.driver_1, scores.driver_2, scores.driver_3), '')"
+BUYERS_OPPORTUNITIES_SQL = f"""
+select
+    scores.opportunity_id,
+    coalesce(opportunities.opportunity_name, scores.opportunity_id) as opportunity_name,
+    coalesce(accounts.account_name, scores.account_id) as account_name,
+    scores.stage_name, scores.amount_usd, scores.score, scores.expected_value_usd,
+    {_DRIVERS} as drivers
+from marts.fct_opportunity_scores as scores
+left join marts.dim_opportunities as opportunities
+    on scores.opportunity_id = opportunities.opportunity_id
+left join marts.dim_accounts as accounts on scores.account_id = accounts.account_id
+order by scores.score desc, scores.expected_value_usd desc nulls last, scores.opportunity_id
+limit {TOP_BUYERS}
+"""
+BUYERS_ACCOUNTS_SQL = f"""
+select
+    scores.account_id,
+    coalesce(accounts.account_name, scores.account_id) as account_name,
+    scores.segment, scores.industry, scores.score,
+    {_DRIVERS} as drivers
+from marts.fct_account_scores as scores
+left join marts.dim_accounts as accounts on scores.account_id = accounts.account_id
+order by scores.score desc, scores.account_id
+limit {TOP_BUYERS}
+"""
+PROPENSITY_PERFORMANCE_SQL = """
+select model, cutoff_at, evaluation_rows, auc, base_rate, top_decile_rate
+from reports.rpt_propensity_performance
+"""
+# Each propensity model in the sentence's words: who it scores, and what its top tenth did.
+PROPENSITY_MODELS = {
+    "opportunity": ("Open deals", "won"),
+    "account": (
+        "Accounts",
+        f"opened a new opportunity within {PROPENSITY_HORIZON_DAYS} days",
+    ),
+}
+
+
+def propensity_sentence(model: str, performance: pd.DataFrame) -> str:
+    """One propensity model's record on the snapshots after its cutoff, in a CRO's words."""
+    who, outcome = PROPENSITY_MODELS[model]
+    rows = performance[performance["model"] == model] if len(performance) else performance
+    tested = rows.iloc[0] if len(rows) else None
+    if tested is None or pd.isna(tested["evaluation_rows"]) or not tested["evaluation_rows"]:
+        return (
+            f"{who}: not tested yet: no snapshot after the cutoff has a known outcome, so the"
+            " scores have no track record."
+        )
+    auc = "n/a" if pd.isna(tested["auc"]) else f"{float(tested['auc']):.2f}"
+    chance = "every snapshot ended the same way" if auc == "n/a" else "0.5 is chance"
+    sentence = (
+        f"{who}: tested on {int(tested['evaluation_rows']):,} snapshots since"
+        f" {pd.Timestamp(tested['cutoff_at']):%Y-%m-%d}, AUC {auc} ({chance})"
+    )
+    top, base = tested["top_decile_rate"], tested["base_rate"]
+    if pd.isna(top) or pd.isna(base):
+        return f"{sentence}."
+    return (
+        f"{sentence}; {float(top):.0%} of the top tenth {outcome},"
+        f" against {float(base):.0%} overall."
     )
 
 
@@ -432,6 +510,7 @@ def load_report_data(
             "select max(period_start) from reports.rpt_plan_vs_actual"
             " where period_type = 'quarter' and is_complete",
         )
+        performance = _frame(con, PROPENSITY_PERFORMANCE_SQL)
         return ReportData(
             as_of=as_of,
             as_of_source=str(
@@ -505,4 +584,9 @@ def load_report_data(
             forecast_track_record=track_record_sentence(
                 _frame(con, FORECAST_TRACK_RECORD_SQL).iloc[0]
             ),
+            buyers_opportunities=_frame(con, BUYERS_OPPORTUNITIES_SQL),
+            buyers_accounts=_frame(con, BUYERS_ACCOUNTS_SQL),
+            buyers_track_record={
+                model: propensity_sentence(model, performance) for model in PROPENSITY_MODELS
+            },
         )

@@ -20,7 +20,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from dagster_project.defs.groups import ALL_GROUPS, INGESTION
-from dagster_project.defs.publish.report_data import HEADLINE_MODEL, ReportData
+from dagster_project.defs.publish.report_data import (
+    HEADLINE_MODEL,
+    PROPENSITY_HORIZON_DAYS,
+    ReportData,
+)
 from dagster_project.lib.svg import Bar, bar_chart, range_dot_plot
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -94,6 +98,14 @@ TERMS: dict[str, tuple[str, str]] = {
     "forecast_high": ("High", "rpt_revenue_forecast.high_usd"),
     "forecast_target": ("Bookings target", "rpt_revenue_forecast.target_usd"),
     "forecast_gap": ("Gap to target", "rpt_revenue_forecast.gap_usd"),
+    "win_probability": ("Win probability", "fct_opportunity_scores.score"),
+    "scored_stage": ("Stage", "fct_opportunity_scores.stage_name"),
+    "scored_amount": ("Amount", "fct_opportunity_scores.amount_usd"),
+    "new_opportunity_probability": ("Chance of a new opportunity", "fct_account_scores.score"),
+    "drivers": ("Drivers", "fct_opportunity_scores.driver_1"),
+    "auc": ("AUC", "rpt_propensity_performance.auc"),
+    "top_decile_rate": ("Top tenth", "rpt_propensity_performance.top_decile_rate"),
+    "base_rate": ("Overall rate", "rpt_propensity_performance.base_rate"),
     # The words that say why a section is empty, and the freshness rows.
     "won_opportunities": ("Closed-won deals", "rpt_marketing_contribution.won_opportunities"),
     "as_of": ("As-of time", "dim_attribution_models.as_of_at"),
@@ -183,6 +195,11 @@ def day(value: object) -> str:
     return DASH if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
+def text(value: object) -> str:
+    """A name or a list of drivers as it is; a dash where there is none (NULL or empty)."""
+    return DASH if pd.isna(value) or value == "" else str(value)
+
+
 class Glossary:
     """Resolves report terms to their dbt definitions and renders them with hover text."""
 
@@ -234,6 +251,8 @@ class EmptyNotes:
     no_sales_velocity: Markup | None
     no_plan: Markup | None
     no_forecast: Markup | None = None
+    no_open_deals: Markup | None = None
+    no_accounts_to_score: Markup | None = None
 
 
 def empty_notes(data: ReportData, g: Glossary) -> EmptyNotes:
@@ -320,6 +339,16 @@ def empty_notes(data: ReportData, g: Glossary) -> EmptyNotes:
             g.term("opportunities", "deals created and closed"), as_of, needs("crm/opportunities")
         )
         if data.forecast.empty
+        else None,
+        no_open_deals=Markup("No deal open at {}: no deal to score{}.").format(
+            as_of, needs("crm/opportunities")
+        )
+        if data.buyers_opportunities.empty
+        else None,
+        no_accounts_to_score=Markup(
+            "No account without an open deal at {}: no account to score{}."
+        ).format(as_of, needs("crm/accounts"))
+        if data.buyers_accounts.empty
         else None,
     )
 
@@ -427,6 +456,7 @@ def render_report(
         days=days,
         timestamp=timestamp,
         day=day,
+        text=text,
     )
     template = environment.get_template("leadership_report.html.j2")
     return template.render(
@@ -443,6 +473,7 @@ def render_report(
         as_of_origins=AS_OF_ORIGINS,
         models=models,
         headline_model=HEADLINE_MODEL,
+        horizon_days=PROPENSITY_HORIZON_DAYS,
         generated_at=generated_at,
         attribution_chart=None
         if notes.no_revenue
