@@ -6,8 +6,8 @@ From the bottom up:
 - `lib/` imports `settings` and `lib` only;
 - `defs/` modules beside the domains (`groups`, `asset_keys`) import `settings` and `lib`;
 - `defs/<domain>/` imports `settings`, `lib`, those shared `defs` modules, its own domain and
-  the domains before it in the order data flows: ingest -> dbt -> data_driven -> checks ->
-  publish;
+  the domains before it in the order data flows: ingest -> dbt -> data_driven -> propensity ->
+  checks -> publish (data_driven and propensity are the two Python fits between dbt's steps);
 - `definitions`, `run`, `summary` and `run_outcome` sit on top and may import anything;
 - `generate/` (the sample data generator) imports `settings`, `lib` and itself, never `defs`.
 No module imports a private Dagster or dagster-dbt module (`dagster._...`).
@@ -24,7 +24,7 @@ import pytest
 PACKAGE = "dagster_project"
 ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 
-DOMAINS = ("ingest", "dbt", "data_driven", "checks", "publish")
+DOMAINS = ("ingest", "dbt", "data_driven", "propensity", "checks", "publish")
 """defs/ domains in the order data flows: each may import only itself and earlier ones."""
 
 SHARED_DEFS = ("groups", "asset_keys")

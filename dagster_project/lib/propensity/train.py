@@ -184,9 +184,8 @@ def drivers(
 
 
 def _describe(column: str, value: object) -> str:
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        value = int(value)
-    elif isinstance(value, float | np.floating):
+    """Numbers rounded to whole units with thousands separators ("amount (USD): 9,910")."""
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
         value = f"{float(value):,.0f}"
     return f"{LABELS.get(column, column)}: {value}"
 

@@ -5,7 +5,7 @@ with
 
 calibration as (
 
-    select * from {{ ref('stg_propensity__calibration') }}
+    select * from {{ ref('int_propensity_calibration_assessed') }}
 
 ),
 
@@ -19,7 +19,7 @@ final as (
         positives,
         mean_score,
         observed_rate,
-        observed_rate - mean_score as calibration_gap
+        calibration_gap
 
     from calibration
 

@@ -6,7 +6,7 @@ with
 
 metrics as (
 
-    select * from {{ ref('stg_propensity__metrics') }}
+    select * from {{ ref('int_propensity_models_assessed') }}
 
 ),
 
@@ -28,7 +28,9 @@ final as (
         top_decile_lift,
         logistic_auc,
         boosting_auc,
+        brier_skill_score,
         shuffled_auc,
+        is_shuffled_auc_chance,
         scored_rows
 
     from metrics
