@@ -66,6 +66,7 @@ STAGES = (
     "dbt tests",
     "dbt other",
     "data-driven fit",
+    "propensity",
     "checks",
     "publish",
     "report",

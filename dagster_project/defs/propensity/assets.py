@@ -139,8 +139,12 @@ def propensity_scores(
     """Train before the cutoff, judge after it, refit and score at the as-of time."""
     with warehouse.reading():
         settings = settings_from(warehouse.query(f"select * from intermediate.{SETTINGS_MODEL}"))
+        # Sorted by key in the engine, which sorts faster than pandas (train.split needs it).
         frames = {
-            spec.name: warehouse.query(f"select * from intermediate.{spec.table}") for spec in SPECS
+            spec.name: warehouse.query(
+                f"select * from intermediate.{spec.table} order by {spec.key}"
+            )
+            for spec in SPECS
         }
     results = [run(frames[spec.name], spec, settings) for spec in SPECS]
     for result in results:

@@ -84,7 +84,8 @@ def split(
     frame: pd.DataFrame, spec: ModelSpec, settings: Settings
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Training, evaluation, refit and scoring rows, each ordered by key (repeatable fits)."""
-    frame = frame.sort_values(spec.key, kind="mergesort")
+    if not frame[spec.key].is_monotonic_increasing:
+        frame = frame.sort_values(spec.key, kind="mergesort")
     known = frame[spec.outcome].notna()
     taken = frame["snapshot_at"]
     known_at = frame["outcome_known_at"]
@@ -166,21 +167,28 @@ def drivers(
     x = features(rows, spec)
     base = model.predict_proba(x)[:, 1]
     typical = features(reference, spec)
-    pushes = {}
-    for column in list(spec.numeric) + list(spec.categorical):
+    names = [*spec.numeric, *spec.categorical]
+    push = np.empty((len(x), len(names)))
+    for j, column in enumerate(names):
         moved = x.copy()
         if column in spec.numeric:
             moved[column] = float(typical[column].median())
         else:
             moved[column] = typical[column].mode().sort_values().iloc[0]
-        pushes[column] = base - model.predict_proba(moved)[:, 1]
-    push = pd.DataFrame(pushes, index=rows.index)
-    names: list[list[str | None]] = []
-    for index, row in push.iterrows():
-        ranked = [c for c in row.sort_values(ascending=False, kind="mergesort").index if row[c] > 0]
-        picked = [_describe(c, rows.at[index, c]) for c in ranked[:DRIVERS]]
-        names.append(picked + [None] * (DRIVERS - len(picked)))
-    return pd.DataFrame(names, index=rows.index, columns=columns)
+        push[:, j] = base - model.predict_proba(moved)[:, 1]
+    # Largest push first; ties keep the features' order (a stable sort).
+    order = np.argsort(-push, axis=1, kind="stable")[:, :DRIVERS]
+    out = pd.DataFrame(None, index=rows.index, columns=columns, dtype=object)
+    positions = np.arange(len(x))
+    for k in range(order.shape[1]):
+        picked = order[:, k]
+        raises = push[positions, picked] > 0
+        for j, feature in enumerate(names):
+            where = raises & (picked == j)
+            if where.any():
+                values = rows[feature].to_numpy()[where]
+                out.iloc[np.flatnonzero(where), k] = [_describe(feature, v) for v in values]
+    return out
 
 
 def _describe(column: str, value: object) -> str:
