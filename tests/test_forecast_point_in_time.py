@@ -38,6 +38,7 @@ KNOWN_AT_CUTOFF = {
 # are read only once known (never at the snapshot).
 PROPENSITY_FEATURES = {
     "intermediate.int_account_engagement_snapshotted": ("snapshot_at", ()),
+    "intermediate.int_account_channel_touches_snapshotted": ("snapshot_at", ()),
     "intermediate.int_accounts_snapshotted": ("snapshot_at", ("has_new_opportunity",)),
     "intermediate.int_opportunity_snapshots_enriched": (
         "snapshot_at",

@@ -10,8 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dagster_project.defs.propensity.assets import SCORES, settings_from, tables_from
-from dagster_project.lib.propensity.specs import SPECS
+from dagster_project.defs.propensity.assets import SCORES, read_inputs, settings_from, tables_from
 from dagster_project.lib.propensity.train import run
 from tests.helpers.warehouse_build import BuiltWarehouse
 
@@ -76,8 +75,7 @@ def test_the_marts_publish_what_training_gives_on_the_warehouse_features(
 ) -> None:
     settings = settings_from(con.execute("select * from intermediate.int_propensity_settings").df())
     results = [
-        run(con.execute(f"select * from intermediate.{spec.table}").df(), spec, settings)
-        for spec in SPECS
+        run(frame, spec, settings) for frame, spec in read_inputs(lambda sql: con.execute(sql).df())
     ]
     expected = tables_from(results)[SCORES].set_index(["model", "entity_id"]).sort_index()
     published = (

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dagster_project.lib.propensity import metrics
+from dagster_project.lib.propensity import channels, metrics
 from dagster_project.lib.propensity.specs import ModelSpec
 from dagster_project.lib.propensity.train import LOGISTIC, Settings, drivers, fitted, run, split
 
@@ -165,3 +165,30 @@ def test_large_sets_are_sampled_down_the_same_way_every_time() -> None:
         assert set(part["snapshot_id"]) <= set(whole["snapshot_id"])
     # What is scored is never sampled.
     assert len(first[3]) == len(full[3])
+
+
+def test_touches_by_channel_become_one_feature_per_channel() -> None:
+    frame = pd.DataFrame(
+        {
+            "account_id": ["a", "a", "b"],
+            "snapshot_at": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-01-01"]),
+            "x": [1, 2, 3],
+        }
+    )
+    touches = pd.DataFrame(
+        {
+            "account_id": ["a", "a", "b"],
+            "snapshot_at": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-01-01"]),
+            "channel": ["Webinar", "Paid Search", "Webinar"],
+            "touches_90d": [2, 5, 1],
+        }
+    )
+    joined, spec = channels.with_channels(frame, touches, SPEC)
+    names = ("channel_touches_90d:Paid Search", "channel_touches_90d:Webinar")
+    assert spec.numeric == (*SPEC.numeric, *names)
+    assert set(names) <= set(spec.log_features)
+    assert joined["x"].tolist() == [1, 2, 3]  # the snapshots' order is kept
+    assert joined[list(names)].to_numpy().tolist() == [[5, 2], [0, 0], [0, 1]]
+    assert channels.label(names[1]) == "touches via Webinar in the last 90 days"
+    # No channel touched at all: the features are the spec's own.
+    assert channels.with_channels(frame, touches.iloc[0:0], SPEC)[1] == SPEC

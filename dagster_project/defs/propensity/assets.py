@@ -6,7 +6,7 @@ metrics and the calibration table as Parquet into the raw area, where dbt reads 
 source `propensity` in the same second dbt step as the data-driven fit's tables.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +17,8 @@ from dagster_dbt import get_asset_key_for_model
 from dagster_project.defs.asset_keys import written_asset_key
 from dagster_project.defs.dbt.assets import dbt_build
 from dagster_project.lib.files import write_parquet_atomically
-from dagster_project.lib.propensity.specs import SPECS
+from dagster_project.lib.propensity import channels
+from dagster_project.lib.propensity.specs import SPECS, ModelSpec
 from dagster_project.lib.propensity.train import DRIVERS, Result, Settings, run
 from dagster_project.lib.warehouse import WarehouseResource
 
@@ -106,6 +107,18 @@ def write_table(raw_dir: str, table: str, frame: pd.DataFrame) -> Path:
     return write_parquet_atomically(Path(raw_dir) / SOURCE / table / FILE_NAME, arrow)
 
 
+def read_inputs(query: Callable[[str], pd.DataFrame]) -> list[tuple[pd.DataFrame, ModelSpec]]:
+    """Each model's snapshots, sorted by key in the engine (faster than pandas; train.split
+    needs the order), with the touches by channel as columns, and its spec naming them."""
+    touches = query(f"select * from intermediate.{channels.TABLE}")
+    return [
+        channels.with_channels(
+            query(f"select * from intermediate.{spec.table} order by {spec.key}"), touches, spec
+        )
+        for spec in SPECS
+    ]
+
+
 def settings_from(frame: pd.DataFrame) -> Settings:
     row = frame.iloc[0]
     return Settings(
@@ -123,7 +136,7 @@ def settings_from(frame: pd.DataFrame) -> Settings:
             key=propensity_asset_key(table),
             deps=[
                 get_asset_key_for_model([dbt_build], model)
-                for model in (SETTINGS_MODEL, *(spec.table for spec in SPECS))
+                for model in (SETTINGS_MODEL, channels.TABLE, *(spec.table for spec in SPECS))
             ],
             group_name="intermediate",
             kinds={"python", "scikitlearn", "parquet"},
@@ -139,14 +152,8 @@ def propensity_scores(
     """Train before the cutoff, judge after it, refit and score at the as-of time."""
     with warehouse.reading():
         settings = settings_from(warehouse.query(f"select * from intermediate.{SETTINGS_MODEL}"))
-        # Sorted by key in the engine, which sorts faster than pandas (train.split needs it).
-        frames = {
-            spec.name: warehouse.query(
-                f"select * from intermediate.{spec.table} order by {spec.key}"
-            )
-            for spec in SPECS
-        }
-    results = [run(frames[spec.name], spec, settings) for spec in SPECS]
+        inputs = read_inputs(warehouse.query)
+    results = [run(frame, spec, settings) for frame, spec in inputs]
     for result in results:
         m = result.metrics
         context.log.info(

@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from dagster_project.lib.propensity import metrics
+from dagster_project.lib.propensity import channels, metrics
 from dagster_project.lib.propensity.specs import LABELS, ModelSpec
 
 LOGISTIC = "logistic_regression"
@@ -195,7 +195,7 @@ def _describe(column: str, value: object) -> str:
     """Numbers rounded to whole units with thousands separators ("amount (USD): 9,910")."""
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
         value = f"{float(value):,.0f}"
-    return f"{LABELS.get(column, column)}: {value}"
+    return f"{channels.label(column) or LABELS.get(column, column)}: {value}"
 
 
 def run(frame: pd.DataFrame, spec: ModelSpec, settings: Settings) -> Result:
