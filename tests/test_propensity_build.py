@@ -74,9 +74,8 @@ def test_the_marts_publish_what_training_gives_on_the_warehouse_features(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
     settings = settings_from(con.execute("select * from intermediate.int_propensity_settings").df())
-    results = [
-        run(frame, spec, settings) for frame, spec in read_inputs(lambda sql: con.execute(sql).df())
-    ]
+    frames, touches = read_inputs(lambda sql: con.execute(sql).df())
+    results = [run(frame, spec, settings, touches) for frame, spec in frames]
     expected = tables_from(results)[SCORES].set_index(["model", "entity_id"]).sort_index()
     published = (
         pd.concat(

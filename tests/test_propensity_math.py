@@ -175,7 +175,7 @@ def test_touches_by_channel_become_one_feature_per_channel() -> None:
             "x": [1, 2, 3],
         }
     )
-    touches = pd.DataFrame(
+    long = pd.DataFrame(
         {
             "account_id": ["a", "a", "b"],
             "snapshot_at": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-01-01"]),
@@ -183,12 +183,34 @@ def test_touches_by_channel_become_one_feature_per_channel() -> None:
             "touches_90d": [2, 5, 1],
         }
     )
-    joined, spec = channels.with_channels(frame, touches, SPEC)
+    touches = channels.ChannelTouches.from_long(long)
     names = ("channel_touches_90d:Paid Search", "channel_touches_90d:Webinar")
+    assert touches.names == names
+    spec = touches.spec(SPEC)
     assert spec.numeric == (*SPEC.numeric, *names)
     assert set(names) <= set(spec.log_features)
+    joined = touches.join(frame)
     assert joined["x"].tolist() == [1, 2, 3]  # the snapshots' order is kept
     assert joined[list(names)].to_numpy().tolist() == [[5, 2], [0, 0], [0, 1]]
     assert channels.label(names[1]) == "touches via Webinar in the last 90 days"
-    # No channel touched at all: the features are the spec's own.
-    assert channels.with_channels(frame, touches.iloc[0:0], SPEC)[1] == SPEC
+    # No channel touched at all: nothing to add.
+    empty = channels.ChannelTouches.from_long(long.iloc[0:0])
+    assert empty.names == ()
+    assert empty.join(frame).equals(frame)
+
+
+def test_a_model_reads_the_channel_features_of_its_own_snapshots() -> None:
+    frame = _frame(600)
+    frame["account_id"] = frame["entity_id"]
+    long = pd.DataFrame(
+        {
+            "account_id": frame["account_id"],
+            "snapshot_at": frame["snapshot_at"],
+            "channel": "Webinar",
+            "touches_90d": (frame["signal"] > 0).astype(int) * 3,
+        }
+    )
+    result = run(frame, SPEC, SETTINGS, channels.ChannelTouches.from_long(long))
+    assert result.metrics["auc"] > 0.75
+    named = result.scores[["driver_1", "driver_2", "driver_3"]].stack().dropna().tolist()
+    assert any(n.startswith("touches via Webinar in the last 90 days: ") for n in named)

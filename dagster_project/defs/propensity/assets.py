@@ -107,16 +107,19 @@ def write_table(raw_dir: str, table: str, frame: pd.DataFrame) -> Path:
     return write_parquet_atomically(Path(raw_dir) / SOURCE / table / FILE_NAME, arrow)
 
 
-def read_inputs(query: Callable[[str], pd.DataFrame]) -> list[tuple[pd.DataFrame, ModelSpec]]:
-    """Each model's snapshots, sorted by key in the engine (faster than pandas; train.split
-    needs the order), with the touches by channel as columns, and its spec naming them."""
-    touches = query(f"select * from intermediate.{channels.TABLE}")
-    return [
-        channels.with_channels(
-            query(f"select * from intermediate.{spec.table} order by {spec.key}"), touches, spec
-        )
+def read_inputs(
+    query: Callable[[str], pd.DataFrame],
+) -> tuple[list[tuple[pd.DataFrame, ModelSpec]], channels.ChannelTouches]:
+    """Each model's snapshots with its spec, sorted by key in the engine (faster than pandas;
+    train.split needs the order), and the touches by channel (train.run joins them)."""
+    frames = [
+        (query(f"select * from intermediate.{spec.table} order by {spec.key}"), spec)
         for spec in SPECS
     ]
+    touches = channels.ChannelTouches.from_long(
+        query(f"select * from intermediate.{channels.TABLE}")
+    )
+    return frames, touches
 
 
 def settings_from(frame: pd.DataFrame) -> Settings:
@@ -153,7 +156,8 @@ def propensity_scores(
     with warehouse.reading():
         settings = settings_from(warehouse.query(f"select * from intermediate.{SETTINGS_MODEL}"))
         inputs = read_inputs(warehouse.query)
-    results = [run(frame, spec, settings) for frame, spec in inputs]
+    frames, touches = inputs
+    results = [run(frame, spec, settings, touches) for frame, spec in frames]
     for result in results:
         m = result.metrics
         context.log.info(

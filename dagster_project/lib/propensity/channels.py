@@ -1,9 +1,10 @@
 """Touches by channel as features: dbt keeps them long (int_account_channel_touches_snapshotted,
 a row per account, snapshot and channel touched), so a project's own channels need no column
-of their own; here they become one column per channel, joined to each model's snapshots by
-account and instant."""
+of their own; here they become one column per channel, joined by account and instant to the
+snapshots a model reads. Joined after sampling (train.run): at 10M touchpoints the long table
+has millions of rows, and a model reads a few hundred thousand snapshots."""
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -25,24 +26,40 @@ def label(name: str) -> str | None:
     return f"touches via {name.removeprefix(PREFIX)} in the last 90 days"
 
 
-def with_channels(
-    frame: pd.DataFrame, touches: pd.DataFrame, spec: ModelSpec
-) -> tuple[pd.DataFrame, ModelSpec]:
-    """The snapshots with a column per channel (0 where the account had no touch of it) and
-    the spec that names those columns as log-scaled numeric features. Channels are ordered by
-    name, so the same data gives the same columns."""
-    channels = sorted(touches["channel"].dropna().unique())
-    if not channels:
-        return frame, spec
-    wide = touches.pivot_table(
-        index=KEYS, columns="channel", values="touches_90d", aggfunc="sum", fill_value=0
-    )
-    wide = wide.reindex(columns=channels, fill_value=0)
-    wide.columns = [column(c) for c in channels]
-    joined = frame.merge(wide.reset_index(), on=KEYS, how="left", sort=False)
-    names = tuple(column(c) for c in channels)
-    joined[list(names)] = joined[list(names)].fillna(0)
-    extended = replace(
-        spec, numeric=(*spec.numeric, *names), log_features=(*spec.log_features, *names)
-    )
-    return joined, extended
+@dataclass(frozen=True)
+class ChannelTouches:
+    """The touches wide, a column per channel (ordered by name: the same data gives the same
+    columns), indexed by account and snapshot."""
+
+    wide: pd.DataFrame
+
+    @classmethod
+    def from_long(cls, touches: pd.DataFrame) -> "ChannelTouches":
+        wide = (
+            touches.groupby([*KEYS, "channel"], sort=True)["touches_90d"]
+            .sum()
+            .unstack("channel", fill_value=0)
+        )
+        wide = wide.reindex(columns=sorted(wide.columns))
+        wide.columns = [column(c) for c in wide.columns]
+        return cls(wide)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.wide.columns)
+
+    def spec(self, spec: ModelSpec) -> ModelSpec:
+        """The spec with the channel columns as log-scaled numeric features."""
+        return replace(
+            spec,
+            numeric=(*spec.numeric, *self.names),
+            log_features=(*spec.log_features, *self.names),
+        )
+
+    def join(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """The rows, in their order, with a column per channel (0 where not touched)."""
+        if not self.names:
+            return rows
+        joined = rows.join(self.wide, on=KEYS, how="left")
+        joined[list(self.names)] = joined[list(self.names)].fillna(0)
+        return joined

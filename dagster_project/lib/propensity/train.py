@@ -24,7 +24,7 @@ from dagster_project.lib.propensity.specs import LABELS, ModelSpec
 LOGISTIC = "logistic_regression"
 BOOSTING = "gradient_boosting"
 SHUFFLES = 20
-SHUFFLED_ROWS = 50_000  # each shuffled fit reads at most this many training rows
+SHUFFLED_ROWS = 20_000  # each shuffled fit reads at most this many training rows
 DRIVERS = 3
 
 
@@ -37,7 +37,7 @@ class Settings:
     cutoff_at: pd.Timestamp
     as_of_at: pd.Timestamp
     seed: int
-    max_rows: int = 200_000
+    max_rows: int = 100_000
 
 
 @dataclass(frozen=True)
@@ -198,9 +198,20 @@ def _describe(column: str, value: object) -> str:
     return f"{channels.label(column) or LABELS.get(column, column)}: {value}"
 
 
-def run(frame: pd.DataFrame, spec: ModelSpec, settings: Settings) -> Result:
-    """Judge both kinds on the evaluation rows, keep the better, refit it and score."""
+def run(
+    frame: pd.DataFrame,
+    spec: ModelSpec,
+    settings: Settings,
+    touches: channels.ChannelTouches | None = None,
+) -> Result:
+    """Judge both kinds on the evaluation rows, keep the better, refit it and score. With
+    `touches`, each set read gains the touches by channel as features (after sampling)."""
     training, evaluation, refit, scoring = split(frame, spec, settings)
+    if touches is not None and touches.names:
+        spec = touches.spec(spec)
+        training, evaluation, refit, scoring = (
+            touches.join(rows) for rows in (training, evaluation, refit, scoring)
+        )
     outcomes = evaluation[spec.outcome].astype(int)
     judged = {}
     for kind in (LOGISTIC, BOOSTING):
