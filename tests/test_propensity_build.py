@@ -10,7 +10,15 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dagster_project.defs.propensity.assets import SCORES, read_inputs, settings_from, tables_from
+from dagster_project.defs.propensity.assets import (
+    CALIBRATION,
+    METRICS,
+    SCORES,
+    read_inputs,
+    settings_from,
+    shown_metadata,
+    tables_from,
+)
 from dagster_project.lib.propensity.train import run
 from tests.helpers.warehouse_build import BuiltWarehouse
 
@@ -97,3 +105,16 @@ def test_the_marts_publish_what_training_gives_on_the_warehouse_features(
     pd.testing.assert_series_equal(published["score"], expected["score"], check_exact=True)
     assert published["decile"].tolist() == expected["decile"].tolist()
     assert published["driver_1"].tolist() == expected["driver_1"].tolist()
+
+
+def test_each_build_shows_its_metrics_and_calibration_in_dagster(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    metrics = con.execute("select * from reports.rpt_propensity_performance").df()
+    shown = shown_metadata(METRICS, metrics)
+    for row in metrics.itertuples(index=False):
+        assert shown[f"{row.model}_auc"] == row.auc
+        assert shown[f"{row.model}_top_decile_lift"] == row.top_decile_lift
+    calibration = con.execute("select * from reports.rpt_propensity_calibration").df()
+    table = shown_metadata(CALIBRATION, calibration)["calibration"].value
+    assert table.count("\n| opportunity | ") == 10 and table.count("\n| account | ") == 10

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    multi_asset,
+)
 from dagster_dbt import get_asset_key_for_model
 
 from dagster_project.defs.asset_keys import written_asset_key
@@ -168,8 +175,38 @@ def propensity_scores(
         path = write_table(warehouse.raw_dir, table, frame)
         yield MaterializeResult(
             asset_key=propensity_asset_key(table),
-            metadata={"path": str(path), "dagster/row_count": len(frame)},
+            metadata={
+                "path": str(path),
+                "dagster/row_count": len(frame),
+                **shown_metadata(table, frame),
+            },
         )
+
+
+def shown_metadata(table: str, frame: pd.DataFrame) -> dict[str, object]:
+    """What the Dagster UI shows on each build's materialisation: the metrics per model (AUC,
+    Brier, top-decile lift, shuffled-label AUC) and the calibration table by decile."""
+    if table == METRICS:
+        shown: dict[str, object] = {}
+        for row in frame.itertuples(index=False):
+            for name in ("auc", "brier", "top_decile_lift", "shuffled_auc"):
+                value = getattr(row, name)
+                if value is not None and not pd.isna(value):
+                    shown[f"{row.model}_{name}"] = float(value)
+            shown[f"{row.model}_algorithm"] = str(row.algorithm)
+        return shown
+    if table == CALIBRATION and not frame.empty:
+        lines = [
+            "| model | decile | rows | mean score | observed rate |",
+            "|---|---:|---:|---:|---:|",
+            *(
+                f"| {r.model} | {r.decile} | {r.evaluated_rows} | {r.mean_score:.3f}"
+                f" | {r.observed_rate:.3f} |"
+                for r in frame.itertuples(index=False)
+            ),
+        ]
+        return {"calibration": MetadataValue.md("\n".join(lines))}
+    return {}
 
 
 propensity_assets = [propensity_scores]

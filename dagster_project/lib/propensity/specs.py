@@ -25,6 +25,7 @@ class ModelSpec:
 ENGAGEMENT = (
     "touches_30d",
     "touches_90d",
+    "engagement_trend",
     "form_fills_90d",
     "event_responses_90d",
     "contacts_engaged_90d",
@@ -90,6 +91,7 @@ LABELS = {
     "touches_14d": "touches in the last 14 days",
     "touches_30d": "touches in the last 30 days",
     "touches_90d": "touches in the last 90 days",
+    "engagement_trend": "touches in the last 30 days against the 30-day mean of the 60 before",
     "form_fills_90d": "form fills in the last 90 days",
     "event_responses_90d": "webinar and event responses in the last 90 days",
     "paid_touches_90d": "paid-media touches in the last 90 days",

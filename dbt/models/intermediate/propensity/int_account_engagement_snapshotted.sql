@@ -1,5 +1,6 @@
 -- Every account's engagement in the 90 days before every snapshot instant (month starts and the
--- as-of time): touches in the last 14, 30 and 90 days, form fills, webinar and event responses,
+-- as-of time): touches in the last 14, 30 and 90 days, the trend (the last 30 days against
+-- the mean 30 days of the 60 before), form fills, webinar and event responses,
 -- paid touches, contacts engaged and the days since the last touch. Only touches on days before
 -- the snapshot's day count, so nothing at or after a snapshot shapes it. Touches are summed per
 -- account, contact and day first: the join to the snapshots then moves days, not touches.
@@ -81,6 +82,9 @@ final as (
         sum(case when days_before <= 14 then touches else 0 end) as touches_14d,
         sum(case when days_before <= 30 then touches else 0 end) as touches_30d,
         sum(touches) as touches_90d,
+        -- The trend: the last 30 days against the mean 30 days of the 60 before them.
+        sum(case when days_before <= 30 then touches else 0 end)
+        - cast(sum(case when days_before > 30 then touches else 0 end) as double) / 2 as engagement_trend,
         sum(form_fills) as form_fills_90d,
         sum(event_responses) as event_responses_90d,
         sum(paid_touches) as paid_touches_90d,

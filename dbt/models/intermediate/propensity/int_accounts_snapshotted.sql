@@ -221,6 +221,7 @@ final as (
         coalesce(engagement.touches_14d, 0) as touches_14d,
         coalesce(engagement.touches_30d, 0) as touches_30d,
         coalesce(engagement.touches_90d, 0) as touches_90d,
+        coalesce(engagement.engagement_trend, 0) as engagement_trend,
         coalesce(engagement.form_fills_90d, 0) as form_fills_90d,
         coalesce(engagement.event_responses_90d, 0) as event_responses_90d,
         coalesce(engagement.paid_touches_90d, 0) as paid_touches_90d,

@@ -65,6 +65,7 @@ final as (
         coalesce(buying_groups.has_champion, 0) as has_champion,
         coalesce(engagement.touches_30d, 0) as touches_30d,
         coalesce(engagement.touches_90d, 0) as touches_90d,
+        coalesce(engagement.engagement_trend, 0) as engagement_trend,
         coalesce(engagement.form_fills_90d, 0) as form_fills_90d,
         coalesce(engagement.event_responses_90d, 0) as event_responses_90d,
         coalesce(engagement.contacts_engaged_90d, 0) as contacts_engaged_90d,
