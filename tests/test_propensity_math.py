@@ -134,7 +134,13 @@ def test_the_driver_named_first_is_the_feature_that_raises_the_score() -> None:
 
 @pytest.mark.parametrize(
     "shape",
-    ["one outcome only", "nothing to score", "no rows at all", "nothing before the cutoff"],
+    [
+        "one outcome only",
+        "nothing to score",
+        "no rows at all",
+        "nothing before the cutoff",
+        "missing numbers",
+    ],
 )
 def test_thin_data_scores_without_failing(shape: str) -> None:
     frame = _frame(400)
@@ -144,6 +150,8 @@ def test_thin_data_scores_without_failing(shape: str) -> None:
         frame = frame[frame["snapshot_at"] < AS_OF]
     elif shape == "no rows at all":
         frame = frame.iloc[0:0]
+    elif shape == "missing numbers":  # e.g. a deal's USD amount when its currency has no rate
+        frame.loc[frame.index % 3 == 0, "signal"] = np.nan
     else:
         frame = frame[frame["snapshot_at"] >= CUTOFF]
     result = run(frame, SPEC, SETTINGS)

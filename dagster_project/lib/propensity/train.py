@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from dagster_project.lib.propensity import channels, metrics
@@ -59,8 +60,12 @@ def features(frame: pd.DataFrame, spec: ModelSpec) -> pd.DataFrame:
 
 
 def pipeline(kind: str, spec: ModelSpec, seed: int) -> Pipeline:
+    """A missing number (a deal's USD amount without an fx rate) is the training median for
+    the logistic regression; boosting learns where missing values go."""
     if kind == LOGISTIC:
-        numeric: object = StandardScaler()
+        numeric: object = make_pipeline(
+            SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()
+        )
         classifier: object = LogisticRegression(max_iter=2000)
     else:
         numeric = "passthrough"
@@ -194,7 +199,7 @@ def drivers(
 def _describe(column: str, value: object) -> str:
     """Numbers rounded to whole units with thousands separators ("amount (USD): 9,910")."""
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
-        value = f"{float(value):,.0f}"
+        value = "unknown" if np.isnan(value) else f"{float(value):,.0f}"
     return f"{channels.label(column) or LABELS.get(column, column)}: {value}"
 
 
