@@ -255,14 +255,23 @@ def test_will_we_make_the_number_shows_the_forecast_and_its_track_record(
 def test_most_likely_buyers_are_the_top_scores_with_their_drivers_and_track_record(
     page: WebDriver, serving: duckdb.DuckDBPyConnection
 ) -> None:
-    """The ten open deals and the ten accounts scored highest, recomputed here from the marts
-    with pandas (ties: the larger expected value, then the id), and each model's AUC."""
+    """The ten open deals (renewals counted apart) and the ten accounts scored highest,
+    recomputed here from the marts with pandas (ties: the larger expected value, then the id),
+    and each model's AUC."""
 
     def drivers(frame: pd.DataFrame) -> list[str]:
         columns = frame[["driver_1", "driver_2", "driver_3"]].itertuples(index=False)
         return ["; ".join(d for d in row if isinstance(d, str)) or DASH for row in columns]
 
-    deals = serving.execute("select * from marts.fct_opportunity_scores").df()
+    scored_deals = serving.execute("select * from marts.fct_opportunity_scores").df()
+    renewals = scored_deals[scored_deals["opportunity_type"] == "Renewal"]
+    deals = scored_deals[scored_deals["opportunity_type"] != "Renewal"]
+    # The sample has open renewals, which would otherwise fill the list: the case is real here.
+    assert len(renewals) > 0 and renewals["score"].min() > deals["score"].nlargest(10).min()
+    assert page.find_element(By.ID, "buyers-renewals").text.startswith(
+        f"{len(renewals)} open renewals ({renewals['score'].mean():.0%} likely to win on average)"
+        " are left out"
+    )
     names = serving.execute(
         "select opportunity_id, opportunity_name from marts.dim_opportunities"
     ).df()
@@ -279,10 +288,11 @@ def test_most_likely_buyers_are_the_top_scores_with_their_drivers_and_track_reco
     rows = _cells(page, "buyers-opportunities")
     assert [row[0] for row in rows] == list(top["opportunity_name"])
     assert [row[1] for row in rows] == list(top["account_name"])
-    assert [row[2] for row in rows] == list(top["stage_name"])
-    assert [row[3] for row in rows] == [usd_full(amount) for amount in top["amount_usd"]]
-    assert [row[4] for row in rows] == [f"{score:.0%}" for score in top["score"]]
-    assert [row[5] for row in rows] == drivers(top)
+    assert [row[2] for row in rows] == list(top["opportunity_type"])
+    assert [row[3] for row in rows] == list(top["stage_name"])
+    assert [row[4] for row in rows] == [usd_full(amount) for amount in top["amount_usd"]]
+    assert [row[5] for row in rows] == [f"{score:.0%}" for score in top["score"]]
+    assert [row[6] for row in rows] == drivers(top)
 
     scored = serving.execute("select * from marts.fct_account_scores").df()
     likeliest = (
@@ -366,6 +376,24 @@ def test_a_failed_check_turns_the_headline_red(built_warehouse: BuiltWarehouse) 
         '<span class="status failed" id="check-status">0 of 1 checks passed · 1 failed</span>'
         in html
     )
+
+
+def test_when_every_open_deal_is_a_renewal_the_list_says_so(
+    built_warehouse: BuiltWarehouse, tmp_path: Path
+) -> None:
+    """A company whose only open deals are renewals gets a sentence, not an empty table: the
+    sample's serving file with every other open deal taken out of the scores."""
+    copy = tmp_path / "serving.duckdb"
+    copy.write_bytes(Path(built_warehouse.resource.serving_database_path).read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        con.execute("delete from marts.fct_opportunity_scores where opportunity_type != 'Renewal'")
+        renewals = con.execute("select count(*) from marts.fct_opportunity_scores").fetchone()
+    assert renewals is not None and renewals[0] > 1
+    html = render_report(load_report_data(copy), [], [])
+    assert 'id="buyers-opportunities"' not in html
+    assert '<p class="empty" id="buyers-opportunities-empty">Every deal open at' in html
+    assert "is a renewal: no other deal to list.</p>" in html
+    assert f'<p class="muted" id="buyers-renewals">{renewals[0]} open renewals (' in html
 
 
 def test_a_term_without_a_dbt_description_is_refused() -> None:

@@ -64,6 +64,7 @@ class ReportData:
     # deal likeliest to open one (top TOP_BUYERS each, names and drivers), and each propensity
     # model's record on the snapshots after its cutoff, one sentence per model.
     buyers_opportunities: pd.DataFrame = field(default_factory=pd.DataFrame)
+    open_renewals: OpenRenewals | None = None
     buyers_accounts: pd.DataFrame = field(default_factory=pd.DataFrame)
     buyers_track_record: dict[str, str] = field(default_factory=dict)
 
@@ -83,6 +84,14 @@ class ReportData:
     def data_ends_before_window(self) -> bool:
         """The whole window lies after the data: its sections are empty, and the header says why."""
         return self.data_end is None or self.data_end.on < self.period_start
+
+
+@dataclass(frozen=True)
+class OpenRenewals:
+    """The open renewals the buyers' list leaves out: how many, and their mean win chance."""
+
+    count: int
+    mean_score: float
 
 
 @dataclass(frozen=True)
@@ -247,8 +256,11 @@ def track_record_sentence(row: pd.Series) -> str:
 
 # "Most likely buyers": the open deals and the accounts without one that sales should call
 # first, by score (ties: the larger expected value, then the id), with the three features that
-# raise each score most, joined in one cell (a NULL driver is left out).
+# raise each score most, joined in one cell (a NULL driver is left out). Renewals are counted
+# apart, not listed: the contract calendar brings them and they win far more often than new
+# business (85% on the sample), so they would fill the list and tell sales nothing to do.
 TOP_BUYERS = 10
+RENEWAL = "Renewal"
 # dbt_project.yml's propensity_horizon_days, the window of an account's outcome (no run sets it
 # otherwise): tests/test_report_shapes.py holds the two equal.
 PROPENSITY_HORIZON_DAYS = 90
@@ -258,14 +270,21 @@ select
     scores.opportunity_id,
     coalesce(opportunities.opportunity_name, scores.opportunity_id) as opportunity_name,
     coalesce(accounts.account_name, scores.account_id) as account_name,
-    scores.stage_name, scores.amount_usd, scores.score, scores.expected_value_usd,
+    scores.opportunity_type, scores.stage_name, scores.amount_usd, scores.score,
+    scores.expected_value_usd,
     {_DRIVERS} as drivers
 from marts.fct_opportunity_scores as scores
 left join marts.dim_opportunities as opportunities
     on scores.opportunity_id = opportunities.opportunity_id
 left join marts.dim_accounts as accounts on scores.account_id = accounts.account_id
+where scores.opportunity_type != '{RENEWAL}'
 order by scores.score desc, scores.expected_value_usd desc nulls last, scores.opportunity_id
 limit {TOP_BUYERS}
+"""
+OPEN_RENEWALS_SQL = f"""
+select count(*) as renewals, avg(score) as mean_score
+from marts.fct_opportunity_scores
+where opportunity_type = '{RENEWAL}'
 """
 BUYERS_ACCOUNTS_SQL = f"""
 select
@@ -315,6 +334,11 @@ def propensity_sentence(model: str, performance: pd.DataFrame) -> str:
         f"{sentence}; {float(top):.0%} of the top tenth {outcome},"
         f" against {float(base):.0%} overall."
     )
+
+
+def _open_renewals(con: duckdb.DuckDBPyConnection) -> OpenRenewals | None:
+    renewals, mean_score = con.execute(OPEN_RENEWALS_SQL).fetchone() or (0, None)
+    return OpenRenewals(int(renewals), float(mean_score)) if renewals else None
 
 
 def _by_channel(
@@ -585,6 +609,7 @@ def load_report_data(
                 _frame(con, FORECAST_TRACK_RECORD_SQL).iloc[0]
             ),
             buyers_opportunities=_frame(con, BUYERS_OPPORTUNITIES_SQL),
+            open_renewals=_open_renewals(con),
             buyers_accounts=_frame(con, BUYERS_ACCOUNTS_SQL),
             buyers_track_record={
                 model: propensity_sentence(model, performance) for model in PROPENSITY_MODELS

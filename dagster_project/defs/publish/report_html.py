@@ -99,6 +99,7 @@ TERMS: dict[str, tuple[str, str]] = {
     "forecast_target": ("Bookings target", "rpt_revenue_forecast.target_usd"),
     "forecast_gap": ("Gap to target", "rpt_revenue_forecast.gap_usd"),
     "win_probability": ("Win probability", "fct_opportunity_scores.score"),
+    "scored_type": ("Type", "fct_opportunity_scores.opportunity_type"),
     "scored_stage": ("Stage", "fct_opportunity_scores.stage_name"),
     "scored_amount": ("Amount", "fct_opportunity_scores.amount_usd"),
     "new_opportunity_probability": ("Chance of a new opportunity", "fct_account_scores.score"),
@@ -340,8 +341,12 @@ def empty_notes(data: ReportData, g: Glossary) -> EmptyNotes:
         )
         if data.forecast.empty
         else None,
-        no_open_deals=Markup("No deal open at {}: no deal to score{}.").format(
-            as_of, needs("crm/opportunities")
+        no_open_deals=(
+            Markup("Every deal open at {} is a renewal: no other deal to list.").format(as_of)
+            if data.open_renewals
+            else Markup("No deal open at {}: no deal to score{}.").format(
+                as_of, needs("crm/opportunities")
+            )
         )
         if data.buyers_opportunities.empty
         else None,

@@ -1,6 +1,7 @@
 -- Every opportunity open at the as-of time with its chance of winning: the propensity model's
 -- score, its decile among the open deals (1 = the likeliest tenth), the three features that raise
--- it most, and its stage and amount then, so sales can sort by the expected value.
+-- it most, and its type, stage and amount then, so sales can sort by the expected value and
+-- set renewals apart.
 
 with
 
@@ -22,6 +23,7 @@ final as (
     select
         scores.entity_id as opportunity_id,
         snapshots.account_id,
+        snapshots.opportunity_type,
         scores.scored_at,
         snapshots.stage_name,
         snapshots.segment,
