@@ -143,17 +143,10 @@ def _forecast_section(warehouse: WarehouseResource) -> list[str]:
 
 
 def _weight_shown(row: pd.Series) -> str:
-    """Markov's weight with its interval; shapley's weight with its coefficient's interval,
-    which its `*` is read from (its weight is not resampled: the bootstrap would need every
-    channel set's Shapley values again per resample)."""
+    """The weight with its interval, and `*` when the effect's interval (markov: the removal
+    effect; shapley: the logistic coefficient) includes 0."""
     mark = " *" if str(row["evidence"]).startswith("not") else "  "
-    weight = f"{row['weight']:.1%}"
-    if pd.notna(row["weight_low"]):
-        return f"{weight} [{row['weight_low']:.1%}, {row['weight_high']:.1%}]{mark}"
-    return (
-        f"{weight}, coef {row['effect']:+.2f}"
-        f" [{row['effect_low']:+.2f}, {row['effect_high']:+.2f}]{mark}"
-    )
+    return f"{row['weight']:.1%} [{row['weight_low']:.1%}, {row['weight_high']:.1%}]{mark}"
 
 
 def _data_driven_section(warehouse: WarehouseResource) -> list[str]:
@@ -172,8 +165,8 @@ def _data_driven_section(warehouse: WarehouseResource) -> list[str]:
     table = table.loc[order.sort_values(ascending=False).index]
     return [
         f"What our own {int(rows['fitting_journeys'].max()):,} closed deals say: data-driven"
-        " channel weights with 90% intervals (markov: of the weight; shapley: of the logistic"
-        " coefficient; * cannot be told from no effect)",
+        " channel weights with 90% intervals (* cannot be told from no effect: the removal"
+        " effect's or the logistic coefficient's interval includes 0)",
         table.to_string(),
         "",
     ]

@@ -12,7 +12,12 @@ import pytest
 from scipy.optimize import minimize
 
 from dagster_project.lib.data_driven import markov, shapley
-from dagster_project.lib.data_driven.fit import FitSettings, fit_channel_weights, set_shares
+from dagster_project.lib.data_driven.fit import (
+    FitSettings,
+    Fitter,
+    fit_channel_weights,
+    set_shares,
+)
 from dagster_project.lib.data_driven.journeys import Journeys
 from tests.helpers.journeys import collapse, counted_tables, journeys_from_runs, parse_runs
 
@@ -196,11 +201,54 @@ def test_fits_are_deterministic_and_shares_sum_to_one() -> None:
     for _, rows in first.groupby("model"):
         assert rows["weight"].sum() == pytest.approx(1.0)
         assert (rows["effect_low"] <= rows["effect_high"]).all()
-    markov_rows = first[first["model"] == "markov"]
-    assert (markov_rows["weight_low"] <= markov_rows["weight_high"]).all()
-    # The shapley weight is not resampled (every set's Shapley values per resample).
-    assert first.loc[first["model"] == "shapley", "weight_low"].isna().all()
+    assert (first["weight_low"] <= first["weight_high"]).all()
+    assert first[["weight_low", "weight_high"]].notna().all().all()
     shares = set_shares(journeys, ["a|b", "a|b|c", "c", "d", "a|d"], settings)
     for _, rows in shares.groupby(["model", "channel_set"]):
         assert rows["share"].sum() == pytest.approx(1.0)
     assert "d" not in set(shares["channel"])  # a channel the fit never saw weighs nothing
+
+
+def test_a_resample_is_the_fit_on_the_journeys_it_drew() -> None:
+    """A bootstrap resample of the shapley model, refit and credited, equals the model fitted
+    on the journeys the resample lists. Every path here is one journey (paths in the runs'
+    order), and the draw takes the first won journey three times, the first lost one twice
+    and leaves three out."""
+    runs = ["a*2>b*1", "a*1>c*1", "b*1", "c*2>a*1", "a*1", "b*1>c*1", "c*1>b*2", "c*1"]
+    won = [True, False, True, False, True, False, True, True]
+    revenue = [100.0, 0, 50.0, 0, 30.0, 0, 20.0, 70.0]
+    drawn = np.array([3, 2, 1, 0, 1, 1, 0, 0], dtype=float)  # journeys drawn per path
+    journeys = journeys_from_runs(runs, won, revenue)
+    assert journeys.path_count == len(runs) and journeys.won.tolist() == [float(w) for w in won]
+    resample = Fitter(journeys, FitSettings()).shapley(
+        np.where(won, 0.0, drawn), np.where(won, drawn, 0.0)
+    )
+    listed = [i for i, times in enumerate(drawn.astype(int)) for _ in range(times)]
+    direct = Fitter(
+        journeys_from_runs(
+            [runs[i] for i in listed], [won[i] for i in listed], [revenue[i] for i in listed]
+        ),
+        FitSettings(),
+    ).point_shapley
+    assert resample.weights == pytest.approx(direct.weights, abs=1e-9)
+    assert resample.effects == pytest.approx(direct.effects, abs=1e-6)
+    # The fit's own counts are the fit itself, to the bit.
+    fitter = Fitter(journeys, FitSettings())
+    own = fitter.shapley(journeys.lost, journeys.won)
+    assert np.array_equal(own.weights, fitter.point_shapley.weights)
+
+
+@pytest.mark.parametrize(
+    ("runs", "won", "revenue"),
+    [
+        ([], [], None),  # no closed journey at all
+        (["a*1", "b*2"], [False, False], None),  # nothing won
+        (["a*1", "a*1>b*1"], [True, True], None),  # every journey won, no amount known
+    ],
+)
+def test_thin_journeys_fit_without_failing(
+    runs: list[str], won: list[bool], revenue: list[float] | None
+) -> None:
+    rows = fit_channel_weights(journeys_from_runs(runs, won, revenue), FitSettings(resamples=5))
+    assert len(rows) == 2 * len({run.split("*")[0] for text in runs for run in text.split(">")})
+    assert rows[["weight", "weight_low", "weight_high"]].notna().all().all()

@@ -1,7 +1,6 @@
 """The `make run` summary's data-driven and forecast tables, read from report tables this test
-writes into a real DuckDB file: each model's interval is the one its report row carries
-(markov's weight; shapley's coefficient, as its weight is not resampled), and the mark follows
-the evidence; the forecast shows the company-wide rows and the record of the last four
+writes into a real DuckDB file: each model's weight with the interval its report row carries,
+and the mark follows the evidence (the effect's interval); the forecast shows the company-wide rows and the record of the last four
 quarters forecast at their start."""
 
 from __future__ import annotations
@@ -27,8 +26,8 @@ YES = "distinguishable from no effect"
 ROWS = [
     ("markov", "Email", 0.9, 0.85, 0.95, 0.6, 0.55, 0.65, YES),
     ("markov", "Webinar", 0.6, 0.0, 0.7, 0.4, 0.0, 0.45, NOT),
-    ("shapley", "Email", -0.25, -0.78, 0.36, 0.0, None, None, NOT),
-    ("shapley", "Webinar", 0.32, 0.06, 0.64, 1.0, None, None, YES),
+    ("shapley", "Email", -0.25, -0.78, 0.36, 0.0, 0.0, 0.12, NOT),
+    ("shapley", "Webinar", 0.32, 0.06, 0.64, 1.0, 0.88, 1.0, YES),
 ]
 
 
@@ -51,13 +50,13 @@ def _warehouse(tmp_path: Path, rows: list[tuple[object, ...]], journeys: int) ->
 def test_each_model_shows_the_interval_its_report_row_carries(tmp_path: Path) -> None:
     lines = _data_driven_section(_warehouse(tmp_path, ROWS, 519))
     assert lines[0].startswith("What our own 519 closed deals say")
-    assert "markov: of the weight; shapley: of the logistic coefficient" in lines[0]
+    assert "the removal effect's or the logistic coefficient's interval includes 0" in lines[0]
     table = lines[1].splitlines()
     assert table[0].split() == ["model", "markov", "shapley"]
     rows = {line.split()[0]: " ".join(line.split()[1:]) for line in table[2:]}
     assert list(rows) == ["Webinar", "Email"]  # the largest weight of either model first
-    assert rows["Email"] == "60.0% [55.0%, 65.0%] 0.0%, coef -0.25 [-0.78, +0.36] *"
-    assert rows["Webinar"] == "40.0% [0.0%, 45.0%] * 100.0%, coef +0.32 [+0.06, +0.64]"
+    assert rows["Email"] == "60.0% [55.0%, 65.0%] 0.0% [0.0%, 12.0%] *"
+    assert rows["Webinar"] == "40.0% [0.0%, 45.0%] * 100.0% [88.0%, 100.0%]"
 
 
 def test_no_fitting_journey_is_said_in_words(tmp_path: Path) -> None:

@@ -4,8 +4,9 @@ What leaves here is small and is all the warehouse needs:
 * per model and channel: the effect (Markov: removal effect; Shapley: the logistic
   coefficient), the weight (Markov: the removal effect's share; Shapley: the channel's share
   of the won revenue the model credits), with 90% intervals from resampling the journeys
-  with replacement (a fixed seed, so two builds agree to the bit): both of markov's, the
-  coefficient only of shapley's (its weight would need every set's Shapley values again);
+  with replacement (a fixed seed, so two builds agree to the bit): each resample refits the
+  chain or the logistic regression and, for shapley, credits the resample's won revenue
+  with the Shapley values of the refitted model;
 * per model and channel set: each channel's share of a journey holding exactly that set
   (none when no channel of it has a positive share: the journey falls back to linear).
 dbt turns the shares into credits per touch (each channel's share split equally among its
@@ -39,7 +40,7 @@ class FitSettings:
 @dataclass(frozen=True)
 class _Estimate:
     effects: np.ndarray
-    weights: np.ndarray | None  # None: not resampled (shapley, below)
+    weights: np.ndarray
 
 
 class Fitter:
@@ -52,6 +53,9 @@ class Fitter:
         k = len(journeys.channels)
         self.counter = markov.TransitionCounter(journeys.steps, k, journeys.path_count)
         self.set_presence = shapley.presence(journeys.sets, k)
+        self.sets_by_size = [
+            sets for sets in shapley.by_size(journeys.sets) if sets.members.shape[1]
+        ]
         self._point_shares: dict[tuple[int, ...], np.ndarray | None] = {}
 
     @functools.cached_property
@@ -87,33 +91,47 @@ class Fitter:
             self.settings.regularisation_c,
         )
 
-    def shapley_coefficients(self, lost: np.ndarray, won: np.ndarray) -> _Estimate:
-        """The coefficients alone: what a bootstrap resample refits. The weight would need
-        every won channel set's Shapley values again per resample: at 10M touchpoints 5,329
-        sets of up to 15 channels take 0.25 s, so 200 resamples would add ~50 s to a fit of
-        ~27 s. Its interval is not given."""
-        return _Estimate(self.logistic(lost, won).coefficients, None)
+    def shapley(self, lost: np.ndarray, won: np.ndarray) -> _Estimate:
+        """Refitted on a resample: its coefficients and the weights its Shapley values give."""
+        return self._shapley_estimate(self.logistic(lost, won), won)
 
     @functools.cached_property
     def point_shapley(self) -> _Estimate:
-        """Coefficients, and each channel's share of the won revenue the model credits (of the
-        won journeys when no revenue is known)."""
-        fit = self.point_logistic
+        return self._shapley_estimate(self.point_logistic, self.journeys.won)
+
+    def _shapley_estimate(self, fit: shapley.LogisticFit, won: np.ndarray) -> _Estimate:
+        """The coefficients, and each channel's share of the won revenue the model credits (of
+        the won journeys when no revenue is known): a set's amount split by its Shapley shares,
+        or by its touches (linear) where none is positive. A resample draws journeys per
+        path, not amounts: a path's won revenue is taken as its won journeys (`won`) times
+        their mean amount, so the fit's own counts give the fit's own revenue exactly. Sets of
+        one size are computed together, and only those that won something."""
         journeys = self.journeys
-        per_set, linear = journeys.set_revenue, journeys.linear_revenue
-        if per_set.sum() <= 0:
-            per_set, linear = self._per_set(journeys.won), journeys.linear_won
+        drawn = _ratio(won, journeys.won)  # per path: won journeys over the path's own
+        per_set = self._per_set(journeys.revenue * drawn)
+        if journeys.set_revenue.sum() > 0:
+            linear = journeys.linear_revenue * _ratio(per_set, journeys.set_revenue)[:, None]
+        else:
+            per_set = self._per_set(won)
+            linear = journeys.linear_won * _ratio(per_set, self._per_set(journeys.won))[:, None]
         credited = np.zeros(len(journeys.channels))
-        paid = [s for s in range(len(journeys.sets)) if per_set[s] != 0]
-        all_shares = self.point_shares([journeys.sets[s] for s in paid])
-        for s, shares in zip(paid, all_shares, strict=True):
-            if shares is None:  # linear: each channel's share of the touches
-                credited += linear[s]
-            else:
-                credited[list(journeys.sets[s])] += per_set[s] * shares
+        for sets in self.sets_by_size:
+            paid = per_set[sets.indexes] != 0
+            if not paid.any():
+                continue
+            paid_sets = shapley.SetsOfSize(sets.indexes[paid], sets.members[paid])
+            shares, positive = shapley.shares_of_size(fit, paid_sets)
+            amount = per_set[paid_sets.indexes[positive]]
+            np.add.at(credited, paid_sets.members[positive], amount[:, None] * shares[positive])
+            credited += linear[paid_sets.indexes[~positive]].sum(axis=0)
         total = credited.sum()
-        weights = credited / total if total > 0 else credited
-        return _Estimate(fit.coefficients, weights)
+        return _Estimate(fit.coefficients, credited / total if total > 0 else credited)
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    # Float whatever comes in: bincount of no journey at all returns integers.
+    out = np.zeros(np.shape(numerator))
+    return np.divide(numerator, denominator, out=out, where=denominator > 0)
 
 
 def _rows(
@@ -127,13 +145,8 @@ def _rows(
     effects = np.array([sample.effects for sample in samples])
     bounds = (tail, 100 - tail)
     effect_low, effect_high = np.percentile(effects, bounds, axis=0)
-    no_interval = np.full(len(journeys.channels), np.nan)
-    weight_low, weight_high = (
-        np.percentile(np.array([sample.weights for sample in samples]), bounds, axis=0)
-        if all(sample.weights is not None for sample in samples)
-        else (no_interval, no_interval)
-    )
-    assert point.weights is not None
+    weights = np.array([sample.weights for sample in samples])
+    weight_low, weight_high = np.percentile(weights, bounds, axis=0)
     won = int(journeys.won.sum())
     revenue = float(journeys.set_revenue.sum())
     return [
@@ -181,7 +194,7 @@ def fit_channel_weights(
     Resample = Callable[[np.ndarray, np.ndarray], _Estimate]
     estimators: dict[str, tuple[Callable[[], _Estimate], Resample]] = {
         "markov": (lambda: fitter.point_markov, fitter.markov),
-        "shapley": (lambda: fitter.point_shapley, fitter.shapley_coefficients),
+        "shapley": (lambda: fitter.point_shapley, fitter.shapley),
     }
     rows = []
     for model, (estimate, resample) in estimators.items():

@@ -42,6 +42,7 @@ class Journeys:
     steps: Steps
     sets: tuple[tuple[int, ...], ...]  # distinct channel sets
     set_of: np.ndarray  # path -> index into sets
+    revenue: np.ndarray  # per path: the won amount of its journeys
     set_revenue: np.ndarray  # per set: the won amount of its journeys
     linear_won: np.ndarray  # sets x channels: won journeys' touch shares, summed
     linear_revenue: np.ndarray  # sets x channels: the same weighted by the won amount
@@ -97,6 +98,7 @@ class Journeys:
             ),
             sets=sets,
             set_of=set_of.astype(np.int64),
+            revenue=revenue,
             set_revenue=np.bincount(set_of, weights=revenue, minlength=len(sets)),
             linear_won=linear[0],
             linear_revenue=linear[1],
