@@ -1,7 +1,7 @@
 """The `make run` summary's data-driven and forecast tables, read from report tables this test
 writes into a real DuckDB file: each model's weight with the interval its report row carries,
-and the mark follows the evidence (the effect's interval); the forecast shows the company-wide rows and the record of the last four
-quarters forecast at their start."""
+and the mark follows the evidence (the effect's interval); the forecast shows the company-wide
+rows and the record of the last four quarters forecast at their start."""
 
 from __future__ import annotations
 
