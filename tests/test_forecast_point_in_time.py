@@ -26,6 +26,7 @@ CUTOFF = "2026-04-01T00:00:00Z"
 CUTOFF_DAY = CUTOFF[:10]
 # What each cutoff knew, by the model that holds it.
 KNOWN_AT_CUTOFF = {
+    "intermediate.int_forecast_quarters_listed": "cutoff_at",
     "intermediate.int_forecast_rates_learned": "cutoff_at",
     "intermediate.int_forecast_prospect_values_learned": "cutoff_at",
     "intermediate.int_forecast_open_pipeline_expected": "cutoff_at",

@@ -29,15 +29,15 @@ cutoffs as (
 
 ),
 
-opportunities as (
+forecast_quarters as (
 
-    select * from {{ ref('int_opportunities_converted') }}
+    select * from {{ ref('int_forecast_quarters_listed') }}
 
 ),
 
-quarter_offsets as (
+opportunities as (
 
-    {{ integer_series(1, 'quarter_offset') }}
+    select * from {{ ref('int_opportunities_converted') }}
 
 ),
 
@@ -51,24 +51,13 @@ lag_buckets as (
 quarters as (
 
     select
-        cutoffs.cutoff_at,
-        {{ add_months_to_date('cutoffs.first_quarter_start', '3 * quarter_offsets.quarter_offset') }}
-            as quarter_start,
-        {{ days_between(
-            'cast(cutoffs.cutoff_at as date)',
-            add_months_to_date('cutoffs.first_quarter_start', '3 * quarter_offsets.quarter_offset')
-        ) }} as quarter_start_day,
-        {{ days_between(
-            'cast(cutoffs.cutoff_at as date)',
-            add_months_to_date('cutoffs.first_quarter_start', '3 * quarter_offsets.quarter_offset + 3')
-        ) }} as quarter_end_day,
-        {{ days_between(
-            'cast(cutoffs.cutoff_at as date)', add_months_to_date('cutoffs.first_quarter_start', 12)
-        ) }} as window_end_day
+        cutoff_at,
+        quarter_start,
+        quarter_start_day,
+        quarter_end_day,
+        max(quarter_end_day) over (partition by cutoff_at) as window_end_day
 
-    from cutoffs
-    cross join quarter_offsets
-    where quarter_offsets.quarter_offset < 4
+    from forecast_quarters
 
 ),
 

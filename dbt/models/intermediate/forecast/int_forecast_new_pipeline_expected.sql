@@ -51,25 +51,10 @@ buckets as (
 
 ),
 
--- The four quarters of each cutoff, and the days of each that lie after the cutoff.
-quarter_offsets as (
-
-    {{ integer_series(1, 'quarter_offset') }}
-
-),
-
+-- The four quarters of each cutoff; the days of each that lie after the cutoff are below.
 forecast_quarters as (
 
-    select
-        cutoffs.cutoff_at,
-        {{ add_months_to_date('cutoffs.first_quarter_start', '3 * quarter_offsets.quarter_offset') }}
-            as quarter_start,
-        {{ add_months_to_date('cutoffs.first_quarter_start', '3 * quarter_offsets.quarter_offset + 3') }}
-            as next_quarter_start
-
-    from cutoffs
-    cross join quarter_offsets
-    where quarter_offsets.quarter_offset < 4
+    select * from {{ ref('int_forecast_quarters_listed') }}
 
 ),
 

@@ -15,6 +15,12 @@ expected as (
 
 ),
 
+quarters as (
+
+    select * from {{ ref('int_forecast_quarters_listed') }}
+
+),
+
 cutoffs as (
 
     select * from {{ ref('int_forecast_cutoffs_listed') }}
@@ -34,29 +40,19 @@ opportunities as (
 
 ),
 
-quarter_offsets as (
-
-    {{ integer_series(1, 'quarters_ahead') }}
-
-),
-
 -- Each cutoff's four quarters that have ended by the as-of time.
 horizons as (
 
     select
-        cutoffs.cutoff_at,
-        quarter_offsets.quarters_ahead,
-        {{ add_months_to_date('cutoffs.first_quarter_start', '3 * quarter_offsets.quarters_ahead') }}
-            as quarter_start
+        quarters.cutoff_at,
+        quarters.quarters_ahead,
+        quarters.quarter_start
 
-    from cutoffs
-    cross join quarter_offsets
+    from quarters
+    inner join cutoffs
+        on quarters.cutoff_at = cutoffs.cutoff_at
     cross join as_of
-    where
-        quarter_offsets.quarters_ahead < 4
-        and cast({{ add_months_to_date(
-            'cutoffs.first_quarter_start', '3 * quarter_offsets.quarters_ahead + 3'
-        ) }} as {{ dbt.type_timestamp() }}) <= as_of.as_of_at
+    where cast(quarters.next_quarter_start as {{ dbt.type_timestamp() }}) <= as_of.as_of_at
 
 ),
 

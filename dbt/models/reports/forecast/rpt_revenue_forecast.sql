@@ -34,9 +34,9 @@ errors as (
 
 ),
 
-quarter_offsets as (
+quarters as (
 
-    {{ integer_series(1, 'quarters_ahead') }}
+    select * from {{ ref('int_forecast_quarters_listed') }}
 
 ),
 
@@ -44,17 +44,16 @@ quarter_offsets as (
 model_errors as (
 
     select
-        {{ add_months_to_date('forecast_cutoff.first_quarter_start', '3 * quarter_offsets.quarters_ahead') }}
-            as quarter_start,
+        quarters.quarter_start,
         errors.mean_squared_error_share
 
     from forecast_cutoff
-    cross join quarter_offsets
+    inner join quarters
+        on forecast_cutoff.cutoff_at = quarters.cutoff_at
     inner join errors
         on
-            forecast_cutoff.cutoff_at = errors.cutoff_at
-            and quarter_offsets.quarters_ahead = errors.quarters_ahead
-    where quarter_offsets.quarters_ahead < 4
+            quarters.cutoff_at = errors.cutoff_at
+            and quarters.quarters_ahead = errors.quarters_ahead
 
 ),
 
