@@ -56,7 +56,6 @@ class Fitter:
         self.sets_by_size = [
             sets for sets in shapley.by_size(journeys.sets) if sets.members.shape[1]
         ]
-        self._point_shares: dict[tuple[int, ...], np.ndarray | None] = {}
 
     @functools.cached_property
     def point_markov(self) -> _Estimate:
@@ -65,13 +64,6 @@ class Fitter:
     @functools.cached_property
     def point_logistic(self) -> shapley.LogisticFit:
         return self.logistic(self.journeys.lost, self.journeys.won)
-
-    def point_shares(self, sets: Sequence[tuple[int, ...]]) -> list[np.ndarray | None]:
-        """The fit's Shapley shares of these sets, each set's computed once."""
-        missing = [one for one in dict.fromkeys(sets) if one not in self._point_shares]
-        computed = shapley.shares_of_sets(self.point_logistic, missing)
-        self._point_shares.update(zip(missing, computed, strict=True))
-        return [self._point_shares[one] for one in sets]
 
     def _per_set(self, per_path: np.ndarray) -> np.ndarray:
         return np.bincount(
@@ -233,7 +225,11 @@ def set_shares(
     picked = [tuple(index[channel] for channel in known) for known in known_channels]
     by_model = {
         "markov": [markov.set_shares(markov_weights, one) for one in picked],
-        "shapley": fitter.point_shares(picked) if journeys.size else [None] * len(picked),
+        "shapley": (
+            shapley.shares_of_sets(fitter.point_logistic, picked)
+            if journeys.size
+            else [None] * len(picked)
+        ),
     }
     rows = [
         {"model": model, "channel_set": key, "channel": channel, "share": float(share)}
