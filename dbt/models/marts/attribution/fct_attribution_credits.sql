@@ -17,14 +17,21 @@
 -- Incremental on DuckDB (macros/incremental_attribution.sql): a build deletes and rewrites the
 -- rows of the opportunities int_opportunities_changed lists (every one on a full build) and
 -- keeps the others', then records the inputs' fingerprints, all in one transaction. The
--- data-driven models' rows are rewritten in full on every build.
+-- data-driven models' rows are rewritten in full on every build, by a post-hook of their own
+-- (macros/attribution_rows.sql): markov and shapley credit every deal on every build (their
+-- weights are fitted on all closed deals) and bring their own unattributed rows.
+-- depends_on: {{ ref('int_attribution_credits_data_driven') }}
 {{ attribution_state_dependencies() }}
 {{ config(
     materialized=attribution_credits_materialization(),
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=['{{ one_thread_hook("pre") }}', '{{ delete_recomputed_attribution() }}'],
-    post_hook=['{{ record_attribution_state() }}', '{{ one_thread_hook("post") }}'],
+    post_hook=[
+        '{{ one_thread_hook("post") }}',
+        '{{ insert_data_driven_attribution() }}',
+        '{{ record_attribution_state() }}',
+    ],
 ) }}
 with
 
@@ -53,14 +60,6 @@ credits as (
     select * from {{ ref('int_attribution_credits_decayed') }}
     union all
     select * from {{ ref('int_attribution_credits_last_non_direct') }}
-
-),
-
--- markov and shapley credit every deal on every build (their weights are fitted on all closed
--- deals) and bring their own unattributed rows.
-data_driven_credits as (
-
-    select * from {{ ref('int_attribution_credits_data_driven') }}
 
 ),
 
@@ -112,67 +111,11 @@ all_credits as (
         'is_first_touch', 'is_lead_creation_touch', 'is_opportunity_creation_touch', 'is_closed_won_touch',
     ], null_columns=[('pipeline_cents', cents_type())], credited='credited_pairs') }} as completed
 
-    union all
-
-    select * from data_driven_credits
-
-),
-
--- Money per row: the credit models work out the cents (largest remainder, see
--- macros/exact_decimals.sql), except where a row holds the whole credit and so the whole
--- amount (last_non_direct, the unattributed rows). NULL for a deal with no USD amount.
-apportioned as (
-
-    select
-        all_credits.*,
-        case
-            when all_credits.credit = 1 then {{ usd_to_cents('opportunities.amount_usd') }}
-            else all_credits.pipeline_cents
-        end * cast(0.01 as decimal(3, 2)) as pipeline_usd,
-        opportunities.created_at as opportunity_created_at,
-        opportunities.close_date,
-        opportunities.is_closed,
-        opportunities.is_won,
-        opportunities.amount_usd
-
-    from all_credits
-    inner join converted_opportunities as opportunities
-        on all_credits.opportunity_id = opportunities.opportunity_id
-
 ),
 
 final as (
 
-    select
-        apportioned.opportunity_id,
-        apportioned.model,
-        apportioned.touchpoint_id,
-        touchpoints.touch_type,
-        coalesce(touchpoints.channel, '(unattributed)') as channel,
-        touchpoints.campaign_id,
-        coalesce(touchpoints.is_marketing, false) as is_marketing,
-        apportioned.is_first_touch,
-        apportioned.is_lead_creation_touch,
-        apportioned.is_opportunity_creation_touch,
-        apportioned.is_closed_won_touch,
-        cast(apportioned.credit as {{ credit_type() }}) as credit,
-        apportioned.opportunity_created_at,
-        apportioned.close_date,
-        apportioned.is_closed,
-        apportioned.is_won,
-        cast(apportioned.amount_usd as {{ money_type() }}) as amount_usd,
-        cast(apportioned.pipeline_usd as {{ money_type() }}) as attributed_pipeline_usd,
-        cast(
-            case
-                when apportioned.amount_usd is null then null
-                when apportioned.is_won then apportioned.pipeline_usd
-                else 0
-            end as {{ money_type() }}
-        ) as attributed_revenue_usd
-
-    from apportioned
-    left join touchpoints
-        on apportioned.touchpoint_id = touchpoints.touchpoint_id
+    select * from {{ attribution_rows('all_credits', 'converted_opportunities', 'touchpoints') }} as attribution_rows
 
 )
 
