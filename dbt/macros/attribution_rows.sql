@@ -1,25 +1,28 @@
 {#- The stored attribution rows (fct_attribution_credits' columns) of credits: `credits` names
     a relation of credit rows (opportunity_id, model, touchpoint_id, the four role flags,
     credit, pipeline_cents), `opportunities` int_opportunities_converted and `touchpoints`
-    int_touchpoints_classified (CTEs of the calling model or relations). Each row gets its
-    touch's channel and campaign and its deal's dates and money: the credit models' cents in
-    USD, except where a row holds the whole credit and so the whole amount (last_non_direct,
-    the unattributed rows); revenue only for won deals; NULL money for a deal with no USD
-    amount. Returns a parenthesised subquery the caller names.
+    int_touchpoints_classified (CTEs of the calling model or relations); without
+    `touchpoints`, the credit rows bring their touch's touch_type, channel, campaign_id and
+    is_marketing themselves. Each row gets its touch's channel and campaign and its deal's
+    dates and money: the credit models' cents in USD, except where a row holds the whole credit
+    and so the whole amount (last_non_direct, the unattributed rows); revenue only for won
+    deals; NULL money for a deal with no USD amount. Returns a parenthesised subquery the
+    caller names.
 
     Two statements use it: the model's own, for the rule-based models, and the post-hook that
     appends the data-driven models' rows (insert_data_driven_attribution), so both write the
     same columns in the same order by the same rules. -#}
-{% macro attribution_rows(credits, opportunities, touchpoints) -%}
+{% macro attribution_rows(credits, opportunities, touchpoints=none) -%}
+{%- set touch = 'apportioned' if touchpoints is none else 'touchpoints' -%}
 (
     select
         apportioned.opportunity_id,
         apportioned.model,
         apportioned.touchpoint_id,
-        touchpoints.touch_type,
-        coalesce(touchpoints.channel, '(unattributed)') as channel,
-        touchpoints.campaign_id,
-        coalesce(touchpoints.is_marketing, false) as is_marketing,
+        {{ touch }}.touch_type,
+        coalesce({{ touch }}.channel, '(unattributed)') as channel,
+        {{ touch }}.campaign_id,
+        coalesce({{ touch }}.is_marketing, false) as is_marketing,
         apportioned.is_first_touch,
         apportioned.is_lead_creation_touch,
         apportioned.is_opportunity_creation_touch,
@@ -56,8 +59,10 @@
         inner join {{ opportunities }} as opportunities
             on credits.opportunity_id = opportunities.opportunity_id
     ) as apportioned
+    {%- if touchpoints is not none %}
     left join {{ touchpoints }} as touchpoints
         on apportioned.touchpoint_id = touchpoints.touchpoint_id
+    {%- endif %}
 )
 {%- endmacro %}
 
@@ -71,6 +76,5 @@
     select * from {{ attribution_rows(
         ref('int_attribution_credits_data_driven'),
         ref('int_opportunities_converted'),
-        ref('int_touchpoints_classified'),
     ) }} as data_driven_rows
 {%- endmacro %}

@@ -174,8 +174,10 @@
     rows (opportunity_id, model, touchpoint_id, touched_at, the four role flags, credit,
     is_residue_anchor, amount_cents); rows with credit 0 are dropped. Ties between equal
     remainders go to touches holding a role, then to the earliest, as for the position
-    models. Returns a relation with the credit models' columns, pipeline_cents last. -#}
-{% macro touch_credits_in_cents(credited, partition_by) -%}
+    models. Returns a relation with the credit models' columns, then pipeline_cents, then the
+    columns of `credited` that `carry` names (the data-driven credits bring their touch's
+    details, so their rows need no second join to the touchpoints). -#}
+{% macro touch_credits_in_cents(credited, partition_by, carry=[]) -%}
 (
     select
         apportioned.opportunity_id,
@@ -189,6 +191,9 @@
         apportioned.credit,
         apportioned.is_residue_anchor,
         {{ apportioned_cents('apportioned.floor_cents', '1', 'apportioned.cent_cutoff') }} as pipeline_cents
+        {%- for column in carry %},
+        apportioned.{{ column }}
+        {%- endfor %}
 
     from {{ largest_remainder_classes(
         '(select credited.*, 1 as class_size, credited.is_first_touch'

@@ -10,7 +10,16 @@
 -- its other models' incrementally). The deals without a touch in J get their unattributed row
 -- here (macros/with_unattributed.sql), for the same reason.
 -- A view: fct_attribution_credits is its only reader.
+-- Each row carries its touch's details (touch_type, channel, campaign_id, is_marketing; NULL on
+-- the unattributed rows), read with the channel: fct_attribution_credits then writes these rows
+-- without joining the touchpoints a second time.
 {{ config(materialized='view') }}
+{%- set touch_columns = [
+    ('touch_type', dbt.type_string()),
+    ('channel', dbt.type_string()),
+    ('campaign_id', dbt.type_string()),
+    ('is_marketing', dbt.type_boolean()),
+] %}
 
 with
 
@@ -80,7 +89,10 @@ channeled as (
         journey_touches.is_lead_creation_touch,
         journey_touches.is_opportunity_creation_touch,
         journey_touches.is_closed_won_touch,
-        touchpoints.channel
+        touchpoints.touch_type,
+        touchpoints.channel,
+        touchpoints.campaign_id,
+        touchpoints.is_marketing
 
     from journey_touches
     inner join touchpoints
@@ -99,6 +111,10 @@ shared as (
         channeled.is_lead_creation_touch,
         channeled.is_opportunity_creation_touch,
         channeled.is_closed_won_touch,
+        channeled.touch_type,
+        channeled.channel,
+        channeled.campaign_id,
+        channeled.is_marketing,
         {{ usd_to_cents('opportunities.amount_usd') }} as amount_cents,
         case
             when fitted_sets.channel_set is null
@@ -161,7 +177,9 @@ credited_pairs as (
 -- The cents as under time_decay (macros/exact_decimals.sql).
 priced as (
 
-    select * from {{ touch_credits_in_cents('credited', 'opportunity_id, model') }} as priced
+    select * from {{ touch_credits_in_cents(
+        'credited', 'opportunity_id, model', carry=touch_columns | map(attribute=0) | list,
+    ) }} as priced
 
 ),
 
@@ -169,7 +187,7 @@ final as (
 
     select * from {{ with_unattributed('priced', 'journeys', 'models', 'opportunity_id', [
         'is_first_touch', 'is_lead_creation_touch', 'is_opportunity_creation_touch', 'is_closed_won_touch',
-    ], null_columns=[('pipeline_cents', cents_type())], credited='credited_pairs') }} as completed
+    ], null_columns=[('pipeline_cents', cents_type())] + touch_columns, credited='credited_pairs') }} as completed
 
 )
 
