@@ -1,17 +1,30 @@
 """Buyer propensity's math on data the test writes, checked against values worked out by hand:
 deciles, AUC, Brier, lift and calibration; which snapshots train, judge and get scored; the
-drivers named; and a model that must not fail on a user's thin data (one outcome, nothing to
-score, nothing at all)."""
+drivers named; a model that must not fail on a user's thin data (one outcome, nothing to
+score, nothing at all); and the sets read from a DuckDB file batch by batch, equal to the sets
+taken from the whole table."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from dagster_project.lib.propensity import channels, metrics
+from dagster_project.lib.engines import DuckDBEngine
+from dagster_project.lib.propensity import channels, metrics, reading
 from dagster_project.lib.propensity.specs import ModelSpec
-from dagster_project.lib.propensity.train import LOGISTIC, Settings, drivers, fitted, run, split
+from dagster_project.lib.propensity.train import (
+    LOGISTIC,
+    Settings,
+    drivers,
+    fitted,
+    run,
+    run_sets,
+    split,
+)
 
 SPEC = ModelSpec(
     name="toy",
@@ -222,3 +235,72 @@ def test_a_model_reads_the_channel_features_of_its_own_snapshots() -> None:
     assert result.metrics["auc"] > 0.75
     named = result.scores[["driver_1", "driver_2", "driver_3"]].stack().dropna().tolist()
     assert any(n.startswith("touches via Webinar in the last 90 days: ") for n in named)
+
+
+def _warehouse(path: Path, frame: pd.DataFrame, max_rows: int) -> DuckDBEngine:
+    """A DuckDB file holding the snapshots, the settings row and the touches by channel."""
+    touches = pd.DataFrame(
+        {
+            "account_id": frame["account_id"],
+            "snapshot_at": frame["snapshot_at"],
+            "channel": np.where(frame["noise"] > 3, "Webinar", "Paid Search"),
+            "touches_90d": frame["noise"].astype(int),
+        }
+    )
+    settings = pd.DataFrame(
+        {"as_of_at": [AS_OF], "cutoff_at": [CUTOFF], "seed": [7], "max_rows": [max_rows]}
+    )
+    tables = {SPEC.table: frame, reading.SETTINGS_TABLE: settings, channels.TABLE: touches}
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema intermediate")
+        for name, rows in tables.items():
+            con.register("rows", rows)
+            con.execute(f"create table intermediate.{name} as select * from rows")
+            con.unregister("rows")
+    return DuckDBEngine(str(path), "1GB")
+
+
+@pytest.mark.parametrize(
+    ("rows", "max_rows", "shape"),
+    [
+        (12_000, 500, "sampled"),
+        (12_000, 1_000_000, "whole"),
+        (3_000, 200, "nothing to score"),
+        (0, 200, "no rows at all"),
+    ],
+)
+def test_sets_read_in_batches_are_the_sets_split_takes_from_the_whole_table(
+    tmp_path: Path, rows: int, max_rows: int, shape: str
+) -> None:
+    frame = _frame(max(rows, 1)).sample(frac=1, random_state=5).head(rows)  # stored unordered
+    frame["account_id"] = frame["entity_id"].str.slice(0, 4)  # accounts of many snapshots
+    if shape == "nothing to score":
+        frame = frame[frame["snapshot_at"] < AS_OF]
+    engine = _warehouse(tmp_path / "w.duckdb", frame, max_rows)
+    settings = Settings(cutoff_at=CUTOFF, as_of_at=AS_OF, seed=7, max_rows=max_rows)
+    batches = list(engine.batches(f"select * from intermediate.{SPEC.table}", 2048))
+    assert len(batches) == max(1, -(-len(frame) // 2048))  # more than one batch when it can
+
+    got = reading.read_sets(engine.query, lambda sql: engine.batches(sql, 2048), SPEC, settings)
+    whole = engine.query(f"select * from intermediate.{SPEC.table}")
+    expected = split(whole, SPEC, settings)
+    for part, want in zip(got, expected, strict=True):
+        assert len(part) == len(want)
+        pd.testing.assert_frame_equal(part, want.reset_index(drop=True), check_dtype=False)
+    if shape == "sampled":
+        assert [len(part) for part in got[:3]] == [max_rows] * 3
+
+    touches = reading.read_touches(engine.query, lambda sql: engine.batches(sql, 2048), got)
+    everything = channels.ChannelTouches.from_long(
+        engine.query(f"select * from intermediate.{channels.TABLE}")
+    )
+    assert touches.names == everything.names
+    assert len(touches.wide) <= len(everything.wide)
+    for part in got:
+        pd.testing.assert_frame_equal(touches.join(part), everything.join(part), check_dtype=False)
+    if shape == "sampled":
+        assert len(touches.wide) < len(everything.wide)  # only the sampled snapshots' touches
+        result = run_sets(got, SPEC, settings, touches)
+        reference = run(whole, SPEC, settings, everything)
+        pd.testing.assert_frame_equal(result.scores, reference.scores)
+        assert result.metrics == reference.metrics

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +200,10 @@ class WarehouseResource(ConfigurableResource):
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         """Run one read-only query on whichever engine built the marts (lib/engines.py)."""
         return self._engine().query(sql, params)
+
+    def batches(self, sql: str, rows: int = 200_000) -> Iterator[pd.DataFrame]:
+        """The result of one read-only query in frames of about `rows` rows (engines.py)."""
+        return self._engine().batches(sql, rows)
 
     def exists(self) -> bool:
         """Whether dbt has built the warehouse yet."""

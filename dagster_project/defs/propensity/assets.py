@@ -6,7 +6,7 @@ metrics and the calibration table as Parquet into the raw area, where dbt reads 
 source `propensity` in the same second dbt step as the data-driven fit's tables.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -24,9 +24,9 @@ from dagster_dbt import get_asset_key_for_model
 from dagster_project.defs.asset_keys import written_asset_key
 from dagster_project.defs.dbt.assets import dbt_build
 from dagster_project.lib.files import write_parquet_atomically
-from dagster_project.lib.propensity import channels
+from dagster_project.lib.propensity import channels, reading
 from dagster_project.lib.propensity.specs import SPECS, ModelSpec
-from dagster_project.lib.propensity.train import DRIVERS, Result, Settings, run
+from dagster_project.lib.propensity.train import DRIVERS, Result, Sets, Settings, run_sets
 from dagster_project.lib.warehouse import WarehouseResource
 
 SOURCE = "propensity"
@@ -34,7 +34,7 @@ SCORES = "scores"
 METRICS = "metrics"
 CALIBRATION = "calibration"
 FILE_NAME = "scores.parquet"
-SETTINGS_MODEL = "int_propensity_settings"
+SETTINGS_MODEL = reading.SETTINGS_TABLE
 
 _TIME = pa.timestamp("us")
 SCHEMAS = {
@@ -115,18 +115,13 @@ def write_table(raw_dir: str, table: str, frame: pd.DataFrame) -> Path:
 
 
 def read_inputs(
-    query: Callable[[str], pd.DataFrame],
-) -> tuple[list[tuple[pd.DataFrame, ModelSpec]], channels.ChannelTouches]:
-    """Each model's snapshots with its spec, sorted by key in the engine (faster than pandas;
-    train.split needs the order), and the touches by channel (train.run joins them)."""
-    frames = [
-        (query(f"select * from intermediate.{spec.table} order by {spec.key}"), spec)
-        for spec in SPECS
-    ]
-    touches = channels.ChannelTouches.from_long(
-        query(f"select * from intermediate.{channels.TABLE}")
-    )
-    return frames, touches
+    query: reading.Query, batches: reading.Batches, settings: Settings
+) -> tuple[list[tuple[Sets, ModelSpec]], channels.ChannelTouches]:
+    """Each model's sets with its spec, and the touches by channel of their snapshots (train
+    joins them), streamed past rather than read whole (reading.py says why)."""
+    sets = [(reading.read_sets(query, batches, spec, settings), spec) for spec in SPECS]
+    touches = reading.read_touches(query, batches, [rows for four, _ in sets for rows in four])
+    return sets, touches
 
 
 def settings_from(frame: pd.DataFrame) -> Settings:
@@ -162,9 +157,8 @@ def propensity_scores(
     """Train before the cutoff, judge after it, refit and score at the as-of time."""
     with warehouse.reading():
         settings = settings_from(warehouse.query(f"select * from intermediate.{SETTINGS_MODEL}"))
-        inputs = read_inputs(warehouse.query)
-    frames, touches = inputs
-    results = [run(frame, spec, settings, touches) for frame, spec in frames]
+        sets, touches = read_inputs(warehouse.query, warehouse.batches, settings)
+    results = [run_sets(four, spec, settings, touches) for four, spec in sets]
     for result in results:
         m = result.metrics
         context.log.info(

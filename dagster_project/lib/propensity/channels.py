@@ -4,6 +4,7 @@ of their own; here they become one column per channel, joined by account and ins
 snapshots a model reads. Joined after sampling (train.run): at 10M touchpoints the long table
 has millions of rows, and a model reads a few hundred thousand snapshots."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -34,13 +35,18 @@ class ChannelTouches:
     wide: pd.DataFrame
 
     @classmethod
-    def from_long(cls, touches: pd.DataFrame) -> "ChannelTouches":
+    def from_long(
+        cls, touches: pd.DataFrame, names: Iterable[str] | None = None
+    ) -> "ChannelTouches":
+        """`names`: every channel to have a column (default: those in `touches`), so that
+        touches read for some snapshots only give the columns all of them would."""
         wide = (
             touches.groupby([*KEYS, "channel"], sort=True)["touches_90d"]
             .sum()
             .unstack("channel", fill_value=0)
         )
-        wide = wide.reindex(columns=sorted(wide.columns))
+        names = wide.columns if names is None else names
+        wide = wide.reindex(columns=sorted(set(names)), fill_value=0)
         wide.columns = [column(c) for c in wide.columns]
         return cls(wide)
 

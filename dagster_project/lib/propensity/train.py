@@ -85,10 +85,13 @@ def pipeline(kind: str, spec: ModelSpec, seed: int) -> Pipeline:
     return Pipeline([("encode", encode), ("classify", classifier)])
 
 
-def split(
-    frame: pd.DataFrame, spec: ModelSpec, settings: Settings
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Training, evaluation, refit and scoring rows, each ordered by key (repeatable fits)."""
+# Training, evaluation, refit and scoring rows.
+Sets = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]
+
+
+def split(frame: pd.DataFrame, spec: ModelSpec, settings: Settings) -> Sets:
+    """Training, evaluation, refit and scoring rows, each ordered by key (repeatable fits).
+    reading.py states the same four conditions in SQL; a test holds the two equal."""
     if not frame[spec.key].is_monotonic_increasing:
         frame = frame.sort_values(spec.key, kind="mergesort")
     known = frame[spec.outcome].notna()
@@ -111,12 +114,18 @@ def split(
     )
 
 
+def sample_positions(count: int, limit: int, seed: int) -> np.ndarray | None:
+    """Which of `count` rows a seeded uniform sample of at most `limit` keeps, as ascending
+    positions; None: all of them. reading.py draws from the warehouse's counts with it."""
+    if count <= limit:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(count, size=limit, replace=False))
+
+
 def sampled(rows: pd.DataFrame, limit: int, seed: int) -> pd.DataFrame:
     """At most `limit` rows, a seeded uniform sample in the rows' order (which is by key)."""
-    if len(rows) <= limit:
-        return rows
-    keep = np.sort(np.random.default_rng(seed).choice(len(rows), size=limit, replace=False))
-    return rows.iloc[keep]
+    keep = sample_positions(len(rows), limit, seed)
+    return rows if keep is None else rows.iloc[keep]
 
 
 def _fit(kind: str, rows: pd.DataFrame, spec: ModelSpec, seed: int, labels: np.ndarray) -> Pipeline:
@@ -209,9 +218,19 @@ def run(
     settings: Settings,
     touches: channels.ChannelTouches | None = None,
 ) -> Result:
+    """`run_sets` on the sets `split` takes from all of a model's snapshots."""
+    return run_sets(split(frame, spec, settings), spec, settings, touches)
+
+
+def run_sets(
+    sets: Sets,
+    spec: ModelSpec,
+    settings: Settings,
+    touches: channels.ChannelTouches | None = None,
+) -> Result:
     """Judge both kinds on the evaluation rows, keep the better, refit it and score. With
     `touches`, each set read gains the touches by channel as features (after sampling)."""
-    training, evaluation, refit, scoring = split(frame, spec, settings)
+    training, evaluation, refit, scoring = sets
     if touches is not None and touches.names:
         spec = touches.spec(spec)
         training, evaluation, refit, scoring = (
