@@ -91,24 +91,26 @@ class DuckDBEngine:
         self.warehouse_path = warehouse_path
         self.memory_limit = memory_limit
 
-    def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+    @contextlib.contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on the `reading()` block's connection, else on one of its own, capped."""
         held = _HELD.get(self.warehouse_path)
         if held is not None:
             with held.cursor() as cursor:
-                return cursor.execute(sql, params or []).df()
+                yield cursor
+            return
         with duckdb.connect(self.warehouse_path, read_only=True) as con:
             cap_memory(con, self.memory_limit)
-            return con.execute(sql, params or []).df()
+            yield con
+
+    def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        with self._cursor() as cursor:
+            return cursor.execute(sql, params or []).df()
 
     def batches(self, sql: str, rows: int) -> Iterator[pd.DataFrame]:
         """DuckDB's own chunks (2,048 rows a vector), typed as `query` types them."""
         vectors = max(1, rows // duckdb.__standard_vector_size__)
-        with contextlib.ExitStack() as stack:
-            con = _HELD.get(self.warehouse_path)
-            if con is None:
-                con = stack.enter_context(duckdb.connect(self.warehouse_path, read_only=True))
-                cap_memory(con, self.memory_limit)
-            cursor = stack.enter_context(con.cursor())
+        with self._cursor() as cursor:
             cursor.execute(sql)
             frame = cursor.fetch_df_chunk(vectors)
             yield frame

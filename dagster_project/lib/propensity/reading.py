@@ -40,52 +40,45 @@ def conditions(spec: ModelSpec) -> dict[str, str]:
 
 def read_sets(query: Query, batches: Batches, spec: ModelSpec, settings: Settings) -> Sets:
     """train.split's sets, each in key order (the index counts rows within a set)."""
+    where = conditions(spec)
     source = f"intermediate.{spec.table} as s cross join intermediate.{SETTINGS_TABLE} as p"
-    flags = {
-        name: f"case when {where} then 1 else 0 end" for name, where in conditions(spec).items()
-    }
     counted = query(
         "select "
-        + ", ".join(f"sum({flag}) as {name}" for name, flag in flags.items())
+        + ", ".join(f"count(case when {c} then 1 end) as {name}" for name, c in where.items())
         + f" from {source}"
     ).iloc[0]
     keep = {
-        name: sample_positions(_count(counted[name]), settings.max_rows, settings.seed)
-        if name in SAMPLED
-        else None
-        for name in SETS
+        name: sample_positions(int(counted[name]), settings.max_rows, settings.seed)
+        for name in SAMPLED
     }
-    in_set = [f"in_{name}" for name in SETS]
     sql = (
         "select s.*, "
-        + ", ".join(f"{flag} as in_{name}" for name, flag in flags.items())
+        + ", ".join(f"case when {c} then 1 else 0 end as in_{name}" for name, c in where.items())
         + f" from {source} where "
-        + " or ".join(f"({where})" for where in conditions(spec).values())
+        + " or ".join(f"({c})" for c in where.values())
         + f" order by s.{spec.key}"
     )
     pieces: dict[str, list[pd.DataFrame]] = {name: [] for name in SETS}
-    seen = dict.fromkeys(SETS, 0)
+    seen = dict.fromkeys(SAMPLED, 0)
     empty: pd.DataFrame | None = None
     for batch in batches(sql):
-        rows = batch.drop(columns=in_set)
+        rows = batch.drop(columns=[f"in_{name}" for name in SETS])
         empty = rows.iloc[0:0] if empty is None else empty
         for name in SETS:
             member = batch[f"in_{name}"].to_numpy() == 1
-            drawn = keep[name]
+            drawn = keep.get(name)
             if drawn is not None:
                 positions = seen[name] + np.cumsum(member) - 1
                 seen[name] += int(member.sum())
                 member &= np.isin(positions, drawn)
-            if member.any():
-                pieces[name].append(rows[member])
-    return tuple(  # type: ignore[return-value]
-        pd.concat(pieces[name], ignore_index=True) if pieces[name] else empty for name in SETS
-    )
+            pieces[name].append(rows[member])
+    return tuple(_joined(pieces[name], empty) for name in SETS)  # type: ignore[return-value]
 
 
-def _count(value: object) -> int:
-    """A sum over no rows is null."""
-    return 0 if value is None or pd.isna(value) else int(value)  # type: ignore[arg-type]
+def _joined(pieces: list[pd.DataFrame], empty: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The non-empty pieces as one frame; none: `empty`, the batches' columns."""
+    found = [piece for piece in pieces if len(piece)]
+    return pd.concat(found, ignore_index=True) if found else empty
 
 
 def read_touches(
@@ -93,16 +86,13 @@ def read_touches(
 ) -> channels.ChannelTouches:
     """The touches by channel of the snapshots in `sets` only, with a column for every
     channel the table holds (as from all of it: the same data gives the same features)."""
-    kept = [rows[channels.KEYS] for rows in sets if len(rows)]
-    wanted = pd.MultiIndex.from_frame(pd.concat(kept).drop_duplicates()) if kept else None
+    wanted = pd.MultiIndex.from_frame(
+        pd.concat([rows[channels.KEYS] for rows in sets]).drop_duplicates()
+    )
     names = query(f"select distinct channel from intermediate.{channels.TABLE}")["channel"]
     found: list[pd.DataFrame] = []
     empty: pd.DataFrame | None = None
     for batch in batches(f"select * from intermediate.{channels.TABLE}"):
         empty = batch.iloc[0:0] if empty is None else empty
-        if wanted is not None:
-            touched = batch[pd.MultiIndex.from_frame(batch[channels.KEYS]).isin(wanted)]
-            if len(touched):
-                found.append(touched)
-    long = pd.concat(found, ignore_index=True) if found else empty
-    return channels.ChannelTouches.from_long(long, names)
+        found.append(batch[pd.MultiIndex.from_frame(batch[channels.KEYS]).isin(wanted)])
+    return channels.ChannelTouches.from_long(_joined(found, empty), names)
