@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -20,6 +21,7 @@ from dagster_project.defs.data_driven.assets import (
     fit_tables,
     read_inputs,
 )
+from dagster_project.lib.data_driven.journeys import Journeys
 from tests.helpers.journeys import counted_tables
 from tests.helpers.warehouse_build import BuiltWarehouse
 
@@ -76,9 +78,9 @@ def test_the_warehouse_counts_the_journeys_as_python_does(
 def test_the_fit_written_is_the_fit_of_the_warehouse_counts(
     built_warehouse: BuiltWarehouse, con: duckdb.DuckDBPyConnection
 ) -> None:
-    counted, sets, settings = read_inputs(lambda sql: con.execute(sql).df())
-    assert settings.resamples == 200 and settings.regularisation_c == 1.0
-    again = fit_tables(counted, sets, settings)
+    inputs = read_inputs(lambda sql: con.execute(sql).df())
+    assert inputs.settings.resamples == 200 and inputs.settings.regularisation_c == 1.0
+    again = fit_tables(inputs)
     for table in (CHANNEL_WEIGHTS, CHANNEL_SET_SHARES):
         pd.testing.assert_frame_equal(
             _written(built_warehouse, table), again[table], check_exact=True
@@ -88,6 +90,37 @@ def test_the_fit_written_is_the_fit_of_the_warehouse_counts(
     assert (weights["fitting_journeys"] == 519).all()  # the sample's closed deals with a touch
     for _, rows in weights.groupby("model"):
         assert rows["weight"].sum() == pytest.approx(1.0)
+
+
+def test_the_steps_the_warehouse_codes_are_the_steps_python_codes(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """The fit reads the steps as integers coded in SQL (coded_steps_sql); the journeys they
+    make equal those made from the steps' own strings, coded in Python."""
+    inputs = read_inputs(lambda sql: con.execute(sql).df())
+    strings = con.execute("select * from intermediate.int_data_driven_path_steps_counted").df()
+    coded = Journeys.from_coded_steps(
+        inputs.paths, inputs.steps, inputs.set_touches, inputs.step_channels
+    )
+    from_strings = Journeys.from_tables(inputs.paths, strings, inputs.set_touches)
+    assert len(coded.steps.path) == len(strings) > 0
+    assert coded.channels == from_strings.channels
+    for field in ("path", "from_state", "to_state", "count"):
+        order = np.lexsort((coded.steps.to_state, coded.steps.from_state, coded.steps.path))
+        again = np.lexsort(
+            (from_strings.steps.to_state, from_strings.steps.from_state, from_strings.steps.path)
+        )
+        assert np.array_equal(
+            getattr(coded.steps, field)[order], getattr(from_strings.steps, field)[again]
+        ), field
+    with pytest.raises(ValueError, match="not the paths'"):
+        Journeys.from_coded_steps(
+            inputs.paths, inputs.steps, inputs.set_touches, inputs.step_channels[1:]
+        )
+    unknown = inputs.steps.astype({"path_index": float})
+    unknown.loc[0, "path_index"] = np.nan  # a step whose path_id no path has
+    with pytest.raises(ValueError, match="does not list"):
+        Journeys.from_coded_steps(inputs.paths, unknown, inputs.set_touches, inputs.step_channels)
 
 
 def test_credits_are_the_shares_split_among_each_channels_touches(

@@ -11,6 +11,7 @@ of the same run.
 """
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +22,12 @@ from dagster_dbt import get_asset_key_for_model
 from dagster_project.defs.asset_keys import written_asset_key
 from dagster_project.defs.dbt.assets import dbt_build
 from dagster_project.lib.data_driven.fit import FitSettings, Fitter, fit_channel_weights, set_shares
-from dagster_project.lib.data_driven.journeys import PATH_SEPARATOR, SET_SEPARATOR, Journeys
+from dagster_project.lib.data_driven.journeys import (
+    PATH_SEPARATOR,
+    SET_SEPARATOR,
+    Journeys,
+    coded_steps_sql,
+)
 from dagster_project.lib.files import write_parquet_atomically
 from dagster_project.lib.warehouse import WarehouseResource
 
@@ -96,19 +102,34 @@ def settings_from(frame: pd.DataFrame) -> FitSettings:
     )
 
 
-def fit_tables(
-    counted: dict[str, pd.DataFrame], channel_sets: pd.Series, settings: FitSettings
-) -> dict[str, pd.DataFrame]:
-    """Both tables from the counted journeys (`counted`: the paths, steps and set touches
-    tables by model name) and every opportunity's channel set (open deals' too: they are
-    credited by the shares)."""
-    distinct_sets = channel_sets.dropna().unique()
+@dataclass(frozen=True)
+class FitInputs:
+    """What the fit reads from the warehouse: the counted journeys (the steps coded as
+    integers, `coded_steps_sql`), every opportunity's channel set (open deals' too: they are
+    credited by the shares) and the settings."""
+
+    paths: pd.DataFrame
+    steps: pd.DataFrame
+    step_channels: list[str]
+    set_touches: pd.DataFrame
+    channel_sets: pd.Series
+    settings: FitSettings
+
+    @property
+    def fitting_journeys(self) -> int:
+        return int(self.paths[["won_journeys", "lost_journeys"]].to_numpy().sum())
+
+
+def fit_tables(inputs: FitInputs) -> dict[str, pd.DataFrame]:
+    """Both tables from what the fit reads."""
+    distinct_sets = inputs.channel_sets.dropna().unique()
     check_channel_names(
         pd.Series(sorted({c for key in distinct_sets for c in key.split(SET_SEPARATOR)}))
     )
-    journeys = Journeys.from_tables(
-        counted[PATHS_MODEL], counted[STEPS_MODEL], counted[SET_TOUCHES_MODEL]
+    journeys = Journeys.from_coded_steps(
+        inputs.paths, inputs.steps, inputs.set_touches, inputs.step_channels
     )
+    settings = inputs.settings
     fitter = Fitter(journeys, settings)
     return {
         CHANNEL_WEIGHTS: fit_channel_weights(journeys, settings, fitter),
@@ -116,21 +137,21 @@ def fit_tables(
     }
 
 
-def read_inputs(
-    query: Callable[[str], pd.DataFrame],
-) -> tuple[dict[str, pd.DataFrame], pd.Series, FitSettings]:
-    """What the fit reads from the warehouse: the counted journeys, the distinct channel sets,
-    the settings."""
-    counted = {
-        model: query(f"select * from intermediate.{model}")
-        for model in (PATHS_MODEL, STEPS_MODEL, SET_TOUCHES_MODEL)
-    }
-    sets = query(
-        f"select distinct channel_set from intermediate.{JOURNEYS_MODEL}"
-        " where channel_set is not null order by channel_set"
-    )["channel_set"]
-    settings = settings_from(query(f"select * from intermediate.{SETTINGS_MODEL}"))
-    return counted, sets, settings
+def read_inputs(query: Callable[[str], pd.DataFrame]) -> FitInputs:
+    step_channels, coded_steps = coded_steps_sql(
+        f"intermediate.{PATHS_MODEL}", f"intermediate.{STEPS_MODEL}"
+    )
+    return FitInputs(
+        paths=query(f"select * from intermediate.{PATHS_MODEL}"),
+        steps=query(coded_steps),
+        step_channels=list(query(step_channels)["channel"]),
+        set_touches=query(f"select * from intermediate.{SET_TOUCHES_MODEL}"),
+        channel_sets=query(
+            f"select distinct channel_set from intermediate.{JOURNEYS_MODEL}"
+            " where channel_set is not null order by channel_set"
+        )["channel_set"],
+        settings=settings_from(query(f"select * from intermediate.{SETTINGS_MODEL}")),
+    )
 
 
 def write_table(raw_dir: str, table: str, frame: pd.DataFrame) -> Path:
@@ -168,9 +189,9 @@ def data_driven_fit(
 ) -> Iterator[MaterializeResult]:
     """Fit markov and shapley on the closed journeys (lib/data_driven)."""
     with warehouse.reading():
-        counted, sets, settings = read_inputs(warehouse.query)
-    tables = fit_tables(counted, sets, settings)
-    fitting = int(counted[PATHS_MODEL][["won_journeys", "lost_journeys"]].to_numpy().sum())
+        inputs = read_inputs(warehouse.query)
+    tables = fit_tables(inputs)
+    fitting = inputs.fitting_journeys
     for table, frame in tables.items():
         path = write_table(warehouse.raw_dir, table, frame)
         context.log.info(f"{table}: {len(frame)} rows from {fitting} fitting journeys")

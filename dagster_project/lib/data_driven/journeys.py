@@ -10,6 +10,7 @@ and hold the same channel set, so every fit, resamples included, is a weighting 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,13 +62,7 @@ class Journeys:
     ) -> Journeys:
         """From the three tables dbt writes (their columns); paths are taken in path_id order,
         so a build and a rebuild weight and resample them alike."""
-        paths = paths.sort_values("path_id", kind="stable").reset_index(drop=True)
-        set_of, distinct_keys = pd.factorize(paths["channel_set"].astype(str), sort=False)
-        channels = tuple(sorted({c for key in distinct_keys for c in key.split(SET_SEPARATOR)}))
-        index = {channel: c for c, channel in enumerate(channels)}
-        sets = tuple(
-            tuple(sorted(index[c] for c in key.split(SET_SEPARATOR))) for key in distinct_keys
-        )
+        paths, channels = _in_order(paths)
 
         def states(column: pd.Series, missing: int) -> np.ndarray:
             codes = pd.Categorical(column, categories=list(channels)).codes.astype(np.int64)
@@ -78,6 +73,59 @@ class Journeys:
         path_of_step = pd.Index(paths["path_id"]).get_indexer(steps["path_id"])
         if (path_of_step < 0).any():
             raise ValueError("a step of a path that int_data_driven_paths_counted does not list")
+        coded = Steps(
+            path=path_of_step.astype(np.int64),
+            from_state=states(steps["from_channel"], START),
+            to_state=states(steps["to_channel"], END),
+            count=steps["steps"].to_numpy(dtype=float),
+        )
+        return cls._with_steps(paths, channels, coded, set_touches)
+
+    @classmethod
+    def from_coded_steps(
+        cls,
+        paths: pd.DataFrame,
+        steps: pd.DataFrame,
+        set_touches: pd.DataFrame,
+        step_channels: Sequence[str],
+    ) -> Journeys:
+        """The same, with the steps as the warehouse codes them (`coded_steps_sql`): the path's
+        place in path_id order, and the states, the channels numbered in `step_channels`
+        (the steps' channels, sorted). At 10M touchpoints 6.2M steps took 6.6 s to read and
+        code as strings."""
+        paths, channels = _in_order(paths)
+        if tuple(step_channels) != channels:
+            raise ValueError(
+                f"the steps' channels {list(step_channels)} are not the paths' {list(channels)}"
+            )
+        columns = ["path_index", "from_state", "to_state"]
+        if steps[columns].isna().to_numpy().any():
+            raise ValueError(
+                "a step of a path that int_data_driven_paths_counted does not list, or of a"
+                " channel that no step leads to"
+            )
+        path = steps["path_index"].to_numpy(dtype=np.int64)
+        coded = Steps(
+            path=path,
+            from_state=steps["from_state"].to_numpy(dtype=np.int64),
+            to_state=steps["to_state"].to_numpy(dtype=np.int64),
+            count=steps["steps"].to_numpy(dtype=float),
+        )
+        return cls._with_steps(paths, channels, coded, set_touches)
+
+    @classmethod
+    def _with_steps(
+        cls,
+        paths: pd.DataFrame,
+        channels: tuple[str, ...],
+        steps: Steps,
+        set_touches: pd.DataFrame,
+    ) -> Journeys:
+        set_of, distinct_keys = pd.factorize(paths["channel_set"].astype(str), sort=False)
+        index = {channel: c for c, channel in enumerate(channels)}
+        sets = tuple(
+            tuple(sorted(index[c] for c in key.split(SET_SEPARATOR))) for key in distinct_keys
+        )
         set_of_touch = pd.Index(distinct_keys).get_indexer(set_touches["channel_set"].astype(str))
         if (set_of_touch < 0).any():
             raise ValueError("touch shares of a channel set no fitting path holds")
@@ -90,12 +138,7 @@ class Journeys:
             channels=channels,
             won=paths["won_journeys"].to_numpy(dtype=float),
             lost=paths["lost_journeys"].to_numpy(dtype=float),
-            steps=Steps(
-                path=path_of_step.astype(np.int64),
-                from_state=states(steps["from_channel"], START),
-                to_state=states(steps["to_channel"], END),
-                count=steps["steps"].to_numpy(dtype=float),
-            ),
+            steps=steps,
             sets=sets,
             set_of=set_of.astype(np.int64),
             revenue=revenue,
@@ -103,3 +146,42 @@ class Journeys:
             linear_won=linear[0],
             linear_revenue=linear[1],
         )
+
+
+def _in_order(paths: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The paths in path_id order, and every channel of their sets, sorted."""
+    paths = paths.sort_values("path_id", kind="stable").reset_index(drop=True)
+    keys = paths["channel_set"].astype(str).unique()
+    return paths, tuple(sorted({c for key in keys for c in key.split(SET_SEPARATOR)}))
+
+
+def coded_steps_sql(paths: str, steps: str) -> tuple[str, str]:
+    """Two queries on the tables `paths` and `steps` (int_data_driven_paths_counted and its
+    steps): the steps' channels, sorted; and every step coded for `from_coded_steps`, in
+    integers only: the path's place among the paths by path_id (from 0), the from and to
+    states (channel n of the sorted list is state n; start 0, end -1); NULL where a step's
+    path or channel is unknown, which `from_coded_steps` refuses. Ordering by plain
+    string comparison is code-point order on DuckDB and Spark, as Python's `sorted`."""
+    channels = f"select distinct to_channel as channel from {steps} where to_channel is not null"
+    coded = f"""
+        with
+        channels as (
+            select channel, row_number() over (order by channel) as state
+            from ({channels}) as step_channels
+        ),
+        ordered_paths as (
+            select path_id, row_number() over (order by path_id) - 1 as path_index
+            from {paths}
+        )
+        select
+            ordered_paths.path_index,
+            case when steps.from_channel is null then {START} else from_channels.state end
+                as from_state,
+            case when steps.to_channel is null then {END} else to_channels.state end as to_state,
+            steps.steps
+        from {steps} as steps
+        left join ordered_paths on steps.path_id = ordered_paths.path_id
+        left join channels as from_channels on steps.from_channel = from_channels.channel
+        left join channels as to_channels on steps.to_channel = to_channels.channel
+    """
+    return f"{channels} order by channel", coded
