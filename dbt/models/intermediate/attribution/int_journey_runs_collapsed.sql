@@ -1,6 +1,7 @@
 -- Every opportunity's full-journey (J) window as runs of one channel: the touches in order
 -- (touched_at, touchpoint_id), consecutive touches of the same channel collapsed into one
--- run with its touch count, and the next run's channel (NULL after the last run). The runs
+-- run with its touch count, the next run's channel (NULL after the last run) and the run's
+-- first touch (first_touched_at, first_touchpoint_id). The runs
 -- are the collapsed path the Markov chain walks; the data-driven models' journeys, paths and
 -- step counts are all read from here, so the touches are ordered once.
 
@@ -26,6 +27,8 @@ channeled as (
     select
         journey_touches.opportunity_id,
         journey_touches.window_touch_count,
+        journey_touches.touched_at,
+        journey_touches.touchpoint_id,
         touchpoints.channel,
         lag(touchpoints.channel) over (
             partition by journey_touches.opportunity_id
@@ -47,6 +50,8 @@ run_starts as (
     select
         opportunity_id,
         window_touch_count,
+        touched_at,
+        touchpoint_id,
         channel,
         touch_number
 
@@ -76,7 +81,9 @@ final as (
         lead(channel) over (
             partition by opportunity_id
             order by touch_number asc
-        ) as next_channel
+        ) as next_channel,
+        touched_at as first_touched_at,
+        touchpoint_id as first_touchpoint_id
 
     from run_starts
 
