@@ -73,13 +73,13 @@ class Journeys:
         path_of_step = pd.Index(paths["path_id"]).get_indexer(steps["path_id"])
         if (path_of_step < 0).any():
             raise ValueError("a step of a path that int_data_driven_paths_counted does not list")
-        coded = Steps(
-            path=path_of_step.astype(np.int64),
-            from_state=states(steps["from_channel"], START),
-            to_state=states(steps["to_channel"], END),
-            count=steps["steps"].to_numpy(dtype=float),
+        return cls._with_steps(
+            paths,
+            channels,
+            (path_of_step, states(steps["from_channel"], START), states(steps["to_channel"], END)),
+            steps["steps"],
+            set_touches,
         )
-        return cls._with_steps(paths, channels, coded, set_touches)
 
     @classmethod
     def from_coded_steps(
@@ -104,23 +104,21 @@ class Journeys:
                 "a step of a path that int_data_driven_paths_counted does not list, or of a"
                 " channel that no step leads to"
             )
-        path = steps["path_index"].to_numpy(dtype=np.int64)
-        coded = Steps(
-            path=path,
-            from_state=steps["from_state"].to_numpy(dtype=np.int64),
-            to_state=steps["to_state"].to_numpy(dtype=np.int64),
-            count=steps["steps"].to_numpy(dtype=float),
-        )
-        return cls._with_steps(paths, channels, coded, set_touches)
+        coded = tuple(steps[column].to_numpy(dtype=np.int64) for column in columns)
+        return cls._with_steps(paths, channels, coded, steps["steps"], set_touches)
 
     @classmethod
     def _with_steps(
         cls,
         paths: pd.DataFrame,
         channels: tuple[str, ...],
-        steps: Steps,
+        coded: tuple[np.ndarray, ...],
+        counts: pd.Series,
         set_touches: pd.DataFrame,
     ) -> Journeys:
+        """`coded`: each step's path (its place in `paths`), from and to states."""
+        path, from_state, to_state = (np.asarray(codes, dtype=np.int64) for codes in coded)
+        steps = Steps(path, from_state, to_state, counts.to_numpy(dtype=float))
         set_of, distinct_keys = pd.factorize(paths["channel_set"].astype(str), sort=False)
         index = {channel: c for c, channel in enumerate(channels)}
         sets = tuple(
