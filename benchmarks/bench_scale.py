@@ -55,7 +55,7 @@ from daily_exports import write_yesterday
 from gnu_time import fresh_dagster_home, timed
 
 from dagster_project.lib.engines import cap_memory
-from dagster_project.settings import DEFAULT_DUCKDB_MEMORY_LIMIT
+from dagster_project.settings import load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = REPO / ".venv" / "bin"
@@ -202,9 +202,8 @@ def _floor_and_counts(warehouse: Path) -> tuple[float, int, int]:
     """Under the job's own DuckDB cap: uncapped, this connection took 80% of RAM and at 50M
     touchpoints reached 16.1 GB after the job, which GNU time over the benchmark then reported
     as the job's peak."""
-    cap = os.environ.get("ATTRIBUTION_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        cap_memory(con, cap)
+        cap_memory(con, load_settings().duckdb_memory_limit)
         seconds = []
         for _ in range(3):
             began = time.perf_counter()

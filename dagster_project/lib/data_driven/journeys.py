@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -62,7 +63,8 @@ class Journeys:
     ) -> Journeys:
         """From the three tables dbt writes (their columns); paths are taken in path_id order,
         so a build and a rebuild weight and resample them alike."""
-        paths, channels = _in_order(paths)
+        paths, channel_sets = _in_order(paths)
+        channels = channel_sets.channels
 
         def states(column: pd.Series, missing: int) -> np.ndarray:
             codes = pd.Categorical(column, categories=list(channels)).codes.astype(np.int64)
@@ -75,7 +77,7 @@ class Journeys:
             raise ValueError("a step of a path that int_data_driven_paths_counted does not list")
         return cls._with_steps(
             paths,
-            channels,
+            channel_sets,
             (path_of_step, states(steps["from_channel"], START), states(steps["to_channel"], END)),
             steps["steps"],
             set_touches,
@@ -93,10 +95,11 @@ class Journeys:
         place in path_id order, and the states, the channels numbered in `step_channels`
         (the steps' channels, sorted). At 10M touchpoints 6.2M steps took 6.6 s to read and
         code as strings."""
-        paths, channels = _in_order(paths)
-        if tuple(step_channels) != channels:
+        paths, channel_sets = _in_order(paths)
+        if tuple(step_channels) != channel_sets.channels:
             raise ValueError(
-                f"the steps' channels {list(step_channels)} are not the paths' {list(channels)}"
+                f"the steps' channels {list(step_channels)} are not the paths'"
+                f" {list(channel_sets.channels)}"
             )
         columns = ["path_index", "from_state", "to_state"]
         if steps[columns].isna().to_numpy().any():
@@ -105,13 +108,13 @@ class Journeys:
                 " channel that no step leads to"
             )
         coded = tuple(steps[column].to_numpy(dtype=np.int64) for column in columns)
-        return cls._with_steps(paths, channels, coded, steps["steps"], set_touches)
+        return cls._with_steps(paths, channel_sets, coded, steps["steps"], set_touches)
 
     @classmethod
     def _with_steps(
         cls,
         paths: pd.DataFrame,
-        channels: tuple[str, ...],
+        channel_sets: _ChannelSets,
         coded: tuple[np.ndarray, ...],
         counts: pd.Series,
         set_touches: pd.DataFrame,
@@ -119,12 +122,12 @@ class Journeys:
         """`coded`: each step's path (its place in `paths`), from and to states."""
         path, from_state, to_state = (np.asarray(codes, dtype=np.int64) for codes in coded)
         steps = Steps(path, from_state, to_state, counts.to_numpy(dtype=float))
-        set_of, distinct_keys = pd.factorize(paths["channel_set"].astype(str), sort=False)
+        channels, set_of, distinct_keys = channel_sets
         index = {channel: c for c, channel in enumerate(channels)}
         sets = tuple(
             tuple(sorted(index[c] for c in key.split(SET_SEPARATOR))) for key in distinct_keys
         )
-        set_of_touch = pd.Index(distinct_keys).get_indexer(set_touches["channel_set"].astype(str))
+        set_of_touch = distinct_keys.get_indexer(set_touches["channel_set"].astype(str))
         if (set_of_touch < 0).any():
             raise ValueError("touch shares of a channel set no fitting path holds")
         touch_channel = np.asarray([index[c] for c in set_touches["channel"]], dtype=np.int64)
@@ -146,11 +149,18 @@ class Journeys:
         )
 
 
-def _in_order(paths: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """The paths in path_id order, and every channel of their sets, sorted."""
+class _ChannelSets(NamedTuple):
+    channels: tuple[str, ...]  # every channel of the paths' sets, sorted
+    set_of: np.ndarray  # path -> index into keys
+    keys: pd.Index  # the distinct sets, as the warehouse writes them
+
+
+def _in_order(paths: pd.DataFrame) -> tuple[pd.DataFrame, _ChannelSets]:
+    """The paths in path_id order, and their channel sets."""
     paths = paths.sort_values("path_id", kind="stable").reset_index(drop=True)
-    keys = paths["channel_set"].astype(str).unique()
-    return paths, tuple(sorted({c for key in keys for c in key.split(SET_SEPARATOR)}))
+    set_of, keys = pd.factorize(paths["channel_set"].astype(str), sort=False)
+    channels = tuple(sorted({c for key in keys for c in key.split(SET_SEPARATOR)}))
+    return paths, _ChannelSets(channels, set_of, pd.Index(keys))
 
 
 def coded_steps_sql(paths: str, steps: str) -> tuple[str, str]:

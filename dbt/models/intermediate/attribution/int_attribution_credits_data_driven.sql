@@ -187,10 +187,8 @@ credited as (
         channeled.campaign_id,
         channeled.is_marketing,
         {{ usd_to_cents('opportunities.amount_usd') }} as amount_cents,
-        coalesce(
-            channels_credited.is_residue_anchor and channeled.touchpoint_id = channels_credited.touchpoint_id,
-            false
-        ) as is_residue_anchor,
+        channels_credited.is_residue_anchor and channeled.touchpoint_id = channels_credited.touchpoint_id
+            as is_residue_anchor,
         case
             when channels_credited.is_residue_anchor and channeled.touchpoint_id = channels_credited.touchpoint_id
                 then channels_credited.credit
