@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import statistics
@@ -287,7 +288,9 @@ def report(size: int, runs: list[RunFigures]) -> None:
         return statistics.median(values)
 
     wall = median([r.wall for r in runs])
-    floor = median([r.floor for r in runs])
+    # A floor that failed (NaN) is left out: statistics.median does not order NaN.
+    floors = [r.floor for r in runs if not math.isnan(r.floor)]
+    floor = median(floors) if floors else math.nan
     touchpoints = runs[0].touchpoints
     asked = f"{size:,}" if size else "the given source"
     print(
