@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
@@ -161,11 +162,19 @@ def shuffled_auc(
     outcomes = evaluation[spec.outcome].astype(int).to_numpy()
     if len(np.unique(labels)) < 2 or len(np.unique(outcomes)) < 2:
         return None
+    # The encoding (imputed medians, scaling, one-hot columns) never reads the labels: it is
+    # fitted and applied once, and only the classifier is refitted per shuffle, which gives
+    # the AUCs the whole pipeline would, at a third of the cost on the sample.
+    model = pipeline(kind, spec, seed)
+    encode = model.named_steps["encode"]
+    x_training = encode.fit_transform(features(training, spec))
+    x_evaluation = encode.transform(features(evaluation, spec))
     rng = np.random.default_rng(seed)
     values = []
     for _ in range(SHUFFLES):
-        model = _fit(kind, training, spec, seed, rng.permutation(labels))
-        values.append(metrics.auc(outcomes, _predict(model, evaluation, spec, 0.0)))
+        classifier = clone(model.named_steps["classify"])
+        classifier.fit(x_training, rng.permutation(labels))
+        values.append(metrics.auc(outcomes, classifier.predict_proba(x_evaluation)[:, 1]))
     return float(np.mean([v for v in values if v is not None]))
 
 
