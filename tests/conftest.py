@@ -16,6 +16,15 @@ manifest): pytest_configure makes sure there is one first, then the test modules
 
 from __future__ import annotations
 
+import os
+
+# One OpenMP thread per process, set before numpy or scikit-learn is loaded (the xdist workers
+# inherit it). Each worker runs whole builds, and scikit-learn's gradient boosting (the
+# propensity step) waits at its OpenMP barriers by spinning: two threads per worker on two
+# cores made two sample builds at once take 86-93 s each, against 51 s with one thread each
+# (one build alone: 48-53 s either way; tests/test_propensity_math.py holds it).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import subprocess
 import sys
 from pathlib import Path

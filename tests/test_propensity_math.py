@@ -17,12 +17,17 @@ from dagster_project.lib.engines import DuckDBEngine
 from dagster_project.lib.propensity import channels, metrics, reading
 from dagster_project.lib.propensity.specs import ModelSpec
 from dagster_project.lib.propensity.train import (
+    BOOSTING,
     LOGISTIC,
+    SHUFFLES,
     Settings,
     drivers,
+    features,
     fitted,
+    pipeline,
     run,
     run_sets,
+    shuffled_auc,
     split,
 )
 
@@ -131,6 +136,37 @@ def test_a_real_signal_is_found_and_shuffled_labels_find_none() -> None:
     assert abs(result.metrics["shuffled_auc"] - 0.5) < 0.05
     assert result.calibration["evaluated_rows"].sum() == result.metrics["evaluation_rows"]
     assert set(result.scores["decile"]) == set(range(1, 11))
+
+
+@pytest.mark.parametrize("kind", [LOGISTIC, BOOSTING])
+def test_shuffled_auc_equals_whole_pipelines_refitted_per_shuffle(kind: str) -> None:
+    """shuffled_auc encodes the features once and refits only the classifier: the same AUCs
+    as fitting the whole pipeline on every shuffle (the encoding never reads the labels)."""
+    frame = _frame(800)
+    frame.loc[frame.index[::7], "noise"] = np.nan  # the imputer has something to fill
+    training, evaluation, _, _ = split(frame, SPEC, SETTINGS)
+    labels = training[SPEC.outcome].astype(int).to_numpy()
+    outcomes = evaluation[SPEC.outcome].astype(int).to_numpy()
+    rng = np.random.default_rng(SETTINGS.seed)
+    aucs = []
+    for _ in range(SHUFFLES):
+        model = pipeline(kind, SPEC, SETTINGS.seed).fit(
+            features(training, SPEC), rng.permutation(labels)
+        )
+        aucs.append(metrics.auc(outcomes, model.predict_proba(features(evaluation, SPEC))[:, 1]))
+    expected = float(np.mean([a for a in aucs if a is not None]))
+    assert shuffled_auc(training, evaluation, SPEC, kind, SETTINGS.seed) == expected
+
+
+def test_the_suite_fits_on_one_openmp_thread() -> None:
+    """conftest.py sets OMP_NUM_THREADS=1 before scikit-learn loads (it says why); a plugin or
+    import that loaded OpenMP first would bring back two spinning threads per worker."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    import sklearn.ensemble  # noqa: F401 (loads scikit-learn's OpenMP runtime)
+
+    openmp = [p for p in threadpoolctl.threadpool_info() if p["user_api"] == "openmp"]
+    assert openmp, "scikit-learn loaded no OpenMP runtime"
+    assert {p["num_threads"] for p in openmp} == {1}
 
 
 def test_the_driver_named_first_is_the_feature_that_raises_the_score() -> None:
