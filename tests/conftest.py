@@ -37,15 +37,16 @@ if TYPE_CHECKING:
     from tests.helpers.warehouse_build import BuiltWarehouse
 
 SHAPES_GROUP = "shapes"
-# Measured in `make test` (minutes on two busy cores): the Spark cluster's build of the
-# sample (~6), the shapes (~7), the 1M-touchpoint comparison (~6), the hypothesis examples
-# (~4), the killed and failing runs (~4).
+# Measured in `make test` (minutes on two busy cores, 2026-12-05): the Spark cluster's module
+# (~8), the shapes (~6), the 1M-touchpoint comparison and the contact_role build (~5), the
+# incremental builds (~3), the killed and failing runs (~3), the hypothesis examples (~2).
 LONGEST_GROUPS = (
-    SHAPES_GROUP,
     "tests/test_spark_cluster.py",
+    SHAPES_GROUP,
     "tests/test_reference_at_scale.py",
-    "tests/test_any_valid_export.py",
+    "tests/test_incremental_attribution.py",
     "tests/test_publish.py",
+    "tests/test_any_valid_export.py",
 )
 
 
