@@ -21,10 +21,10 @@ from dagster_project.lib.propensity.train import (
     LOGISTIC,
     SHUFFLES,
     Settings,
+    _fit,
+    _predict,
     drivers,
-    features,
     fitted,
-    pipeline,
     run,
     run_sets,
     shuffled_auc,
@@ -150,10 +150,8 @@ def test_shuffled_auc_equals_whole_pipelines_refitted_per_shuffle(kind: str) -> 
     rng = np.random.default_rng(SETTINGS.seed)
     aucs = []
     for _ in range(SHUFFLES):
-        model = pipeline(kind, SPEC, SETTINGS.seed).fit(
-            features(training, SPEC), rng.permutation(labels)
-        )
-        aucs.append(metrics.auc(outcomes, model.predict_proba(features(evaluation, SPEC))[:, 1]))
+        model = _fit(kind, training, SPEC, SETTINGS.seed, rng.permutation(labels))
+        aucs.append(metrics.auc(outcomes, _predict(model, evaluation, SPEC, 0.0)))
     expected = float(np.mean([a for a in aucs if a is not None]))
     assert shuffled_auc(training, evaluation, SPEC, kind, SETTINGS.seed) == expected
 
@@ -161,8 +159,8 @@ def test_shuffled_auc_equals_whole_pipelines_refitted_per_shuffle(kind: str) -> 
 def test_the_suite_fits_on_one_openmp_thread() -> None:
     """conftest.py sets OMP_NUM_THREADS=1 before scikit-learn loads (it says why); a plugin or
     import that loaded OpenMP first would bring back two spinning threads per worker."""
-    threadpoolctl = pytest.importorskip("threadpoolctl")
     import sklearn.ensemble  # noqa: F401 (loads scikit-learn's OpenMP runtime)
+    import threadpoolctl  # a dependency of scikit-learn
 
     openmp = [p for p in threadpoolctl.threadpool_info() if p["user_api"] == "openmp"]
     assert openmp, "scikit-learn loaded no OpenMP runtime"

@@ -163,8 +163,9 @@ def shuffled_auc(
     if len(np.unique(labels)) < 2 or len(np.unique(outcomes)) < 2:
         return None
     # The encoding (imputed medians, scaling, one-hot columns) never reads the labels: it is
-    # fitted and applied once, and only the classifier is refitted per shuffle, which gives
-    # the AUCs the whole pipeline would, at a third of the cost on the sample.
+    # fitted and applied once, and only the classifier is refitted per shuffle: the AUCs the
+    # whole pipeline gives (tests/test_propensity_math.py), the sample's two models fitted in
+    # 6.07 s instead of 7.66 s (medians of 3).
     model = pipeline(kind, spec, seed)
     encode = model.named_steps["encode"]
     x_training = encode.fit_transform(features(training, spec))
